@@ -1,0 +1,32 @@
+"""neurogebra: the mathematics of machine learning as readable, fast formulas.
+
+Public API only; everything else lives in private modules.
+"""
+
+from ._version import __version__
+from .checking import GradientCheck, check_gradient, numerical_gradient
+from .errors import (ArgumentError, CompositionError, DefinitionError, EvaluationError,
+                     FormulaError, NeurogebraError, ParameterError, PluginError,
+                     RegistrationError, UnknownFunctionError, VariableError)
+from .expression import Expression
+from .primitives import Primitive
+
+__all__ = [
+    "__version__",
+    "Expression",
+    "Primitive",
+    "numerical_gradient",
+    "check_gradient",
+    "GradientCheck",
+    "NeurogebraError",
+    "ArgumentError",
+    "FormulaError",
+    "VariableError",
+    "ParameterError",
+    "CompositionError",
+    "EvaluationError",
+    "DefinitionError",
+    "PluginError",
+    "UnknownFunctionError",
+    "RegistrationError",
+]

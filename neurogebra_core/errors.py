@@ -1,0 +1,121 @@
+"""The exceptions neurogebra raises.
+
+Every error a user can provoke with bad input is a :class:`NeurogebraError`
+subclass whose message names what was wrong and, where possible, how to fix
+it. Each subclass also derives from the closest built-in exception so that
+generic ``except ValueError`` code keeps working.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+__all__ = [
+    "NeurogebraError",
+    "ArgumentError",
+    "FormulaError",
+    "VariableError",
+    "ParameterError",
+    "CompositionError",
+    "EvaluationError",
+    "DefinitionError",
+    "PluginError",
+    "UnknownFunctionError",
+    "RegistrationError",
+]
+
+
+class NeurogebraError(Exception):
+    """Base class of every error neurogebra raises on purpose."""
+
+
+class ArgumentError(NeurogebraError, ValueError):
+    """An argument of a neurogebra call is invalid (wrong type or range)."""
+
+
+class FormulaError(NeurogebraError, ValueError):
+    """A formula text could not be parsed, or uses something not allowed.
+
+    ``formula`` and ``offset`` locate the offending part; the message shows it
+    underlined so a user sees what to change.
+    """
+
+    def __init__(self, message: str, formula: str | None = None,
+                 offset: int | None = None, length: int = 1):
+        self.reason = message
+        self.formula = formula
+        self.offset = offset
+        if formula is not None and offset is not None and "\n" not in formula:
+            message = f"{message}\n{_underline(formula, offset, max(1, length))}"
+        elif formula is not None:
+            shown = formula if len(formula) <= 60 else formula[:60] + "..."
+            message = f"{message} (in formula {shown!r})"
+        super().__init__(message)
+
+
+def _underline(formula: str, offset: int, length: int, width: int = 40) -> str:
+    """Two lines: the formula (a window of it when long) and carets under the part."""
+    start = max(0, offset - width)
+    end = min(len(formula), offset + min(length, 2 * width) + width)
+    prefix = "..." if start else ""
+    suffix = "..." if end < len(formula) else ""
+    shown = prefix + formula[start:end] + suffix
+    caret = " " * (len(prefix) + offset - start) + "^" * min(length, end - offset)
+    return f"    {shown}\n    {caret}"
+
+
+class VariableError(NeurogebraError, ValueError):
+    """A variable or keyword given to ``eval`` is missing or unknown."""
+
+
+class ParameterError(NeurogebraError, ValueError):
+    """A parameter is unknown, conflicting or has an invalid value."""
+
+
+class CompositionError(NeurogebraError, ValueError):
+    """Two expressions cannot be composed as asked (ambiguous variable...)."""
+
+
+class EvaluationError(NeurogebraError, TypeError):
+    """An input cannot be evaluated (wrong type, complex numbers...)."""
+
+
+class DefinitionError(NeurogebraError, ValueError):
+    """A YAML definition file is invalid; the message cites file:line."""
+
+    def __init__(self, message: str, source: str | None = None,
+                 line: int | None = None, field: str | None = None):
+        self.reason = message
+        self.source = source
+        self.line = line
+        self.field = field
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        if field:
+            where += f"{field}: "
+        super().__init__(where + message)
+
+
+class PluginError(NeurogebraError, RuntimeError):
+    """A plugin pack failed to load or misbehaved."""
+
+
+class UnknownFunctionError(NeurogebraError, LookupError):
+    """A name is not in the MathForge catalog."""
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistrationError(NeurogebraError, ValueError):
+    """A registration would overwrite an existing entry or is malformed."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return a ' Did you mean ...?' suffix for ``name``, or ''."""
+    close = difflib.get_close_matches(str(name), list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -1,0 +1,442 @@
+"""``Expression``: a named symbolic formula with params and documentation.
+
+An Expression owns a SymPy expression whose free symbols are split into
+*variables* (the inputs, in a stable order) and *params* (named constants with
+current values that ``eval`` reads on every call). It evaluates on numbers
+and arrays through a cached compiled function, differentiates symbolically
+and combines with other Expressions.
+
+Variable order: explicit ``variables=`` if given, else the names sorted
+alphabetically (``y_pred`` before ``y_true``). Results of arithmetic keep the
+left operand's variables first, then the right operand's new ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from typing import Any, Iterable, Mapping
+
+import sympy
+
+from .errors import (ArgumentError, CompositionError, FormulaError, ParameterError,
+                     VariableError, did_you_mean)
+from .evaluation import Evaluator
+from .parsing import parse_formula, symbol
+from .primitives import primitive_functions
+
+__all__ = ["Expression", "Params"]
+
+
+class Params(dict):
+    """Current param values of one Expression.
+
+    Values may be changed (``expr.params["alpha"] = 0.2``) and ``eval`` uses
+    them at once; names cannot be added or removed, and values must be real
+    numbers, so a typo is an error instead of a silently ignored entry.
+    """
+
+    def __init__(self, values: Mapping[str, Any] = (), owner: str = "expression"):
+        super().__init__()
+        self._owner = owner
+        for name, value in dict(values).items():
+            super().__setitem__(name, _param_value(name, value, owner))
+
+    def __setitem__(self, name, value):
+        if name not in self:
+            raise ParameterError(
+                f"{self._owner} has no param named {name!r}.{did_you_mean(name, self)} "
+                f"Params: {', '.join(self) or '(none)'}")
+        super().__setitem__(name, _param_value(name, value, self._owner))
+
+    def update(self, *args, **kwargs):
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def _refuse(self, *args, **kwargs):
+        raise ParameterError(f"the params of {self._owner} cannot be added or removed; "
+                             "build a new Expression instead")
+
+    __delitem__ = pop = popitem = clear = setdefault = _refuse
+
+    def __reduce__(self):
+        return Params, (dict(self), self._owner)
+
+    def __deepcopy__(self, memo):
+        return Params(dict(self), self._owner)
+
+
+def _param_value(name: str, value, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(
+            f"param {name!r} of {owner} must be a real number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"param {name!r} of {owner} must be finite, got {value}")
+    return value
+
+
+def _to_sympy(formula) -> tuple[sympy.Expr, dict]:
+    """The SymPy expression of ``formula`` and the params it brings along."""
+    if isinstance(formula, Expression):
+        return formula.symbolic_expr, dict(formula.params)
+    if isinstance(formula, str):
+        return parse_formula(formula, primitive_functions()), {}
+    if isinstance(formula, sympy.Basic):
+        if not isinstance(formula, sympy.Expr):
+            raise FormulaError(f"a formula must be a SymPy expression, got {type(formula).__name__}")
+        real = {s: symbol(s.name) for s in formula.free_symbols
+                if isinstance(s, sympy.Symbol) and s != symbol(s.name)}
+        return formula.xreplace(real), {}
+    if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
+        if not math.isfinite(formula):
+            raise FormulaError(f"a constant formula must be finite, got {formula}")
+        return (sympy.Integer(formula) if isinstance(formula, numbers.Integral)
+                else sympy.Float(float(formula))), {}
+    raise FormulaError(
+        f"a formula must be text, a SymPy expression or an Expression, "
+        f"got {type(formula).__name__}")
+
+
+def _check_defined(expr: sympy.Expr, what: str) -> None:
+    if expr.has(sympy.zoo, sympy.nan):
+        raise FormulaError(f"{what} is undefined (a division by zero?)")
+
+
+def _readable(expr: sympy.Expr) -> sympy.Expr:
+    """Textbook form of a derivative: ``2*(x - 3)`` rather than ``2*x - 6``."""
+    if expr.has(sympy.Derivative, sympy.Subs):
+        raise ArgumentError(f"cannot differentiate symbolically; SymPy left {expr}")
+    if expr.is_Add:
+        content, primitive = expr.primitive()
+        if content != 1 and primitive.is_Add:
+            return sympy.Mul(content, primitive, evaluate=False)
+    return expr
+
+
+class Expression:
+    """A named symbolic formula with params, evaluation and derivatives.
+
+    ``formula`` is text (parsed safely), a SymPy expression or another
+    Expression (whose params come along). ``params`` maps param names to
+    default values; ``trainable_params`` names the params an optimiser may
+    change; ``metadata`` is documentation (deep-copied, owned);
+    ``variables`` fixes the input order (default: sorted names).
+    """
+
+    def __init__(self, name: str, formula, params: Mapping[str, float] | None = None,
+                 trainable_params: Iterable[str] | None = None,
+                 metadata: Mapping[str, Any] | None = None,
+                 variables: Iterable[str] | None = None):
+        _check_name(name)
+        expr, inherited = _to_sympy(formula)
+        _check_defined(expr, f"formula of {name!r}")
+        all_params = {**inherited, **dict(params or {})}
+        if trainable_params is None and isinstance(formula, Expression):
+            trainable_params = formula.trainable_params
+        if metadata is None and isinstance(formula, Expression):
+            metadata = formula.metadata
+        self._setup(name, expr, all_params, trainable_params or (), metadata or {},
+                    _resolve_variables(name, expr, all_params, variables))
+
+    def _setup(self, name, expr, params, trainable, metadata, variables):
+        self._name = name
+        self._expr = expr
+        self._variables = tuple(variables)
+        self._params = Params(params, repr(name))
+        self._trainable = _check_trainable(name, trainable, self._params)
+        self._metadata = copy.deepcopy(dict(metadata))
+        self._ev = None
+        self._fast = None
+
+    @classmethod
+    def _make(cls, name, expr, params, trainable, metadata, variables) -> "Expression":
+        """Build without parsing or re-validating (for derived expressions)."""
+        obj = cls.__new__(cls)
+        obj._setup(name, expr, params, trainable, metadata, variables)
+        return obj
+
+    # -- properties --------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def symbolic_expr(self) -> sympy.Expr:
+        return self._expr
+
+    @property
+    def formula(self) -> str:
+        """The formula as text (SymPy's printing)."""
+        return str(self._expr)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self._variables
+
+    @property
+    def params(self) -> Params:
+        return self._params
+
+    @property
+    def trainable_params(self) -> tuple[str, ...]:
+        return self._trainable
+
+    @property
+    def metadata(self) -> dict:
+        return self._metadata
+
+    # -- evaluation --------------------------------------------------------
+    def _evaluator(self) -> Evaluator:
+        if self._ev is None:
+            self._ev = Evaluator(self._expr, self._variables, tuple(self._params),
+                                 repr(self._name))
+            self._fast = self._ev.fast_path
+        return self._ev
+
+    def eval(self, **values):
+        """Evaluate at the given variable values (keywords may override params).
+
+        A Python number in gives a ``float``; lists and arrays give an
+        ``ndarray`` broadcast over all inputs.
+        """
+        fast = self._fast
+        if fast is None:
+            self._evaluator()
+            fast = self._fast
+        return fast(values, self._params)
+
+    def __call__(self, *args, **values):
+        """Like :meth:`eval`; positional values follow :attr:`variables`."""
+        if args:
+            return self._evaluator().evaluate_positional(args, values, self._params)
+        return self.eval(**values)
+
+    # -- calculus ----------------------------------------------------------
+    def _symbol_for(self, var) -> str:
+        name = var.name if isinstance(var, sympy.Symbol) else var
+        if not isinstance(name, str):
+            raise VariableError(f"differentiate with respect to a name, got {var!r}")
+        known = self._variables + tuple(self._params)
+        if name not in known:
+            raise VariableError(
+                f"{self._name!r} has no variable or param named {name!r}."
+                f"{did_you_mean(name, known)} Names: {', '.join(known) or '(none)'}")
+        return name
+
+    def gradient(self, var, order: int = 1) -> "Expression":
+        """The ``order``-th derivative with respect to a variable or param."""
+        name = self._symbol_for(var)
+        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+            raise ArgumentError(f"order must be a positive integer, got {order!r}")
+        derivative = _readable(sympy.diff(self._expr, symbol(name), order))
+        label = f"d({self._name})/d{name}" if order == 1 else \
+            f"d^{order}({self._name})/d{name}^{order}"
+        meta = {"derivative_of": self._name, "wrt": name, "order": order}
+        return Expression._make(label, derivative, self._params, self._trainable, meta,
+                                self._variables)
+
+    def gradients(self, wrt: Iterable[str] | None = None) -> dict[str, "Expression"]:
+        """All first partial derivatives (default: with respect to each variable)."""
+        names = self._variables if wrt is None else tuple(wrt)
+        return {n: self.gradient(n) for n in names}
+
+    def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
+        """Second partials as ``h[a][b] = d2f/da db`` (default: the variables)."""
+        names = self._variables if wrt is None else tuple(wrt)
+        first = self.gradients(names)
+        return {a: first[a].gradients(names) for a in names}
+
+    def explicit(self) -> "Expression":
+        """The same function with primitives (sigmoid, softplus...) written out."""
+        return self._derived(self._expr.rewrite("explicit"), f"{self._name} (explicit)")
+
+    # -- composition and arithmetic ------------------------------------------
+    def compose(self, inner, var=None) -> "Expression":
+        """Substitute ``inner`` for one variable: ``outer.compose(inner)`` is outer(inner).
+
+        ``var`` defaults to the only variable; with several, it must be given.
+        """
+        inner = _as_expression(inner)
+        if var is None:
+            if len(self._variables) != 1:
+                raise CompositionError(
+                    f"{self._name!r} has variables {', '.join(self._variables) or '(none)'}; "
+                    "say which one to substitute with var=...")
+            var = self._variables[0]
+        name = var.name if isinstance(var, sympy.Symbol) else var
+        if name not in self._variables:
+            raise CompositionError(
+                f"{self._name!r} has no variable {name!r}."
+                f"{did_you_mean(name, self._variables)} Variables: {', '.join(self._variables)}")
+        params = _merge_params(self, inner)
+        expr = self._expr.xreplace({symbol(name): inner._expr})
+        variables = []
+        for v in self._variables:
+            for w in (inner._variables if v == name else (v,)):
+                if w not in variables:
+                    variables.append(w)
+        return _combined(f"{self._name}({inner._name})", expr, params, variables,
+                         self, inner)
+
+    def _binary(self, other, operator: str, reflected: bool = False) -> "Expression":
+        other = _as_expression(other)
+        left, right = (other, self) if reflected else (self, other)
+        params = _merge_params(left, right)
+        expr = _OPERATORS[operator](left._expr, right._expr)
+        _check_defined(expr, f"{left._name} {operator} {right._name}")
+        variables = list(left._variables)
+        variables += [v for v in right._variables if v not in variables]
+        return _combined(f"({left._name} {operator} {right._name})", expr, params,
+                         variables, left, right)
+
+    def __add__(self, other): return self._binary(other, "+")
+    def __radd__(self, other): return self._binary(other, "+", True)
+    def __sub__(self, other): return self._binary(other, "-")
+    def __rsub__(self, other): return self._binary(other, "-", True)
+    def __mul__(self, other): return self._binary(other, "*")
+    def __rmul__(self, other): return self._binary(other, "*", True)
+    def __truediv__(self, other): return self._binary(other, "/")
+    def __rtruediv__(self, other): return self._binary(other, "/", True)
+    def __pow__(self, other): return self._binary(other, "**")
+    def __rpow__(self, other): return self._binary(other, "**", True)
+
+    def __neg__(self):
+        return self._derived(-self._expr, f"(-{self._name})")
+
+    def _derived(self, expr, name) -> "Expression":
+        return Expression._make(name, expr, self._params, self._trainable, self._metadata,
+                                self._variables)
+
+    # -- copying, comparing, pickling ------------------------------------------
+    def clone(self, name: str | None = None) -> "Expression":
+        """An independent copy (params and metadata are not shared)."""
+        if name is not None:
+            _check_name(name)
+        return self._derived(self._expr, self._name if name is None else name)
+
+    def __copy__(self):
+        return self.clone()
+
+    def __deepcopy__(self, memo):
+        return self.clone()
+
+    def _key(self):
+        return (self._name, self._expr, self._variables)
+
+    def __eq__(self, other):
+        if not isinstance(other, Expression):
+            return NotImplemented
+        return (self._key() == other._key() and dict(self._params) == dict(other._params)
+                and self._trainable == other._trainable)
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __getstate__(self):
+        return {"name": self._name, "expr": self._expr, "params": dict(self._params),
+                "trainable": self._trainable, "metadata": self._metadata,
+                "variables": self._variables}
+
+    def __setstate__(self, state):
+        self._setup(state["name"], state["expr"], state["params"], state["trainable"],
+                    state["metadata"], state["variables"])
+
+    # -- display -------------------------------------------------------------
+    def __repr__(self):
+        text = f"Expression({self._name!r}, {str(self._expr)!r}"
+        if self._params:
+            text += f", params={dict(self._params)!r}"
+        if self._trainable:
+            text += f", trainable_params={list(self._trainable)!r}"
+        return text + ")"
+
+    def __str__(self):
+        return f"{self._name}({', '.join(self._variables)}) = {self._expr}"
+
+    @property
+    def latex(self) -> str:
+        """LaTeX of the formula."""
+        return sympy.latex(self._expr)
+
+    def _repr_latex_(self) -> str:
+        name = self._name.replace("_", r"\_")
+        args = ", ".join(sympy.latex(symbol(v)) for v in self._variables)
+        return rf"$\displaystyle \mathrm{{{name}}}({args}) = {self.latex}$"
+
+
+_OPERATORS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+}
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ArgumentError(f"an Expression needs a non-empty name, got {name!r}")
+
+
+def _resolve_variables(name, expr, params, variables) -> tuple[str, ...]:
+    free = sorted(s.name for s in expr.free_symbols)
+    if variables is None:
+        return tuple(n for n in free if n not in params)
+    if isinstance(variables, str):
+        variables = [variables]
+    variables = list(variables)
+    for v in variables:
+        if not isinstance(v, str) or not v.isidentifier():
+            raise VariableError(f"variable names must be identifiers, got {v!r} in {name!r}")
+    if len(set(variables)) != len(variables):
+        raise VariableError(f"variables of {name!r} repeat a name: {variables}")
+    clash = [v for v in variables if v in params]
+    if clash:
+        raise VariableError(f"{', '.join(clash)} of {name!r} cannot be both a variable and a param")
+    unassigned = [n for n in free if n not in params and n not in variables]
+    if unassigned:
+        raise VariableError(
+            f"{', '.join(map(repr, unassigned))} in the formula of {name!r} is neither "
+            f"listed in variables={variables} nor a param")
+    return tuple(variables)
+
+
+def _check_trainable(name, trainable, params) -> tuple[str, ...]:
+    trainable = (trainable,) if isinstance(trainable, str) else tuple(trainable)
+    for t in trainable:
+        if t not in params:
+            raise ParameterError(
+                f"trainable param {t!r} of {name!r} is not a param."
+                f"{did_you_mean(t, params)} Params: {', '.join(params) or '(none)'}")
+    return tuple(dict.fromkeys(trainable))
+
+
+def _as_expression(value) -> Expression:
+    if isinstance(value, Expression):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Expression(repr(value), value)
+    raise CompositionError(
+        f"cannot combine an Expression with {type(value).__name__}; "
+        "use a number or an Expression")
+
+
+def _merge_params(a: Expression, b: Expression) -> dict:
+    for name in set(a.params) & set(b.variables):
+        raise CompositionError(f"{name!r} is a param of {a.name!r} but a variable of {b.name!r}")
+    for name in set(b.params) & set(a.variables):
+        raise CompositionError(f"{name!r} is a param of {b.name!r} but a variable of {a.name!r}")
+    merged = dict(a.params)
+    for name, value in b.params.items():
+        if name in merged and merged[name] != value:
+            raise ParameterError(
+                f"param {name!r} is {merged[name]} in {a.name!r} but {value} in {b.name!r}; "
+                "set them equal or rename one")
+        merged[name] = value
+    return merged
+
+
+def _combined(name, expr, params, variables, a: Expression, b: Expression) -> Expression:
+    trainable = a.trainable_params + tuple(t for t in b.trainable_params
+                                           if t not in a.trainable_params)
+    metadata = {**b.metadata, **a.metadata}
+    return Expression._make(name, expr, params, trainable, metadata, variables)
