@@ -7,13 +7,17 @@ from ._version import __version__
 from .checking import GradientCheck, check_gradient, numerical_gradient
 from .errors import (ArgumentError, CompositionError, DefinitionError, EvaluationError,
                      FormulaError, NeurogebraError, ParameterError, PluginError,
-                     RegistrationError, UnknownFunctionError, VariableError)
+                     PluginWarning, RegistrationError, UnknownFunctionError, VariableError)
 from .expression import Expression
+from .forge import MathForge
+from .hookspecs import hookimpl
 from .primitives import Primitive
 
 __all__ = [
     "__version__",
     "Expression",
+    "MathForge",
+    "hookimpl",
     "Primitive",
     "numerical_gradient",
     "check_gradient",
@@ -29,4 +33,5 @@ __all__ = [
     "PluginError",
     "UnknownFunctionError",
     "RegistrationError",
+    "PluginWarning",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "PluginError",
     "UnknownFunctionError",
     "RegistrationError",
+    "PluginWarning",
 ]
 
 
@@ -99,7 +100,21 @@ class DefinitionError(NeurogebraError, ValueError):
 
 
 class PluginError(NeurogebraError, RuntimeError):
-    """A plugin pack failed to load or misbehaved."""
+    """A plugin pack failed to load or misbehaved.
+
+    ``pack`` and ``distribution`` name the culprit; the original exception,
+    if any, is chained as ``__cause__``.
+    """
+
+    def __init__(self, message: str, pack: str | None = None,
+                 distribution: str | None = None):
+        self.pack = pack
+        self.distribution = distribution
+        super().__init__(message)
+
+
+class PluginWarning(UserWarning):
+    """A pack was skipped or overridden; the catalog still works."""
 
 
 class UnknownFunctionError(NeurogebraError, LookupError):

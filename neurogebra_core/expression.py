@@ -26,7 +26,7 @@ from .evaluation import Evaluator
 from .parsing import parse_formula, symbol
 from .primitives import primitive_functions
 
-__all__ = ["Expression", "Params"]
+__all__ = ["Expression", "Params", "substitute"]
 
 
 class Params(dict):
@@ -420,19 +420,44 @@ def _as_expression(value) -> Expression:
         "use a number or an Expression")
 
 
-def _merge_params(a: Expression, b: Expression) -> dict:
-    for name in set(a.params) & set(b.variables):
-        raise CompositionError(f"{name!r} is a param of {a.name!r} but a variable of {b.name!r}")
-    for name in set(b.params) & set(a.variables):
-        raise CompositionError(f"{name!r} is a param of {b.name!r} but a variable of {a.name!r}")
-    merged = dict(a.params)
-    for name, value in b.params.items():
-        if name in merged and merged[name] != value:
-            raise ParameterError(
-                f"param {name!r} is {merged[name]} in {a.name!r} but {value} in {b.name!r}; "
-                "set them equal or rename one")
-        merged[name] = value
+def _merge_params(*parts: Expression) -> dict:
+    """The union of the parts' params; a name with two values or two roles is an error."""
+    merged: dict[str, float] = {}
+    owners: dict[str, str] = {}
+    for part in parts:
+        for other in parts:
+            for name in set(part.params) & set(other.variables):
+                raise CompositionError(f"{name!r} is a param of {part.name!r} but a variable "
+                                       f"of {other.name!r}")
+        for name, value in part.params.items():
+            if name in merged and merged[name] != value:
+                raise ParameterError(
+                    f"param {name!r} is {merged[name]} in {owners[name]!r} but {value} in "
+                    f"{part.name!r}; set them equal or rename one")
+            merged[name] = value
+            owners.setdefault(name, part.name)
     return merged
+
+
+def substitute(name: str, template: sympy.Expr, parts: Mapping[sympy.Symbol, Expression]
+               ) -> Expression:
+    """Replace symbols of ``template`` by whole Expressions (``mse + 0.1*mae``).
+
+    Params merge as in arithmetic; variables are the parts' variables in
+    order, then any other free names of the template.
+    """
+    expressions = list(parts.values())
+    params = _merge_params(*expressions)
+    expr = template.xreplace({sym: part.symbolic_expr for sym, part in parts.items()})
+    _check_defined(expr, name)
+    variables = []
+    for part in expressions:
+        variables += [v for v in part.variables if v not in variables]
+    variables += sorted(s.name for s in template.free_symbols
+                        if s not in parts and s.name not in variables and s.name not in params)
+    trainable = tuple(dict.fromkeys(t for part in expressions for t in part.trainable_params))
+    metadata = {"composed_of": [part.name for part in expressions]}
+    return Expression._make(name, expr, params, trainable, metadata, variables)
 
 
 def _combined(name, expr, params, variables, a: Expression, b: Expression) -> Expression:

@@ -113,13 +113,15 @@ _NODE_NAMES = {
 
 
 def parse_formula(text: str,
-                  functions: Mapping[str, tuple[Callable, int, int]] | None = None
-                  ) -> sympy.Expr:
+                  functions: Mapping[str, tuple[Callable, int, int]] | None = None,
+                  bare_function_names: bool = False) -> sympy.Expr:
     """Parse formula ``text`` into a SymPy expression.
 
     ``functions`` adds callable names (e.g. registered primitives) to the
-    built-in whitelist. Raises :class:`FormulaError` pointing at the part of
-    the text that is refused.
+    built-in whitelist. With ``bare_function_names`` a function name used
+    without a call (``relu + 0.1*tanh``) is a plain symbol, as catalog
+    formulas need. Raises :class:`FormulaError` pointing at the part of the
+    text that is refused.
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text, got {type(text).__name__}")
@@ -132,6 +134,7 @@ def parse_formula(text: str,
     lead = len(source) - len(source.lstrip())
     tree = _parse_tree(source[lead:], text, lead)
     builder = _Builder(text, source[lead:], lead, {**FUNCTIONS, **(functions or {})})
+    builder.bare_function_names = bare_function_names
     result = builder.build(tree.body)
     _check_result(result, text)
     return result
@@ -179,6 +182,8 @@ def _check_result(result, text: str) -> None:
 
 class _Builder:
     """Walks a whitelisted AST and builds SymPy objects."""
+
+    bare_function_names = False
 
     def __init__(self, text: str, source: str, lead: int, functions: Mapping):
         self.text = text
@@ -236,7 +241,7 @@ class _Builder:
             raise self.fail(f"names starting with '_' are not allowed: {name!r}", node)
         if name == "pi":
             return sympy.pi
-        if name in self.functions:
+        if name in self.functions and not self.bare_function_names:
             raise self.fail(f"{name!r} is a function; call it as {name}(...)", node)
         return symbol(name)
 

@@ -1,0 +1,108 @@
+"""The ``neurogebra`` command: a guided demo and catalog tools.
+
+    neurogebra demo                 a tour: derivatives, activations, losses, training
+    neurogebra list [--category C]  catalog names
+    neurogebra show NAME            formula, derivative, params and docs
+    neurogebra plugins              loaded packs and problems
+    neurogebra validate PATH...     check YAML definition files (exit status 1 on errors)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from ._version import __version__
+from .errors import NeurogebraError
+
+__all__ = ["main"]
+
+
+def _forge():
+    from .forge import MathForge
+    return MathForge()
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    run_demo(print)
+    return 0
+
+
+def cmd_list(args) -> int:
+    forge = _forge()
+    for name in forge.list_all(category=args.category):
+        entry = forge.get(name)
+        description = entry.metadata.get("description", "")
+        first = description.split(". ")[0].rstrip(".")
+        print(f"{name:<22} {entry.metadata.get('category', ''):<11} {first}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    forge = _forge()
+    expression = forge.get(args.name)
+    print(forge.explain(args.name))
+    print()
+    for variable in expression.variables:
+        derivative = expression.gradient(variable)
+        print(f"d/d{variable}: {derivative.formula}")
+    return 0
+
+
+def cmd_plugins(args) -> int:
+    forge = _forge()
+    for pack in forge.packs:
+        origin = "built-in" if pack["builtin"] else (pack["distribution"] or "local files")
+        version = pack["version"] or "-"
+        print(f"{pack['name']:<20} {version:<10} {pack['functions']:>4} functions  ({origin})")
+    errors = forge.plugin_errors
+    for error in errors:
+        print(f"problem: {error}")
+    return 1 if errors else 0
+
+
+def cmd_validate(args) -> int:
+    from .validation import validate_paths
+    count, problems = validate_paths(args.paths)
+    for problem in problems:
+        print(problem)
+    status = "FAILED" if problems else "ok"
+    print(f"{status}: {count} function(s) checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neurogebra", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"neurogebra {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="a guided tour of the library").set_defaults(run=cmd_demo)
+    listing = commands.add_parser("list", help="list catalog functions")
+    listing.add_argument("--category", help="only this category (activation, loss...)")
+    listing.set_defaults(run=cmd_list)
+    show = commands.add_parser("show", help="formula, derivative, params and docs")
+    show.add_argument("name")
+    show.set_defaults(run=cmd_show)
+    commands.add_parser("plugins", help="loaded packs").set_defaults(run=cmd_plugins)
+    validate = commands.add_parser("validate", help="check YAML definition files")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.set_defaults(run=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``neurogebra`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            return args.run(args)
+    except NeurogebraError as exc:
+        print(f"neurogebra: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
