@@ -142,16 +142,13 @@ _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _StrictLoader(_BASE_LOADER):
     source = "<text>"
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+    def construct_object(self, node, deep=False):
+        # An alias makes the parser hand out the same node twice: refuse it
+        # before anything multiplies (the C parser composes without hooks).
+        if node in self.constructed_objects or node in self.recursive_objects:
             raise DefinitionError("YAML aliases (*name) are not allowed; write the value out",
-                                  self.source, event.start_mark.line + 1)
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise DefinitionError("YAML anchors (&name) are not allowed; write the value out",
-                                  self.source, event.start_mark.line + 1)
-        return super().compose_node(parent, index)
+                                  self.source, node.start_mark.line + 1)
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node, deep=False):
         result = _Mapping()

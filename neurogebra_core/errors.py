@@ -129,8 +129,19 @@ class RegistrationError(NeurogebraError, ValueError):
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """Return a ' Did you mean ...?' suffix for ``name``, or ''."""
-    close = difflib.get_close_matches(str(name), list(candidates), n=3, cutoff=0.6)
-    if not close:
+    """Return a ' Did you mean ...?' suffix for ``name``, or ''.
+
+    Only the closest matches are offered (within a small margin of the best),
+    so a shared prefix does not drag every candidate in.
+    """
+    name = str(name)
+    scored = []
+    for candidate in set(map(str, candidates)):
+        ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+        if ratio >= 0.6:
+            scored.append((ratio, candidate))
+    if not scored:
         return ""
-    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+    best = max(r for r, _ in scored)
+    close = [c for r, c in sorted(scored, key=lambda rc: (-rc[0], rc[1])) if r >= best - 0.05]
+    return " Did you mean " + " or ".join(repr(c) for c in close[:3]) + "?"

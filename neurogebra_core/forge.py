@@ -51,12 +51,14 @@ class MathForge:
         self._register_primitives()
         self._collect("neurogebra_definition_files", "file")
         self._collect("neurogebra_expressions", "expression")
+        seen = set()
         for path in [*(paths or ()), *_env_paths()]:
             try:
-                files = _yaml_files(path)
+                files = [f for f in _yaml_files(path) if str(f) not in seen]
             except DefinitionError as exc:
                 self._report([_pack_error(_LOCAL, f"cannot use a path: {exc}", exc)])
                 continue
+            seen.update(map(str, files))
             self._pending.extend((_LOCAL, "file", file) for file in files)
 
     # -- loading -----------------------------------------------------------
@@ -337,7 +339,7 @@ def _yaml_files(path) -> list:
     """The YAML files at ``path`` (a file, a folder, or a resources traversable)."""
     if isinstance(path, Traversable) and not isinstance(path, Path):
         return [path]
-    path = Path(path)
+    path = Path(path).resolve()
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
     if not path.exists():

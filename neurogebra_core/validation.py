@@ -13,7 +13,7 @@ from typing import Iterable
 from .definitions import FunctionDefinition, read_definitions
 from .errors import DefinitionError, NeurogebraError
 from .expression import Expression
-from .forge import expression_from_definition
+from .forge import MathForge, expression_from_definition
 
 __all__ = ["validate_paths", "check_examples"]
 
@@ -31,7 +31,12 @@ def _files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def validate_paths(paths: Iterable[str | Path]) -> tuple[int, list[DefinitionError]]:
-    """Validate every YAML file under ``paths``; return (functions checked, problems)."""
+    """Validate every YAML file under ``paths``; return (functions checked, problems).
+
+    The primitives of installed packs are registered first, so a pack's own
+    files may use them.
+    """
+    MathForge()
     problems: list[DefinitionError] = []
     owners: dict[str, FunctionDefinition] = {}
     count = 0

@@ -3,6 +3,13 @@
 from neurogebra import hookimpl
 from neurogebra_registry import definition_file
 
+from .primitives import TANHSHRINK
+
+
+@hookimpl
+def neurogebra_primitives():
+    return [TANHSHRINK]
+
 
 @hookimpl
 def neurogebra_definition_files():

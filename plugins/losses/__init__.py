@@ -3,6 +3,13 @@
 from neurogebra import hookimpl
 from neurogebra_registry import definition_file
 
+from .primitives import CLAMPED_LOG, LOG_COSH
+
+
+@hookimpl
+def neurogebra_primitives():
+    return [LOG_COSH, CLAMPED_LOG]
+
 
 @hookimpl
 def neurogebra_definition_files():

@@ -1,0 +1,57 @@
+"""Primitive functions the loss pack contributes (see ``neurogebra_primitives``)."""
+
+import math
+
+import numpy as np
+import sympy
+
+from neurogebra import Primitive
+
+LOG_FLOOR = -100.0                 # PyTorch clamps log() at -100 in BCE
+_TINY = math.exp(LOG_FLOOR)        # log(max(p, _TINY)) == max(log(p), -100)
+_SWITCH = 20.0                     # beyond, log(cosh x) = |x| - log 2 + log1p(exp(-2|x|))
+
+
+def _log_cosh_np(x):
+    a = np.abs(x)
+    near = np.log1p(2.0 * np.sinh(np.minimum(a, _SWITCH) / 2.0) ** 2)
+    far = a - math.log(2.0) + np.log1p(np.exp(-2.0 * a))
+    return np.where(a < _SWITCH, near, far)
+
+
+def _log_cosh_scalar(x):
+    a = abs(x)
+    if a < _SWITCH:
+        return math.log1p(2.0 * math.sinh(a / 2.0) ** 2)
+    return a - math.log(2.0) + math.log1p(math.exp(-2.0 * a))
+
+
+LOG_COSH = Primitive(
+    name="log_cosh",
+    explicit=lambda x: sympy.log(sympy.cosh(x)),
+    derivatives=(lambda x: sympy.tanh(x),),
+    numpy=_log_cosh_np, scalar=_log_cosh_scalar,
+    latex=r"\log\cosh\left({0}\right)",
+    description="log(cosh(x)), accurate near 0 and finite for every float",
+)
+
+
+def _clamped_log_np(p):
+    # A negative "probability" has no logarithm: nan, not a silent -100.
+    return np.log(np.where(p < 0, np.nan, np.maximum(p, _TINY)))
+
+
+def _clamped_log_scalar(p):
+    if not p >= 0:
+        return math.nan
+    return math.log(max(p, _TINY))
+
+
+CLAMPED_LOG = Primitive(
+    name="clamped_log",
+    explicit=lambda p: sympy.Max(sympy.log(p), LOG_FLOOR),
+    derivatives=(lambda p: sympy.Piecewise((1 / p, p > sympy.exp(LOG_FLOOR)), (0, True)),),
+    numpy=_clamped_log_np, scalar=_clamped_log_scalar,
+    latex=r"\max\left(\log {0}, -100\right)",
+    description="max(log(p), -100), PyTorch's clamped log in binary cross-entropy",
+)
