@@ -5,6 +5,7 @@
     neurogebra show NAME            formula, derivative, params and docs
     neurogebra plugins              loaded packs and problems
     neurogebra validate PATH...     check YAML definition files (exit status 1 on errors)
+    neurogebra catalog [--output F] Markdown reference of the built-in functions
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def cmd_validate(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_catalog(args) -> int:
+    from .catalog_docs import render_catalog
+    text = render_catalog()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        print(text, end="")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurogebra", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check YAML definition files")
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(run=cmd_validate)
+    catalog = commands.add_parser("catalog", help="Markdown reference of the built-in catalog")
+    catalog.add_argument("--output", help="write to this file instead of printing")
+    catalog.set_defaults(run=cmd_catalog)
     return parser
 
 

@@ -102,15 +102,18 @@ class FunctionDefinition:
     equivalents: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     examples: tuple[dict, ...] = ()
+    example_lines: tuple[int, ...] = ()
     lines: dict[str, int] = field(default_factory=dict)
 
     def where(self, field_name: str | None = None) -> tuple[str, int]:
         """``(source, line)`` of this definition or of one of its fields."""
         return self.source, self.lines.get(field_name, self.line)
 
-    def error(self, message: str, field_name: str | None = None) -> DefinitionError:
-        source, line = self.where(field_name)
-        return DefinitionError(message, source, line, field_name and f"{self.name}.{field_name}")
+    def error(self, message: str, field_name: str | None = None,
+              line: int | None = None) -> DefinitionError:
+        source, default_line = self.where(field_name)
+        return DefinitionError(message, source, line or default_line,
+                               field_name and f"{self.name}.{field_name}")
 
     def metadata(self) -> dict[str, Any]:
         """The documentation fields, as an Expression's metadata."""
@@ -283,6 +286,8 @@ def _definition(item, source: str, parent_line: int) -> FunctionDefinition:
         fields["equivalents"] = _equivalents(item["equivalents"], fail)
     if "examples" in item:
         fields["examples"] = _examples(item["examples"], fail)
+        fields["example_lines"] = tuple(getattr(e, "line", where["examples"])
+                                        for e in item["examples"])
     unknown = [t for t in fields.get("trainable", ()) if t not in fields.get("params", {})]
     if unknown:
         raise fail(f"trainable names {unknown} are not params", "trainable")

@@ -19,6 +19,9 @@ import numbers
 from typing import Any, Iterable, Mapping
 
 import sympy
+# SymPy imports its tensor module lazily inside the first Add it builds (~40 ms);
+# importing it with neurogebra keeps the first gradient of a session fast.
+import sympy.tensor.tensor  # noqa: F401
 
 from .errors import (ArgumentError, CompositionError, FormulaError, ParameterError,
                      VariableError, did_you_mean)

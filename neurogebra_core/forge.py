@@ -22,7 +22,8 @@ from .errors import (ArgumentError, DefinitionError, NeurogebraError, PluginErro
                      PluginWarning, RegistrationError, UnknownFunctionError, did_you_mean)
 from .expression import Expression, substitute
 from .parsing import parse_formula
-from .plugins import Pack, call_hook, load_packs, make_plugin_manager, parse_selection
+from .plugins import (Pack, call_hook, load_packs, make_plugin_manager, parse_selection,
+                      register_objects)
 from .primitives import Primitive, primitive_functions, register_primitive
 
 __all__ = ["MathForge", "ENV_PATH"]
@@ -35,18 +36,24 @@ _USER = Pack("user", None, None, False)
 class MathForge:
     """The catalog: activations, losses and whatever installed packs add.
 
-    ``plugins`` selects packs (``"all"``, ``"builtin"``, ``"none"`` or names;
-    default: ``$NEUROGEBRA_PLUGINS`` or all). ``paths`` are extra YAML files
-    or folders, read after the packs, as are those in ``$NEUROGEBRA_PATH``
-    (a list separated by ``os.pathsep``).
+    ``plugins`` selects installed packs (``"all"``, ``"builtin"``, ``"none"``
+    or names; default: ``$NEUROGEBRA_PLUGINS`` or all). ``packs`` adds packs
+    given directly as ``{name: module or object with hook implementations}``,
+    e.g. to try one before publishing it. ``paths`` are extra YAML files or
+    folders, read after the packs, as are those in ``$NEUROGEBRA_PATH`` (a
+    list separated by ``os.pathsep``).
     """
 
-    def __init__(self, plugins=None, paths: Iterable[str | Path] | None = None):
+    def __init__(self, plugins=None, paths: Iterable[str | Path] | None = None,
+                 packs: Mapping[str, object] | None = None):
         self._manager = make_plugin_manager()
         self._catalog = Catalog()
         self._errors: list[PluginError] = []
         self._pending: list[tuple[Pack, str, object]] = []
         self._packs, errors = load_packs(self._manager, parse_selection(plugins))
+        self._report(errors)
+        given, errors = register_objects(self._manager, dict(packs or {}))
+        self._packs += given
         self._report(errors)
         self._register_primitives()
         self._collect("neurogebra_definition_files", "file")

@@ -17,14 +17,15 @@ from __future__ import annotations
 import importlib.metadata
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pluggy
 
 from . import hookspecs
 from .errors import ArgumentError, PluginError, did_you_mean
 
-__all__ = ["Pack", "make_plugin_manager", "load_packs", "call_hook", "parse_selection",
+__all__ = ["Pack", "make_plugin_manager", "load_packs", "register_objects", "call_hook",
+           "parse_selection",
            "ENV_SELECTION", "BUILTIN_DISTRIBUTION"]
 
 ENV_SELECTION = "NEUROGEBRA_PLUGINS"
@@ -110,6 +111,30 @@ def load_packs(manager: pluggy.PluginManager, selection="all"
             known = [ep.name for ep in entry_points]
             errors.append(PluginError(f"no pack named {name!r} is installed."
                                       f"{did_you_mean(name, known)}", name))
+    return packs, errors
+
+
+def register_objects(manager: pluggy.PluginManager, objects: Mapping[str, Any]
+                     ) -> tuple[list[Pack], list[PluginError]]:
+    """Register plugin objects given directly (``name -> module or object``).
+
+    They go through the same checks as installed packs; this is how a pack is
+    tried out before it is published.
+    """
+    packs, errors = [], []
+    for name, plugin in objects.items():
+        problems = hook_problems(plugin)
+        try:
+            if problems:
+                raise _failure(name, None, "has invalid hooks: " + "; ".join(problems), None)
+            manager.register(plugin, name=name)
+        except PluginError as exc:
+            errors.append(exc)
+            continue
+        except Exception as exc:
+            errors.append(_failure(name, None, f"could not be registered: {exc}", exc))
+            continue
+        packs.append(Pack(name, None, None, False, plugin))
     return packs, errors
 
 

@@ -79,18 +79,19 @@ def check_examples(definition: FunctionDefinition, expression: Expression
                    ) -> list[DefinitionError]:
     """Evaluate each example and compare with its expected ``value``."""
     problems = []
-    for example in definition.examples:
+    lines = definition.example_lines or (None,) * len(definition.examples)
+    for example, line in zip(definition.examples, lines):
         inputs = {k: v for k, v in example.items() if k not in ("value", "tolerance")}
         expected = example["value"]
         tolerance = example.get("tolerance", DEFAULT_TOLERANCE)
         try:
             got = expression.eval(**inputs)
         except NeurogebraError as exc:
-            problems.append(definition.error(f"example {inputs}: {exc}", "examples"))
+            problems.append(definition.error(f"example {inputs}: {exc}", "examples", line))
             continue
         if not _close(got, expected, tolerance):
             problems.append(definition.error(
-                f"example {inputs} gives {got!r}, expected {expected!r}", "examples"))
+                f"example {inputs} gives {got!r}, expected {expected!r}", "examples", line))
     return problems
 
 

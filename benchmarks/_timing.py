@@ -1,0 +1,22 @@
+"""Shared timing helpers: best-of-N repeats, as timeit recommends."""
+
+import timeit
+
+
+def best(function, number, repeat=7):
+    """Seconds per call: the best of ``repeat`` runs of ``number`` calls."""
+    return min(timeit.repeat(function, number=number, repeat=repeat)) / number
+
+
+def report(label, value, baseline, target_ratio=None, unit="us", scale=1e6, limit=None):
+    """Print one benchmark line; return True when its targets are met."""
+    ratio = value / baseline if baseline else float("nan")
+    ok = (target_ratio is None or ratio <= target_ratio) and (limit is None or value <= limit)
+    targets = []
+    if target_ratio is not None:
+        targets.append(f"ratio <= {target_ratio}")
+    if limit is not None:
+        targets.append(f"<= {limit * scale:g} {unit}")
+    print(f"{label:<48} {value * scale:10.3f} {unit}  baseline {baseline * scale:10.3f} {unit}"
+          f"  ratio {ratio:6.2f}  target {', '.join(targets):<26} {'ok' if ok else 'MISSED'}")
+    return ok

@@ -1,0 +1,44 @@
+"""MathForge speed: creation after import, and the first get + gradient + eval.
+
+Each figure is measured in fresh Python processes (median of several) so that
+no cache from an earlier run helps; the baseline is the same process doing
+nothing but the import.
+"""
+
+import json
+import statistics
+import subprocess
+import sys
+
+SCRIPT = r"""
+import json, time
+t0 = time.perf_counter()
+import neurogebra
+t1 = time.perf_counter()
+forge = neurogebra.MathForge()
+t2 = time.perf_counter()
+forge.get("sigmoid").gradient("x").eval(x=0.5)
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "forge": t2 - t1, "first": t3 - t2}))
+"""
+
+
+def main():
+    runs = []
+    for _ in range(7):
+        output = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True,
+                                text=True, check=True).stdout
+        runs.append(json.loads(output))
+    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    ok_forge = median["forge"] < 0.030
+    ok_first = median["first"] < 0.020
+    print(f"{'import neurogebra (baseline, not a target)':<48} {median['import'] * 1e3:8.1f} ms")
+    print(f"{'MathForge() with the built-in packs':<48} {median['forge'] * 1e3:8.1f} ms"
+          f"  target <= 30 ms  {'ok' if ok_forge else 'MISSED'}")
+    print(f"{'first get + gradient + eval':<48} {median['first'] * 1e3:8.1f} ms"
+          f"  target <= 20 ms  {'ok' if ok_first else 'MISSED'}")
+    return ok_forge and ok_first
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

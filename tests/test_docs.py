@@ -1,0 +1,117 @@
+"""Every code block in docs/ and the README runs, and its output is checked.
+
+* ```python blocks are doctests (``>>>`` prompts and expected output); the
+  blocks of one page share their names, as a reader's session would.
+* ```yaml blocks holding a definition file (``schema:``) must validate.
+* ```toml blocks must parse.
+* ```console lines ``$ neurogebra ...`` are run and their output compared;
+  other commands (pip, git) are only shown.
+"""
+
+import contextlib
+import doctest
+import io
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from neurogebra.cli import main
+from neurogebra.definitions import read_definitions
+from neurogebra.forge import expression_from_definition
+from neurogebra.validation import check_examples
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
+FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
+
+
+def blocks(page, language):
+    return [body for lang, body in FENCE.findall(page.read_text()) if lang == language]
+
+
+def page_id(page):
+    return str(page.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_python_blocks_are_doctests_that_pass(page):
+    sources = blocks(page, "python")
+    for source in sources:
+        assert source.lstrip().startswith(">>>"), f"{page_id(page)}: a python block without >>>"
+    if not sources:
+        pytest.skip("no python blocks")
+    text = "\n".join(sources)
+    test = doctest.DocTestParser().get_doctest(text, {}, page_id(page), str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    output = io.StringIO()
+    runner.run(test, out=output.write)
+    assert runner.failures == 0, output.getvalue()
+    assert runner.tries == len(test.examples) > 0
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_yaml_blocks_are_valid_definitions(page):
+    sources = [b for b in blocks(page, "yaml") if b.lstrip().startswith("schema:")]
+    if not sources:
+        pytest.skip("no definition blocks")
+    for source in sources:
+        definitions, errors = read_definitions(source, page_id(page))
+        assert errors == []
+        for definition in definitions:
+            assert check_examples(definition, expression_from_definition(definition)) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_toml_blocks_parse(page):
+    tomllib = pytest.importorskip("tomllib")
+    sources = blocks(page, "toml")
+    if not sources:
+        pytest.skip("no toml blocks")
+    for source in sources:
+        tomllib.loads(source)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_console_blocks_of_the_neurogebra_command_run(page, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    commands = []
+    for block in blocks(page, "console"):
+        current = None
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                current = None
+                if line.startswith("$ neurogebra "):
+                    current = [line[len("$ neurogebra "):], []]
+                    commands.append(current)
+            elif current is not None:
+                current[1].append(line)
+    if not commands:
+        pytest.skip("no neurogebra commands")
+    for command, expected in commands:
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            status = main(shlex.split(command))
+        assert status == 0, (command, output.getvalue())
+        got = output.getvalue().splitlines()
+        for line in expected:
+            if line.strip() and line.strip() != "...":
+                assert line in got, (command, line, got)
+
+
+def test_yaml_reference_documents_every_field():
+    from neurogebra.definitions import FIELDS
+    text = (ROOT / "docs" / "yaml-format.md").read_text()
+    for field, (_, _, description) in FIELDS.items():
+        assert f"| `{field}` |" in text and description in text, field
+
+
+def test_every_hook_is_documented_with_its_signature_and_tested():
+    from neurogebra import hookspecs
+    import tests.test_plugins as plugin_tests
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    for hook in hookspecs.HOOK_NAMES:
+        assert f"### `def {hook}()`" in text, hook
+        assert getattr(hookspecs, hook).__doc__.strip(), hook
+        assert hasattr(plugin_tests, f"test_hook_{hook}"), hook
