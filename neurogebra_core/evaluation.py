@@ -37,7 +37,7 @@ class Evaluator:
     """Compiled, cached evaluation of one SymPy expression."""
 
     __slots__ = ("expr", "var_names", "param_names", "label", "_nvars",
-                 "_scalar", "_array", "_guarded", "_fast")
+                 "_scalar", "_array", "_fast")
 
     def __init__(self, expr: sympy.Expr, var_names: Sequence[str],
                  param_names: Sequence[str], label: str):
@@ -48,7 +48,6 @@ class Evaluator:
         self._nvars = len(self.var_names)
         self._scalar = None
         self._array = None
-        self._guarded = expr.has(sympy.Piecewise)
         self._fast = None
 
     # -- compilation ---------------------------------------------------
@@ -173,24 +172,39 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        if self._guarded:
-            with np.errstate(all="ignore"):
-                result = np.asarray(function(*arrays), dtype=np.float64)
-            self._warn_non_finite(result, arrays)
-        else:
+        errors = _FloatingErrors()
+        with np.errstate(all="call", call=errors):
             result = np.asarray(function(*arrays), dtype=np.float64)
+        if errors.kinds:
+            self._warn_non_finite(result, arrays, errors.kinds)
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()
         return float(result) if scalar_out else result
 
-    def _warn_non_finite(self, result, arrays):
-        """Piecewise branches are computed everywhere; only warn about the
-        chosen values, and only where every input was finite."""
+    def _warn_non_finite(self, result, arrays, kinds):
+        """Warn when floating-point trouble reached the result.
+
+        Intermediate trouble that does not (an unused branch of a piecewise
+        formula, exp(-x**2) underflowing through x**2 = inf) stays silent;
+        a non-finite result from finite inputs is reported.
+        """
         if np.isfinite(result).all() or not all(np.isfinite(a).all() for a in arrays):
             return
-        warnings.warn(f"{self.label} produced non-finite values from finite inputs",
-                      RuntimeWarning, stacklevel=4)
+        warnings.warn(f"{self.label}: {' and '.join(sorted(kinds))} encountered; the result "
+                      "has non-finite values for finite inputs", RuntimeWarning, stacklevel=4)
+
+
+class _FloatingErrors:
+    """Collects NumPy floating-point error kinds (errstate call mode)."""
+
+    __slots__ = ("kinds",)
+
+    def __init__(self):
+        self.kinds = set()
+
+    def __call__(self, kind, flag):
+        self.kinds.add(kind)
 
 
 def _is_real_scalar(value) -> bool:

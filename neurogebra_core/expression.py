@@ -111,6 +111,9 @@ def _readable(expr: sympy.Expr) -> sympy.Expr:
     """Textbook form of a derivative: ``2*(x - 3)`` rather than ``2*x - 6``."""
     if expr.has(sympy.Derivative, sympy.Subs):
         raise ArgumentError(f"cannot differentiate symbolically; SymPy left {expr}")
+    if expr.has(sympy.Pow):
+        # u**g/u -> u**(g - 1): reads better and stays finite when u underflows to 0
+        expr = sympy.powsimp(expr, combine="exp", deep=True)
     if expr.is_Add:
         content, primitive = expr.primitive()
         if content != 1 and primitive.is_Add:

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 from .errors import EvaluationError
 from .primitives import PrimitiveFunction
@@ -50,15 +50,16 @@ def _sech2_scalar(u):
 
 
 def _complement(term_a, term_b):
-    """If ``term_a + term_b`` is ``1 - f(u)`` with a stable form, return it."""
-    if term_a != 1:
+    """If ``term_a + term_b`` is ``c - c*f(u)`` (c = +-1) with a stable form, return it."""
+    if term_a not in (1, -1):
         return None
-    negated = -term_b
+    sign = term_a
+    negated = -term_b * sign
     from .primitives import sigmoid
     if isinstance(negated, sigmoid):
-        return sigmoid(-negated.args[0])
+        return sign * sigmoid(-negated.args[0])
     if negated.is_Pow and negated.exp == 2 and isinstance(negated.base, sympy.tanh):
-        return _sech2(negated.base.args[0])
+        return sign * _sech2(negated.base.args[0])
     return None
 
 
@@ -74,7 +75,7 @@ def _stable_add(add):
 
 def stabilize(expr: sympy.Expr) -> sympy.Expr:
     """Rewrite ``expr`` into an equal form that is accurate in float64."""
-    return expr.replace(lambda e: e.is_Add and 1 in e.args, _stable_add)
+    return expr.replace(lambda e: e.is_Add and (1 in e.args or -1 in e.args), _stable_add)
 
 
 # --------------------------------------------------------------------------
@@ -119,6 +120,7 @@ def _scalar_min(*args):
 
 _NUMPY_TABLE: dict[type, str] = {
     sympy.exp: "np.exp", sympy.log: "np.log", expm1: "np.expm1", log1p: "np.log1p",
+    hypot: "np.hypot",
     sympy.sin: "np.sin", sympy.cos: "np.cos", sympy.tan: "np.tan",
     sympy.sinh: "np.sinh", sympy.cosh: "np.cosh", sympy.tanh: "np.tanh",
     sympy.asin: "np.arcsin", sympy.acos: "np.arccos", sympy.atan: "np.arctan",
@@ -128,6 +130,7 @@ _NUMPY_TABLE: dict[type, str] = {
 }
 _MATH_TABLE: dict[type, str] = {
     sympy.exp: "math.exp", sympy.log: "math.log", expm1: "math.expm1", log1p: "math.log1p",
+    hypot: "math.hypot",
     sympy.sin: "math.sin", sympy.cos: "math.cos", sympy.tan: "math.tan",
     sympy.sinh: "math.sinh", sympy.cosh: "math.cosh", sympy.tanh: "math.tanh",
     sympy.asin: "math.asin", sympy.acos: "math.acos", sympy.atan: "math.atan",

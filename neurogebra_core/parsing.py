@@ -23,7 +23,7 @@ import re
 from typing import Callable, Mapping
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 from .errors import FormulaError, did_you_mean
 
@@ -64,6 +64,7 @@ FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     "log1p": (log1p, 1, 1),
     "expm1": (expm1, 1, 1),
     "sqrt": (sympy.sqrt, 1, 1),
+    "hypot": (hypot, 2, 2),
     "abs": (sympy.Abs, 1, 1),
     "Abs": (sympy.Abs, 1, 1),
     "sign": (sympy.sign, 1, 1),

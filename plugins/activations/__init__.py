@@ -3,12 +3,12 @@
 from neurogebra import hookimpl
 from neurogebra_registry import definition_file
 
-from .primitives import TANHSHRINK
+from .primitives import NORMAL_CDF, TANHSHRINK
 
 
 @hookimpl
 def neurogebra_primitives():
-    return [TANHSHRINK]
+    return [TANHSHRINK, NORMAL_CDF]
 
 
 @hookimpl

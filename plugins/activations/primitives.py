@@ -39,3 +39,22 @@ TANHSHRINK = Primitive(
     latex=r"\operatorname{{tanhshrink}}\left({0}\right)",
     description="x - tanh(x), without cancellation near 0",
 )
+
+
+def _normal_cdf_np(x):
+    from scipy.special import ndtr  # imported on first use: scipy is slow to import
+    return ndtr(x)
+
+
+def _normal_cdf_scalar(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+NORMAL_CDF = Primitive(
+    name="normal_cdf",
+    explicit=lambda x: (1 + sympy.erf(x / sympy.sqrt(2))) / 2,
+    derivatives=(lambda x: sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi),),
+    numpy=_normal_cdf_np, scalar=_normal_cdf_scalar,
+    latex=r"\Phi\left({0}\right)",
+    description="the standard normal distribution function, accurate in both tails",
+)

@@ -3,12 +3,12 @@
 from neurogebra import hookimpl
 from neurogebra_registry import definition_file
 
-from .primitives import CLAMPED_LOG, LOG_COSH
+from .primitives import CLAMPED_LOG, CLAMPED_LOG1M, LOG_COSH
 
 
 @hookimpl
 def neurogebra_primitives():
-    return [LOG_COSH, CLAMPED_LOG]
+    return [LOG_COSH, CLAMPED_LOG, CLAMPED_LOG1M]
 
 
 @hookimpl

@@ -49,9 +49,31 @@ def _clamped_log_scalar(p):
 
 CLAMPED_LOG = Primitive(
     name="clamped_log",
-    explicit=lambda p: sympy.Max(sympy.log(p), LOG_FLOOR),
+    explicit=lambda p: sympy.log(sympy.Max(p, sympy.exp(LOG_FLOOR))),
     derivatives=(lambda p: sympy.Piecewise((1 / p, p > sympy.exp(LOG_FLOOR)), (0, True)),),
     numpy=_clamped_log_np, scalar=_clamped_log_scalar,
     latex=r"\max\left(\log {0}, -100\right)",
     description="max(log(p), -100), PyTorch's clamped log in binary cross-entropy",
+)
+
+
+def _clamped_log1m_np(p):
+    # log(1 - p) through log1p: exact for tiny p; p = 1 gives the floor, p > 1 nan.
+    safe = np.where(p < 1, p, 0.0)
+    return np.where(p < 1, np.log1p(-safe), np.where(p == 1, LOG_FLOOR, np.nan))
+
+
+def _clamped_log1m_scalar(p):
+    if p < 1:
+        return math.log1p(-p)
+    return LOG_FLOOR if p == 1 else math.nan
+
+
+CLAMPED_LOG1M = Primitive(
+    name="clamped_log1m",
+    explicit=lambda p: sympy.log(sympy.Max(1 - p, sympy.exp(LOG_FLOOR))),
+    derivatives=(lambda p: sympy.Piecewise((-1 / (1 - p), p < 1), (0, True)),),
+    numpy=_clamped_log1m_np, scalar=_clamped_log1m_scalar,
+    latex=r"\max\left(\log(1 - {0}), -100\right)",
+    description="max(log(1 - p), -100), accurate for p near 0 (the other half of BCE)",
 )
