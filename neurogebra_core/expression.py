@@ -116,7 +116,7 @@ def _readable(expr: sympy.Expr) -> sympy.Expr:
         expr = sympy.powsimp(expr, combine="exp", deep=True)
     if expr.is_Add:
         content, primitive = expr.primitive()
-        if content != 1 and primitive.is_Add:
+        if content.is_Integer and content > 1 and primitive.is_Add:
             return sympy.Mul(content, primitive, evaluate=False)
     return expr
 

@@ -39,6 +39,20 @@ class _sech2(sympy.Function):
     """1 - tanh(u)**2, computed without cancellation (internal)."""
 
 
+class _dsigmoid(sympy.Function):
+    """sigmoid(u)*sigmoid(-u), the sigmoid's derivative, in one pass (internal)."""
+
+
+def _dsigmoid_np(u):
+    e = np.exp(-np.abs(u))
+    return e / (1.0 + e) ** 2
+
+
+def _dsigmoid_scalar(u):
+    e = math.exp(-abs(u))
+    return e / (1.0 + e) ** 2
+
+
 def _sech2_np(u):
     e = np.exp(-2.0 * np.abs(u))
     return 4.0 * e / (1.0 + e) ** 2
@@ -73,9 +87,23 @@ def _stable_add(add):
     return add
 
 
+def _paired_sigmoids(mul):
+    """sigmoid(u)*sigmoid(-u)*rest -> _dsigmoid(u)*rest."""
+    from .primitives import sigmoid
+    factors = list(mul.args)
+    for i, a in enumerate(factors):
+        if isinstance(a, sigmoid):
+            for j, b in enumerate(factors):
+                if j != i and isinstance(b, sigmoid) and b.args[0] == -a.args[0]:
+                    rest = [f for k, f in enumerate(factors) if k not in (i, j)]
+                    return sympy.Mul(_dsigmoid(a.args[0]), *rest)
+    return mul
+
+
 def stabilize(expr: sympy.Expr) -> sympy.Expr:
-    """Rewrite ``expr`` into an equal form that is accurate in float64."""
-    return expr.replace(lambda e: e.is_Add and (1 in e.args or -1 in e.args), _stable_add)
+    """Rewrite ``expr`` into an equal form that is accurate (and fast) in float64."""
+    expr = expr.replace(lambda e: e.is_Add and (1 in e.args or -1 in e.args), _stable_add)
+    return expr.replace(lambda e: e.is_Mul and len(e.args) > 1, _paired_sigmoids)
 
 
 # --------------------------------------------------------------------------
@@ -126,7 +154,7 @@ _NUMPY_TABLE: dict[type, str] = {
     sympy.asin: "np.arcsin", sympy.acos: "np.arccos", sympy.atan: "np.arctan",
     sympy.asinh: "np.arcsinh", sympy.acosh: "np.arccosh", sympy.atanh: "np.arctanh",
     sympy.Abs: "np.abs", sympy.sign: "np.sign", sympy.erf: "_erf", sympy.erfc: "_erfc",
-    _sech2: "_sech2",
+    _sech2: "_sech2", _dsigmoid: "_dsigmoid",
 }
 _MATH_TABLE: dict[type, str] = {
     sympy.exp: "math.exp", sympy.log: "math.log", expm1: "math.expm1", log1p: "math.log1p",
@@ -136,7 +164,7 @@ _MATH_TABLE: dict[type, str] = {
     sympy.asin: "math.asin", sympy.acos: "math.acos", sympy.atan: "math.atan",
     sympy.asinh: "math.asinh", sympy.acosh: "math.acosh", sympy.atanh: "math.atanh",
     sympy.Abs: "abs", sympy.sign: "_sign", sympy.erf: "math.erf", sympy.erfc: "math.erfc",
-    _sech2: "_sech2",
+    _sech2: "_sech2", _dsigmoid: "_dsigmoid",
 }
 
 
@@ -145,9 +173,10 @@ _LAZY_NUMPY = {"_erf": _np_erf, "_erfc": _np_erfc}  # scipy is imported on first
 
 def _namespace(backend: str) -> dict:
     if backend == "numpy":
-        return {"np": np, "_sech2": _sech2_np}
+        return {"np": np, "_sech2": _sech2_np, "_dsigmoid": _dsigmoid_np}
     return {"math": math, "_sign": _scalar_sign, "_heaviside": _scalar_heaviside,
             "_max": _scalar_max, "_min": _scalar_min, "_sech2": _sech2_scalar,
+            "_dsigmoid": _dsigmoid_scalar,
             "_nan": math.nan}
 
 

@@ -181,3 +181,44 @@ def test_activations_are_finite_and_quiet_wherever_the_truth_is_finite(name):
     wanted = np.array([t for t in truth if t is not None])
     bad = [(x, v, w) for x, v, w in zip(finite, values, wanted) if not close(v, w)]
     assert not bad, bad
+
+
+LOSS_EXTREMES = {
+    "y_pred": EXTREMES, "y_true": [0.0, 1.0], "var": [1.0],
+}
+POSITIVE_ONLY = {"msle": "y_pred", "poisson_nll_rate": "y_pred"}
+
+
+@pytest.mark.parametrize("name", FORGE.list_all(category="loss"))
+def test_losses_are_finite_and_quiet_wherever_the_truth_is_finite(name):
+    expression = FORGE.get(name)
+    exact = elementary(expression)
+    axes = {v: LOSS_EXTREMES[v] for v in expression.variables}
+    if name in POSITIVE_ONLY:
+        axes["y_pred"] = [v for v in EXTREMES if v > 0]
+    if name == "binary_crossentropy":
+        axes["y_pred"] = [5e-324, 1e-300, 1 - 2 ** -53]
+    points = grid(**axes)
+    truth = [reference(exact, point) for point in points]
+    kept = [(p, t) for p, t in zip(points, truth) if t is not None]
+    arrays = {k: np.array([p[k] for p, _ in kept]) for k in axes}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = expression.eval(**arrays)
+    bad = [(p, v, t) for (p, t), v in zip(kept, values) if not close(v, t)]
+    assert not bad, bad
+
+
+REQUIRED_DOCS = ("description", "usage", "pros", "cons", "latex", "references")
+
+
+@pytest.mark.parametrize("name", FORGE.list_all())
+def test_every_builtin_is_fully_documented_with_checked_examples(name):
+    expression = FORGE.get(name)
+    meta = expression.metadata
+    missing = [field for field in REQUIRED_DOCS if not meta.get(field)]
+    assert not missing, f"{name} lacks {missing}"
+    undocumented = [p for p in expression.params if p not in meta.get("param_descriptions", {})]
+    assert not undocumented, f"{name}: params without description {undocumented}"
+    entry = FORGE._catalog.resolve(name)
+    assert entry.definition.examples, f"{name} has no examples"

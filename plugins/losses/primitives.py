@@ -8,7 +8,6 @@ import sympy
 from neurogebra import Primitive
 
 LOG_FLOOR = -100.0                 # PyTorch clamps log() at -100 in BCE
-_TINY = math.exp(LOG_FLOOR)        # log(max(p, _TINY)) == max(log(p), -100)
 _SWITCH = 20.0                     # beyond, log(cosh x) = |x| - log 2 + log1p(exp(-2|x|))
 
 
@@ -37,14 +36,14 @@ LOG_COSH = Primitive(
 
 
 def _clamped_log_np(p):
-    # A negative "probability" has no logarithm: nan, not a silent -100.
-    return np.log(np.where(p < 0, np.nan, np.maximum(p, _TINY)))
+    # log(0) = -inf becomes -100 (neurogebra keeps that divide-by-zero quiet,
+    # since it does not reach the result); a negative "probability" gives nan.
+    return np.maximum(np.log(p), LOG_FLOOR)
 
 
 def _clamped_log_scalar(p):
-    if not p >= 0:
-        return math.nan
-    return math.log(max(p, _TINY))
+    # math.log(0) raises; the caller then takes the array path, which gives -100
+    return max(math.log(p), LOG_FLOOR)
 
 
 CLAMPED_LOG = Primitive(
@@ -59,14 +58,11 @@ CLAMPED_LOG = Primitive(
 
 def _clamped_log1m_np(p):
     # log(1 - p) through log1p: exact for tiny p; p = 1 gives the floor, p > 1 nan.
-    safe = np.where(p < 1, p, 0.0)
-    return np.where(p < 1, np.log1p(-safe), np.where(p == 1, LOG_FLOOR, np.nan))
+    return np.maximum(np.log1p(-p), LOG_FLOOR)
 
 
 def _clamped_log1m_scalar(p):
-    if p < 1:
-        return math.log1p(-p)
-    return LOG_FLOOR if p == 1 else math.nan
+    return max(math.log1p(-p), LOG_FLOOR)
 
 
 CLAMPED_LOG1M = Primitive(
