@@ -11,7 +11,9 @@ from .errors import (ArgumentError, CompositionError, DefinitionError, Evaluatio
 from .expression import Expression
 from .forge import MathForge
 from .hookspecs import hookimpl
+from .optimizers import SGD, Adagrad, Adam, AdamW, Momentum, Optimizer, RMSprop
 from .primitives import Primitive
+from .training import History, Trainer, TrainingError
 
 __all__ = [
     "__version__",
@@ -19,6 +21,15 @@ __all__ = [
     "MathForge",
     "hookimpl",
     "Primitive",
+    "Trainer",
+    "History",
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "RMSprop",
+    "Adagrad",
+    "Adam",
+    "AdamW",
     "numerical_gradient",
     "check_gradient",
     "GradientCheck",
@@ -33,5 +44,6 @@ __all__ = [
     "PluginError",
     "UnknownFunctionError",
     "RegistrationError",
+    "TrainingError",
     "PluginWarning",
 ]

@@ -25,11 +25,15 @@ import sympy.tensor.tensor  # noqa: F401
 
 from .errors import (ArgumentError, CompositionError, FormulaError, ParameterError,
                      VariableError, did_you_mean)
+from .autodiff import dag_size, reverse_gradients
 from .evaluation import Evaluator
 from .parsing import parse_formula, symbol
 from .primitives import primitive_functions
 
 __all__ = ["Expression", "Params", "substitute"]
+
+# Above this many distinct subexpressions, gradients() uses reverse mode.
+REVERSE_MODE_SIZE = 60
 
 
 class Params(dict):
@@ -244,9 +248,23 @@ class Expression:
                                 self._variables)
 
     def gradients(self, wrt: Iterable[str] | None = None) -> dict[str, "Expression"]:
-        """All first partial derivatives (default: with respect to each variable)."""
+        """All first partial derivatives (default: with respect to each variable).
+
+        Small expressions get the readable per-variable derivatives of
+        :meth:`gradient`. Large ones (deep networks) are differentiated in one
+        reverse-mode pass whose results share their subexpressions; they are
+        built for computing, not reading.
+        """
         names = self._variables if wrt is None else tuple(wrt)
-        return {n: self.gradient(n) for n in names}
+        for name in names:
+            self._symbol_for(name)
+        if len(names) < 2 or dag_size(self._expr) <= REVERSE_MODE_SIZE:
+            return {n: self.gradient(n) for n in names}
+        partials = reverse_gradients(self._expr, [symbol(n) for n in names])
+        return {n: Expression._make(f"d({self._name})/d{n}", d, self._params, self._trainable,
+                                    {"derivative_of": self._name, "wrt": n, "order": 1},
+                                    self._variables)
+                for n, d in zip(names, partials)}
 
     def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
         """Second partials as ``h[a][b] = d2f/da db`` (default: the variables)."""

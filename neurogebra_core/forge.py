@@ -56,6 +56,7 @@ class MathForge:
         self._packs += given
         self._report(errors)
         self._register_primitives()
+        self._optimizers = self._collect_optimizers()
         self._collect("neurogebra_definition_files", "file")
         self._collect("neurogebra_expressions", "expression")
         seen = set()
@@ -87,6 +88,29 @@ class MathForge:
                     register_primitive(primitive)
                 except RegistrationError as exc:
                     self._report([_pack_error(pack, f"has a bad primitive: {exc}", exc)])
+
+    def _collect_optimizers(self) -> dict:
+        from .optimizers import BUILTIN_OPTIMIZERS, Optimizer
+        results, errors = call_hook(self._manager, "neurogebra_optimizers", self._packs)
+        self._report(errors)
+        found = {}
+        for pack, classes in results:
+            for cls in classes:
+                name = getattr(cls, "name", None)
+                if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+                    problem = f"returned {cls!r}, not a neurogebra.Optimizer subclass"
+                elif not isinstance(name, str) or name in BUILTIN_OPTIMIZERS or name in found:
+                    problem = f"has an optimizer whose name {name!r} is missing or taken"
+                else:
+                    found[name] = cls
+                    continue
+                self._report([_pack_error(pack, problem, None)])
+        return found
+
+    @property
+    def optimizers(self) -> dict:
+        """Optimisers that packs add, by name (the built-in ones are always there)."""
+        return dict(self._optimizers)
 
     def _collect(self, hook: str, kind: str) -> None:
         results, errors = call_hook(self._manager, hook, self._packs)

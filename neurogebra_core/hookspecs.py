@@ -10,7 +10,8 @@ Hooks, in the order MathForge calls them:
 
 1. :func:`neurogebra_primitives` — new primitive functions for formulas;
 2. :func:`neurogebra_definition_files` — YAML files of functions and docs;
-3. :func:`neurogebra_expressions` — ready-made Expression objects.
+3. :func:`neurogebra_expressions` — ready-made Expression objects;
+4. :func:`neurogebra_optimizers` — optimisers for :class:`~neurogebra.Trainer`.
 """
 
 from __future__ import annotations
@@ -59,4 +60,17 @@ def neurogebra_expressions():
     """
 
 
-HOOK_NAMES = ("neurogebra_primitives", "neurogebra_definition_files", "neurogebra_expressions")
+@hookspec
+def neurogebra_optimizers():
+    """Return a list of :class:`neurogebra.Optimizer` subclasses.
+
+    Each class has a unique lower-case ``name`` (how ``Trainer(optimizer=...)``
+    finds it), takes ``learning_rate`` and its settings as keyword arguments,
+    and implements ``_update(values, gradients) -> new values`` on NumPy
+    vectors (``self.steps`` is already advanced). Names of built-in
+    optimisers cannot be replaced.
+    """
+
+
+HOOK_NAMES = ("neurogebra_primitives", "neurogebra_definition_files", "neurogebra_expressions",
+              "neurogebra_optimizers")

@@ -327,25 +327,29 @@ class _Printer:
             "no numeric implementation is known for it")
 
 
-def compile_function(expr: sympy.Expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
+def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
                      label: str = "expression") -> Callable:
     """Compile ``expr`` into a Python function of ``args`` (positional).
 
-    The expression is stabilised, common subexpressions are shared, and each
-    head is printed through the backend's table.
+    ``expr`` is one SymPy expression, or a list of them for a function that
+    returns a tuple (common subexpressions are then shared between outputs).
+    The expression is stabilised, common subexpressions become temporaries,
+    and each head is printed through the backend's table.
     """
     if backend not in BACKENDS:
         raise EvaluationError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    several = isinstance(expr, (list, tuple))
+    outputs = [stabilize(e) for e in (expr if several else [expr])]
     names = {s: f"_a{i}" for i, s in enumerate(args)}
     printer = _Printer(backend, names)
-    temps, (reduced,) = sympy.cse([stabilize(expr)],
-                                  symbols=(sympy.Dummy() for _ in itertools.count()))
+    temps, reduced = sympy.cse(outputs, symbols=(sympy.Dummy() for _ in itertools.count()))
     lines = [f"def _compiled({', '.join(names.values())}):"]
     for i, (tmp, value) in enumerate(temps):
         code = printer.emit(value)
         names[tmp] = f"_t{i}"
         lines.append(f"    _t{i} = {code}")
-    lines.append(f"    return {printer.emit(reduced)}")
+    results = [printer.emit(r) for r in reduced]
+    lines.append(f"    return ({', '.join(results)},)" if several else f"    return {results[0]}")
     source = "\n".join(lines)
     namespace = printer.namespace
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text

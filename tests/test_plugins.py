@@ -225,3 +225,35 @@ def test_selection_by_argument_and_environment(install_packs, monkeypatch):
     with pytest.warns(PluginWarning, match="no pack named 'extr' is installed. "
                                            "Did you mean 'extra'?"):
         MathForge(plugins="extr,losses")
+
+
+def test_hook_neurogebra_optimizers(install_packs):
+    install_packs(opt="""
+import numpy as np
+from neurogebra import Optimizer, hookimpl
+
+class HalfStep(Optimizer):
+    name = "halfstep"
+    def __init__(self, learning_rate=1.0):
+        super().__init__(learning_rate)
+    def _update(self, values, gradients):
+        return values - 0.5 * self.learning_rate * gradients
+
+class Clash(HalfStep):
+    name = "adam"
+
+@hookimpl
+def neurogebra_optimizers():
+    return [HalfStep, Clash, "not a class"]
+""")
+    from neurogebra import Trainer
+    forge = quiet_forge()
+    assert set(forge.optimizers) == {"halfstep"}
+    messages = [str(e) for e in forge.plugin_errors]
+    assert any("name 'adam' is missing or taken" in m for m in messages)
+    assert any("returned 'not a class', not a neurogebra.Optimizer subclass" in m
+               for m in messages)
+    model = Expression("m", "w*x", params={"w": 0.0}, trainable_params=["w"])
+    trainer = Trainer(model, optimizer="halfstep", learning_rate=1.0, forge=forge)
+    trainer.fit([1.0], [1.0], epochs=1, verbose=False)
+    assert model.params["w"] == 1.0   # w - 0.5 * 1 * d/dw (w*1 - 1)^2 = 0 - 0.5*(-2)

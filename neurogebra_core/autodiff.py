@@ -1,0 +1,117 @@
+"""Reverse-mode differentiation on the SymPy expression graph.
+
+``sympy.diff`` differentiates once per variable and walks the whole tree each
+time, so all partial derivatives of a deep expression cost O(params x size),
+and the results share nothing. Here the graph of distinct subexpressions is
+walked once backwards (as backpropagation does), accumulating each node's
+adjoint from its parents with the local derivative rules of Add, Mul, Pow
+and functions (``fdiff``). The derivatives of all parameters come out of one
+pass and are built from shared subexpressions, which compilation (CSE) then
+turns into shared intermediate values.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import sympy
+
+__all__ = ["reverse_gradients", "dag_size"]
+
+
+def _post_order(root: sympy.Basic) -> list[sympy.Basic]:
+    """Distinct subexpressions, children before parents (iterative DFS)."""
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for child in _children(node):
+            if child not in seen:
+                stack.append((child, False))
+    return order
+
+
+def dag_size(expr: sympy.Basic) -> int:
+    """The number of distinct subexpressions of ``expr``."""
+    return len(_post_order(expr))
+
+
+def _children(node) -> tuple:
+    if isinstance(node, sympy.Piecewise):
+        return tuple(pair.expr for pair in node.args)
+    if node.is_Atom or not isinstance(node, sympy.Expr):
+        return ()
+    return tuple(a for a in node.args if isinstance(a, sympy.Expr))
+
+
+def _times(*factors) -> sympy.Expr:
+    """A product built without SymPy's canonical sorting (the costly part);
+    compilation does not need canonical forms."""
+    factors = [f for f in factors if f != 1]
+    if not factors:
+        return sympy.S.One
+    return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+
+
+def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
+    """``(child, d node / d child)`` pairs, or None for an opaque node."""
+    if node.is_Add:
+        return [(arg, sympy.S.One) for arg in node.args]
+    if node.is_Mul:
+        args = node.args
+        return [(arg, _times(*(args[:i] + args[i + 1:]))) for i, arg in enumerate(args)]
+    if node.is_Pow:
+        base, exponent = node.args
+        pairs = [(base, _times(exponent, sympy.Pow(base, exponent - 1)))]
+        if not exponent.is_Number:
+            pairs.append((exponent, _times(node, sympy.log(base))))
+        return pairs
+    if isinstance(node, sympy.Piecewise):
+        conditions = [pair.cond for pair in node.args]
+        return [(pair.expr, sympy.Piecewise(*[(int(j == k), c) for j, c in enumerate(conditions)]))
+                for k, pair in enumerate(node.args)]
+    if isinstance(node, sympy.Function) and not isinstance(node, sympy.Derivative):
+        try:
+            return [(arg, node.fdiff(i + 1)) for i, arg in enumerate(node.args)
+                    if isinstance(arg, sympy.Expr)]
+        except (sympy.ArgumentIndexError, TypeError, NotImplementedError):
+            return None
+    return None
+
+
+def reverse_gradients(expr: sympy.Expr, wrt: Sequence[sympy.Symbol]) -> list[sympy.Expr]:
+    """d expr / d s for every symbol ``s`` of ``wrt``, in one backward pass."""
+    targets = set(wrt)
+    order = _post_order(expr)
+    depends: dict = {}
+    for node in order:   # children first: does the node depend on any target?
+        depends[node] = node in targets or any(depends.get(c, False) for c in _children(node))
+    adjoint = {expr: sympy.S.One}
+    for node in reversed(order):   # parents first
+        weight = adjoint.get(node)
+        if weight is None or node in targets or not depends[node]:
+            continue
+        partials = _local_partials(node)
+        if partials is None:   # unknown head: differentiate it as a whole
+            for symbol in targets:
+                _accumulate(adjoint, symbol, _times(weight, sympy.diff(node, symbol)))
+            continue
+        for child, local in partials:
+            if depends.get(child, False):
+                _accumulate(adjoint, child, _times(weight, local))
+    return [adjoint.get(s, sympy.S.Zero) for s in wrt]
+
+
+def _accumulate(adjoint: dict, node, contribution) -> None:
+    if contribution == 0:
+        return
+    if node in adjoint:
+        contribution = sympy.Add(adjoint[node], contribution, evaluate=False)
+    adjoint[node] = contribution

@@ -1,0 +1,91 @@
+"""Each optimiser's first steps against its published update rule, by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from neurogebra import SGD, Adagrad, Adam, AdamW, ArgumentError, Momentum, RMSprop
+from neurogebra.optimizers import make_optimizer
+
+G1, G2 = np.array([0.5, -2.0]), np.array([0.1, 1.0])
+P0 = np.array([1.0, 3.0])
+
+
+def two_steps(optimizer):
+    first = optimizer.step(P0, G1)
+    return first, optimizer.step(first, G2)
+
+
+def test_sgd():
+    first, second = two_steps(SGD(learning_rate=0.1))
+    assert first.tolist() == [1.0 - 0.05, 3.0 + 0.2]
+    assert second == pytest.approx([0.95 - 0.01, 3.2 - 0.1])
+
+
+def test_sgd_weight_decay():
+    first = SGD(learning_rate=0.1, weight_decay=0.5).step(P0, G1)
+    assert first == pytest.approx(P0 - 0.1 * (G1 + 0.5 * P0))
+
+
+def test_momentum_and_nesterov():
+    first, second = two_steps(Momentum(learning_rate=0.1, momentum=0.9))
+    v1 = G1
+    v2 = 0.9 * v1 + G2
+    assert first == pytest.approx(P0 - 0.1 * v1)
+    assert second == pytest.approx(P0 - 0.1 * v1 - 0.1 * v2)
+    first, second = two_steps(Momentum(learning_rate=0.1, momentum=0.9, nesterov=True))
+    assert first == pytest.approx(P0 - 0.1 * (G1 + 0.9 * v1))
+    assert second == pytest.approx(first - 0.1 * (G2 + 0.9 * v2))
+
+
+def test_rmsprop():
+    first, second = two_steps(RMSprop(learning_rate=0.01, alpha=0.9, eps=1e-8))
+    s1 = 0.1 * G1 ** 2
+    s2 = 0.9 * s1 + 0.1 * G2 ** 2
+    assert first == pytest.approx(P0 - 0.01 * G1 / (np.sqrt(s1) + 1e-8))
+    assert second == pytest.approx(first - 0.01 * G2 / (np.sqrt(s2) + 1e-8))
+
+
+def test_adagrad():
+    first, second = two_steps(Adagrad(learning_rate=0.1))
+    assert first == pytest.approx(P0 - 0.1 * np.sign(G1), rel=1e-9)
+    s2 = G1 ** 2 + G2 ** 2
+    assert second == pytest.approx(first - 0.1 * G2 / (np.sqrt(s2) + 1e-10))
+
+
+def test_adam_counts_steps_not_params():
+    adam = Adam(learning_rate=0.1)
+    first, second = two_steps(adam)
+    assert adam.steps == 2
+    # step 1: m_hat = g, v_hat = g^2, so each param moves by lr * sign(g)
+    assert first == pytest.approx(P0 - 0.1 * np.sign(G1) * (1 - 1e-8 / np.abs(G1)), rel=1e-9)
+    m = 0.9 * 0.1 * G1 + 0.1 * G2
+    v = 0.999 * 0.001 * G1 ** 2 + 0.001 * G2 ** 2
+    m_hat, v_hat = m / (1 - 0.9 ** 2), v / (1 - 0.999 ** 2)
+    assert second == pytest.approx(first - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8))
+
+
+def test_adamw_decays_weights_before_the_adam_step():
+    first = AdamW(learning_rate=0.1, weight_decay=0.5).step(P0, G1)
+    adam_step = 0.1 * G1 / (np.abs(G1) + 1e-8)
+    assert first == pytest.approx(P0 * (1 - 0.1 * 0.5) - adam_step)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"learning_rate": -1}, "learning_rate must be a positive number"),
+    ({"learning_rate": math.nan}, "learning_rate must be a positive number"),
+    ({"beta1": 1.0}, "beta1 must be in [0, 1)"),
+])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ArgumentError, match=message.replace("[", r"\[").replace(")", r"\)")):
+        Adam(**kwargs)
+
+
+def test_make_optimizer_by_name():
+    assert isinstance(make_optimizer("ADAM", 0.5), Adam)
+    assert make_optimizer("momentum", None, nesterov=True).nesterov is True
+    with pytest.raises(ArgumentError, match="unknown optimizer 'adma'. Did you mean 'adam'"):
+        make_optimizer("adma", 0.1)
+    with pytest.raises(ArgumentError, match="optimizer 'sgd': .*unexpected keyword"):
+        make_optimizer("sgd", 0.1, beta1=0.9)
