@@ -7,10 +7,12 @@ from ._version import __version__
 from .checking import GradientCheck, check_gradient, numerical_gradient
 from .errors import (ArgumentError, CompositionError, DefinitionError, EvaluationError,
                      FormulaError, NeurogebraError, ParameterError, PluginError,
-                     PluginWarning, RegistrationError, UnknownFunctionError, VariableError)
+                     MissingDependencyError, PluginWarning, RegistrationError,
+                     UnknownFunctionError, VariableError)
 from .expression import Expression
 from .forge import MathForge
 from .hookspecs import hookimpl
+from .plotting import plot_many
 from .optimizers import SGD, Adagrad, Adam, AdamW, Momentum, Optimizer, RMSprop
 from .primitives import Primitive
 from .training import History, Trainer, TrainingError
@@ -30,6 +32,7 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "plot_many",
     "numerical_gradient",
     "check_gradient",
     "GradientCheck",
@@ -45,5 +48,6 @@ __all__ = [
     "UnknownFunctionError",
     "RegistrationError",
     "TrainingError",
+    "MissingDependencyError",
     "PluginWarning",
 ]

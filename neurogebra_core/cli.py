@@ -6,6 +6,7 @@
     neurogebra plugins              loaded packs and problems
     neurogebra validate PATH...     check YAML definition files (exit status 1 on errors)
     neurogebra catalog [--output F] Markdown reference of the built-in functions
+    neurogebra plot NAME --out F    draw a function and its derivatives (needs matplotlib)
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ def cmd_validate(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_plot(args) -> int:
+    forge = _forge()
+    figure = forge.get(args.name).plot(x_range=tuple(args.range), derivatives=args.derivatives)
+    figure.savefig(args.out, dpi=args.dpi)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_catalog(args) -> int:
     from .catalog_docs import render_catalog
     text = render_catalog()
@@ -101,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check YAML definition files")
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(run=cmd_validate)
+    plot = commands.add_parser("plot", help="draw a function and its derivatives to a file")
+    plot.add_argument("name")
+    plot.add_argument("--out", required=True, help="image file (png, svg, pdf)")
+    plot.add_argument("--range", nargs=2, type=float, default=[-5.0, 5.0], metavar=("LOW", "HIGH"))
+    plot.add_argument("--derivatives", type=int, default=1, choices=[0, 1, 2])
+    plot.add_argument("--dpi", type=int, default=100)
+    plot.set_defaults(run=cmd_plot)
     catalog = commands.add_parser("catalog", help="Markdown reference of the built-in catalog")
     catalog.add_argument("--output", help="write to this file instead of printing")
     catalog.set_defaults(run=cmd_catalog)

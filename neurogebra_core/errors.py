@@ -24,6 +24,7 @@ __all__ = [
     "UnknownFunctionError",
     "RegistrationError",
     "PluginWarning",
+    "MissingDependencyError",
 ]
 
 
@@ -111,6 +112,10 @@ class PluginError(NeurogebraError, RuntimeError):
         self.pack = pack
         self.distribution = distribution
         super().__init__(message)
+
+
+class MissingDependencyError(NeurogebraError, ImportError):
+    """An optional dependency (an extra) is needed for this feature."""
 
 
 class PluginWarning(UserWarning):

@@ -384,10 +384,24 @@ class Expression:
         """LaTeX of the formula."""
         return sympy.latex(self._expr)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: name, LaTeX formula, params and documentation."""
+        from .display import expression_html
+        return expression_html(self)
+
+    def plot(self, x_range=(-5.0, 5.0), derivatives: int = 0, variable: str | None = None,
+             points: int = 400, **fixed):
+        """A matplotlib Figure of this function (and derivatives up to 2).
+
+        Other variables and params are fixed by keyword. Needs matplotlib
+        (``pip install 'neurogebra[plot]'``).
+        """
+        from .plotting import plot
+        return plot(self, x_range, derivatives, variable, points, **fixed)
+
     def _repr_latex_(self) -> str:
-        name = self._name.replace("_", r"\_")
-        args = ", ".join(sympy.latex(symbol(v)) for v in self._variables)
-        return rf"$\displaystyle \mathrm{{{name}}}({args}) = {self.latex}$"
+        from .display import title_latex
+        return rf"$\displaystyle {title_latex(self)} = {self.latex}$"
 
 
 _OPERATORS = {

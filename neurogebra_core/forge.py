@@ -322,6 +322,11 @@ class MathForge:
             raise ArgumentError(f"compose() needs at least one catalog name in {formula!r}")
         return substitute(name or formula, template, parts)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the catalog as a table."""
+        from .display import catalog_html
+        return catalog_html(self)
+
     def __repr__(self) -> str:
         return f"MathForge({len(self)} functions from {len(self._packs)} packs)"
 
