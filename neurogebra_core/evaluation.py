@@ -164,6 +164,8 @@ class Evaluator:
         names = self.var_names + self.param_names
         if all(_is_real_scalar(a) for a in args):
             return self.call([float(a) for a in args])
+        if any(_is_dask(a) for a in args):
+            return self._call_dask(args)
         arrays = [_as_array(a, n, self.label) for a, n in zip(args, names)]
         return self._call_array(arrays, scalar_out=all(a.ndim == 0 for a in arrays))
 
@@ -181,6 +183,14 @@ class Evaluator:
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()
         return float(result) if scalar_out else result
+
+    def _call_dask(self, args: list):
+        """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now."""
+        import dask.array as da
+        lazy = [a if _is_dask(a) else da.asarray(np.asarray(a, dtype=np.float64)) for a in args]
+        lazy = da.broadcast_arrays(*(a.astype(np.float64) for a in lazy))
+        return da.map_blocks(lambda *blocks: self._call_array(list(blocks), scalar_out=False),
+                             *lazy, dtype=np.float64)
 
     def _warn_non_finite(self, result, arrays, kinds):
         """Warn when floating-point trouble reached the result.
@@ -205,6 +215,10 @@ class _FloatingErrors:
 
     def __call__(self, kind, flag):
         self.kinds.add(kind)
+
+
+def _is_dask(value) -> bool:
+    return type(value).__module__.startswith("dask.") and hasattr(value, "map_blocks")
 
 
 def _is_real_scalar(value) -> bool:

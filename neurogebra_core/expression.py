@@ -389,6 +389,20 @@ class Expression:
         from .display import expression_html
         return expression_html(self)
 
+    def to_function(self, backend: str = "numpy", bind_params: bool = True):
+        """This formula as a plain function for ``numpy``, ``jax`` or ``torch``.
+
+        Arguments are the variables, then (with ``bind_params=False``) the
+        params; bound params take their current values.
+        """
+        from .export import to_function
+        return to_function(self, backend, bind_params)
+
+    def to_torch_module(self):
+        """A ``torch.nn.Module`` whose trainable params are ``nn.Parameter``s."""
+        from .export import to_torch_module
+        return to_torch_module(self)
+
     def plot(self, x_range=(-5.0, 5.0), derivatives: int = 0, variable: str | None = None,
              points: int = 400, **fixed):
         """A matplotlib Figure of this function (and derivatives up to 2).

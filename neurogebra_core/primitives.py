@@ -9,6 +9,8 @@ A :class:`Primitive` bundles the four things such a function needs:
 * ``explicit``: its elementary formula (``expr.rewrite("explicit")``);
 * ``derivatives``: one rule per argument, written the way a textbook does;
 * ``numpy`` / ``scalar``: stable kernels for arrays and for Python floats;
+* ``extra_kernels``: kernels for other backends (``"jax"``, ``"torch"``), as
+  callables or dotted names; without one, the elementary formula is used;
 * ``latex``: how it typesets.
 
 The core defines a few universal primitives below; packs add more through
@@ -169,6 +171,12 @@ def _log_sigmoid_scalar(x):
     return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
 
 
+def _softplus_torch(x):
+    import torch
+    # torch's softplus switches to x above its threshold (20); logaddexp is exact
+    return torch.logaddexp(x, torch.zeros_like(x))
+
+
 def _relu_scalar(x):
     return 0.0 if x <= 0 else x
 
@@ -180,6 +188,7 @@ sigmoid = register_primitive(Primitive(
     numpy=_sigmoid_np, scalar=_sigmoid_scalar,
     latex=r"\sigma\left({0}\right)",
     description="logistic function 1/(1 + exp(-x))",
+    extra_kernels={"jax": "jax.nn.sigmoid", "torch": "torch.sigmoid"},
 ))
 
 softplus = register_primitive(Primitive(
@@ -189,6 +198,7 @@ softplus = register_primitive(Primitive(
     numpy=_softplus_np, scalar=_softplus_scalar,
     latex=r"\operatorname{{softplus}}\left({0}\right)",
     description="log(1 + exp(x)), finite for every float",
+    extra_kernels={"jax": "jax.nn.softplus", "torch": _softplus_torch},
 ))
 
 log_sigmoid = register_primitive(Primitive(
@@ -198,6 +208,7 @@ log_sigmoid = register_primitive(Primitive(
     numpy=_log_sigmoid_np, scalar=_log_sigmoid_scalar,
     latex=r"\log\sigma\left({0}\right)",
     description="log(sigmoid(x)), finite for every float",
+    extra_kernels={"jax": "jax.nn.log_sigmoid", "torch": "torch.nn.functional.logsigmoid"},
 ))
 
 relu = register_primitive(Primitive(
@@ -207,4 +218,5 @@ relu = register_primitive(Primitive(
     numpy=lambda x: np.maximum(x, 0.0), scalar=_relu_scalar,
     latex=r"\operatorname{{ReLU}}\left({0}\right)",
     description="max(x, 0); its derivative at 0 is 0, as in PyTorch",
+    extra_kernels={"jax": "jax.nn.relu", "torch": "torch.relu"},
 ))

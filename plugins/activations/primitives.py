@@ -57,4 +57,5 @@ NORMAL_CDF = Primitive(
     numpy=_normal_cdf_np, scalar=_normal_cdf_scalar,
     latex=r"\Phi\left({0}\right)",
     description="the standard normal distribution function, accurate in both tails",
+    extra_kernels={"jax": "jax.scipy.special.ndtr", "torch": "torch.special.ndtr"},
 )

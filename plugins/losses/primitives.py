@@ -25,6 +25,24 @@ def _log_cosh_scalar(x):
     return a - math.log(2.0) + math.log1p(math.exp(-2.0 * a))
 
 
+def _log_cosh_array(xp, softplus):
+    def kernel(x):
+        a = xp.abs(x)
+        return a + softplus(-2.0 * a) - math.log(2.0)
+    return kernel
+
+
+def _log_cosh_jax(x):
+    import jax
+    import jax.numpy as jnp
+    return _log_cosh_array(jnp, jax.nn.softplus)(x)
+
+
+def _log_cosh_torch(x):
+    import torch
+    return _log_cosh_array(torch, lambda u: torch.log1p(torch.exp(u)))(x)
+
+
 LOG_COSH = Primitive(
     name="log_cosh",
     explicit=lambda x: sympy.log(sympy.cosh(x)),
@@ -32,6 +50,7 @@ LOG_COSH = Primitive(
     numpy=_log_cosh_np, scalar=_log_cosh_scalar,
     latex=r"\log\cosh\left({0}\right)",
     description="log(cosh(x)), accurate near 0 and finite for every float",
+    extra_kernels={"jax": _log_cosh_jax, "torch": _log_cosh_torch},
 )
 
 
@@ -46,6 +65,17 @@ def _clamped_log_scalar(p):
     return max(math.log(p), LOG_FLOOR)
 
 
+def _clamped_log_jax(p):
+    import jax.numpy as jnp
+    # log(max(p, tiny)): the gradient is 0 below the clamp, never 0 * inf
+    return jnp.log(jnp.maximum(p, math.exp(LOG_FLOOR)))
+
+
+def _clamped_log_torch(p):
+    import torch
+    return torch.log(torch.clamp(p, min=math.exp(LOG_FLOOR)))
+
+
 CLAMPED_LOG = Primitive(
     name="clamped_log",
     explicit=lambda p: sympy.log(sympy.Max(p, sympy.exp(LOG_FLOOR))),
@@ -53,6 +83,7 @@ CLAMPED_LOG = Primitive(
     numpy=_clamped_log_np, scalar=_clamped_log_scalar,
     latex=r"\max\left(\log {0}, -100\right)",
     description="max(log(p), -100), PyTorch's clamped log in binary cross-entropy",
+    extra_kernels={"jax": _clamped_log_jax, "torch": _clamped_log_torch},
 )
 
 
@@ -65,6 +96,19 @@ def _clamped_log1m_scalar(p):
     return max(math.log1p(-p), LOG_FLOOR)
 
 
+def _clamped_log1m_jax(p):
+    import jax.numpy as jnp
+    inside = p < 1
+    return jnp.where(inside, jnp.log1p(-jnp.where(inside, p, 0.0)), LOG_FLOOR)
+
+
+def _clamped_log1m_torch(p):
+    import torch
+    inside = p < 1
+    return torch.where(inside, torch.log1p(-torch.where(inside, p, torch.zeros_like(p))),
+                       torch.full_like(p, LOG_FLOOR))
+
+
 CLAMPED_LOG1M = Primitive(
     name="clamped_log1m",
     explicit=lambda p: sympy.log(sympy.Max(1 - p, sympy.exp(LOG_FLOOR))),
@@ -72,4 +116,5 @@ CLAMPED_LOG1M = Primitive(
     numpy=_clamped_log1m_np, scalar=_clamped_log1m_scalar,
     latex=r"\max\left(\log(1 - {0}), -100\right)",
     description="max(log(1 - p), -100), accurate for p near 0 (the other half of BCE)",
+    extra_kernels={"jax": _clamped_log1m_jax, "torch": _clamped_log1m_torch},
 )

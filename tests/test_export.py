@@ -1,0 +1,163 @@
+"""Export to NumPy, JAX and PyTorch functions, and lazy dask evaluation.
+
+Values and gradients are checked against the NumPy path and the symbolic
+derivative. JAX runs in float64 here (jax_enable_x64); tests of a backend
+that is not installed are skipped with the reason.
+"""
+
+import numpy as np
+import pytest
+
+from neurogebra import EvaluationError, Expression, MathForge, MissingDependencyError
+
+FORGE = MathForge(plugins="builtin")
+ACTIVATIONS = FORGE.list_all(category="activation")
+LOSSES = FORGE.list_all(category="loss")
+X = np.linspace(-6.0, 6.0, 41)          # avoids the kinks at +-0.5, +-3, 6...
+PROBS = np.array([0.1, 0.25, 0.5, 0.75, 0.9])
+TARGETS = np.array([0.0, 0.3, 1.0, 0.0, 1.0])
+
+
+def loss_inputs(name):
+    if name == "binary_crossentropy":
+        return {"y_pred": PROBS, "y_true": TARGETS}
+    if name in ("msle", "poisson_nll_rate"):
+        return {"y_pred": PROBS * 3, "y_true": TARGETS}
+    if name == "gaussian_nll":
+        return {"y_pred": PROBS, "y_true": TARGETS, "var": PROBS + 0.5}
+    if name == "kl_div":
+        return {"y_pred": -PROBS, "y_true": PROBS}
+    return {"y_pred": PROBS * 4 - 2, "y_true": TARGETS}
+
+
+def test_numpy_export_is_a_plain_function_with_bound_or_exposed_params():
+    leaky = FORGE.get("leaky_relu")
+    bound = leaky.to_function()
+    assert bound(np.array([-2.0, 3.0])).tolist() == [-0.02, 3.0]
+    exposed = leaky.to_function(bind_params=False)
+    assert exposed(np.array([-2.0]), 0.5).tolist() == [-1.0]
+    assert exposed(x=np.array([-2.0]), alpha=0.25).tolist() == [-0.5]
+    assert bound.__name__ == "leaky_relu"
+
+
+def test_unknown_backend_and_missing_library_are_clear_errors(monkeypatch):
+    with pytest.raises(EvaluationError, match="unknown backend 'tensorflow'"):
+        FORGE.get("relu").to_function("tensorflow")
+    import neurogebra.backends as backends
+    monkeypatch.setattr(backends.importlib, "import_module",
+                        lambda name: (_ for _ in ()).throw(ImportError(name)))
+    with pytest.raises(MissingDependencyError, match=r"pip install 'neurogebra\[jax\]'"):
+        FORGE.get("relu").to_function("jax")
+
+
+class TestJax:
+    jax = pytest.importorskip("jax", reason="the JAX backend needs the [jax] extra")
+
+    @pytest.fixture(autouse=True)
+    def float64(self):
+        self.jax.config.update("jax_enable_x64", True)
+        yield
+        self.jax.config.update("jax_enable_x64", False)
+
+    @pytest.mark.parametrize("name", ACTIVATIONS)
+    def test_activation_values_and_gradients_under_jit_grad_vmap(self, name):
+        jnp = self.jax.numpy
+        expression = FORGE.get(name)
+        function = expression.to_function("jax")
+        values = np.asarray(self.jax.jit(function)(jnp.asarray(X)))
+        np.testing.assert_allclose(values, expression.eval(x=X), rtol=1e-12, atol=1e-300)
+        slopes = np.asarray(self.jax.vmap(self.jax.grad(function))(jnp.asarray(X)))
+        np.testing.assert_allclose(slopes, expression.gradient("x").eval(x=X),
+                                   rtol=1e-9, atol=1e-12)
+
+    @pytest.mark.parametrize("name", LOSSES)
+    def test_loss_values_and_gradients(self, name):
+        jnp = self.jax.numpy
+        expression = FORGE.get(name)
+        inputs = loss_inputs(name)
+        function = expression.to_function("jax")
+        arrays = [jnp.asarray(inputs[v]) for v in expression.variables]
+        np.testing.assert_allclose(np.asarray(function(*arrays)), expression.eval(**inputs),
+                                   rtol=1e-12)
+        grad = self.jax.vmap(self.jax.grad(function, argnums=0))(*arrays)
+        np.testing.assert_allclose(np.asarray(grad),
+                                   expression.gradient("y_pred").eval(**inputs),
+                                   rtol=1e-9, atol=1e-12)
+
+    def test_gradient_with_respect_to_exposed_params(self):
+        swish = FORGE.get("swish_beta")
+        function = swish.to_function("jax", bind_params=False)
+        dbeta = self.jax.grad(function, argnums=1)(1.5, 2.0)
+        assert float(dbeta) == pytest.approx(swish.gradient("beta").eval(x=1.5, beta=2.0),
+                                             rel=1e-12)
+
+
+class TestTorch:
+    torch = pytest.importorskip("torch", reason="the PyTorch backend needs the [torch] extra")
+
+    @pytest.mark.parametrize("name", ACTIVATIONS)
+    def test_activation_values_and_autograd(self, name):
+        expression = FORGE.get(name)
+        function = expression.to_function("torch")
+        x = self.torch.tensor(X, requires_grad=True)
+        y = function(x)
+        # torch's own special functions (ndtr) are accurate to ~1e-9 in the far tails
+        np.testing.assert_allclose(y.detach().numpy(), expression.eval(x=X), rtol=1e-8)
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), expression.gradient("x").eval(x=X),
+                                   rtol=1e-8, atol=1e-12)
+
+    @pytest.mark.parametrize("name", LOSSES)
+    def test_loss_values_and_autograd(self, name):
+        expression = FORGE.get(name)
+        inputs = loss_inputs(name)
+        tensors = [self.torch.tensor(inputs[v], requires_grad=(v == "y_pred"))
+                   for v in expression.variables]
+        out = expression.to_function("torch")(*tensors)
+        np.testing.assert_allclose(out.detach().numpy(), expression.eval(**inputs), rtol=1e-12)
+        out.sum().backward()
+        np.testing.assert_allclose(tensors[0].grad.numpy(),
+                                   expression.gradient("y_pred").eval(**inputs),
+                                   rtol=1e-9, atol=1e-12)
+
+    def test_float32_inputs_stay_float32_on_their_device(self):
+        function = FORGE.get("gelu").to_function("torch")
+        x = self.torch.linspace(-3, 3, 7, dtype=self.torch.float32)
+        y = function(x)
+        assert y.dtype == self.torch.float32 and y.device == x.device
+
+    def test_module_exposes_trainable_params_as_parameters(self):
+        line = Expression("line", "m*x + b", params={"m": 2.0, "b": 1.0}, trainable_params=["m"])
+        module = line.to_torch_module()
+        assert [name for name, _ in module.named_parameters()] == ["m"]
+        assert [name for name, _ in module.named_buffers()] == ["b"]
+        out = module(self.torch.tensor([1.0, 2.0], dtype=self.torch.float64))
+        assert out.tolist() == [3.0, 5.0]
+        out.sum().backward()
+        assert module.m.grad.item() == 3.0
+        assert module(x=self.torch.tensor([0.0])).tolist() == [1.0]
+        assert "line(x) = b + m*x" in repr(module)
+        optimizer = self.torch.optim.SGD(module.parameters(), lr=0.1)
+        optimizer.step()
+        assert module.m.item() == pytest.approx(1.7)
+
+
+def test_dask_arrays_stay_lazy_and_compute_in_chunks(monkeypatch):
+    da = pytest.importorskip("dask.array", reason="dask support needs the [dask] extra")
+    from neurogebra.evaluation import Evaluator
+    calls = []
+    original = Evaluator._call_array
+    monkeypatch.setattr(Evaluator, "_call_array", lambda self, arrays, scalar_out: (
+        calls.append(np.shape(arrays[0])), original(self, arrays, scalar_out))[1])
+    gelu = FORGE.get("gelu")
+    x = da.linspace(-5, 5, 200_000, chunks=50_000)
+    result = gelu.eval(x=x)
+    assert isinstance(result, da.Array) and result.npartitions == 4
+    assert all(shape != (200_000,) for shape in calls)   # nothing computed yet
+    calls.clear()
+    values = result.compute(scheduler="synchronous")
+    assert sorted(calls) == [(50_000,)] * 4
+    np.testing.assert_array_equal(values, gelu.eval(x=x.compute()))
+    mse = FORGE.get("mse").eval(y_pred=x, y_true=1.0)
+    assert float(mse.mean().compute()) == pytest.approx(float(np.mean(
+        (np.linspace(-5, 5, 200_000) - 1) ** 2)))
