@@ -1,7 +1,9 @@
 """Every code block in docs/ and the README runs, and its output is checked.
 
 * ```python blocks are doctests (``>>>`` prompts and expected output); the
-  blocks of one page share their names, as a reader's session would.
+  blocks of one page share their names, as a reader's session would. A page
+  marked ``<!-- requires: torch -->`` is skipped, with that reason, where the
+  module is not installed.
 * ```yaml blocks holding a definition file (``schema:``) must validate.
 * ```toml blocks must parse.
 * ```console lines ``$ neurogebra ...`` are run and their output compared;
@@ -35,8 +37,14 @@ def page_id(page):
     return str(page.relative_to(ROOT))
 
 
+REQUIRES = re.compile(r"<!-- requires: ([\w, ]+) -->")
+
+
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_python_blocks_are_doctests_that_pass(page):
+    for needed in REQUIRES.findall(page.read_text()):
+        for module in needed.split(","):
+            pytest.importorskip(module.strip(), reason=f"{page_id(page)} needs {module}")
     sources = blocks(page, "python")
     for source in sources:
         assert source.lstrip().startswith(">>>"), f"{page_id(page)}: a python block without >>>"
