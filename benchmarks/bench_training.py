@@ -8,7 +8,6 @@
    param (the naive way, for reference).
 """
 
-import math
 import sys
 import time
 

@@ -25,7 +25,7 @@ def title_latex(expression) -> str:
 def expression_html(expression) -> str:
     """Name, formula in LaTeX, params and documentation of one Expression."""
     meta = expression.metadata
-    rows = [f"<div class='neurogebra-expression'>",
+    rows = ["<div class='neurogebra-expression'>",
             f"<p><strong>{html.escape(expression.name)}</strong>"
             f"{' <em>[' + html.escape(str(meta['category'])) + ']</em>' if meta.get('category') else ''}"
             f": {_math(title_latex(expression) + ' = ' + expression.latex)}</p>"]

@@ -158,6 +158,7 @@ class MathForge:
 
     @property
     def _index(self) -> Catalog:
+        """The catalog, with any definition files still pending read first."""
         if self._pending:
             self._load_pending()
         return self._catalog
@@ -166,7 +167,8 @@ class MathForge:
     @property
     def plugin_errors(self) -> list[PluginError]:
         """Every problem met while loading packs and their files (a copy)."""
-        self._index
+        if self._pending:
+            self._load_pending()
         return list(self._errors)
 
     @property

@@ -24,7 +24,7 @@ from .errors import ArgumentError, NeurogebraError, ParameterError, UnknownFunct
     VariableError, did_you_mean
 from .expression import Expression, substitute
 from .numeric import compile_function
-from .optimizers import Optimizer, make_optimizer
+from .optimizers import make_optimizer
 from .parsing import parse_formula, symbol
 from .primitives import primitive_functions
 

@@ -10,7 +10,6 @@ is the autograd convention, tested separately).
 """
 
 import itertools
-import math
 import warnings
 
 import numpy as np

@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from neurogebra.catalog_docs import render_catalog
 from neurogebra.cli import main
