@@ -147,6 +147,8 @@ class Expression:
             trainable_params = formula.trainable_params
         if metadata is None and isinstance(formula, Expression):
             metadata = formula.metadata
+        if variables is None and isinstance(formula, Expression):
+            variables = formula.variables
         self._setup(name, expr, all_params, trainable_params or (), metadata or {},
                     _resolve_variables(name, expr, all_params, variables))
 

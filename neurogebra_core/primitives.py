@@ -92,7 +92,14 @@ class PrimitiveFunction(sympy.Function):
 
 
 def _rebuild(name, args):
-    return get_primitive(name)[1](*args)
+    """Unpickling: a primitive from a pack needs that pack's primitives loaded."""
+    if name not in _REGISTRY:
+        from .forge import MathForge
+        MathForge()   # registers the primitives of every installed pack
+    if name not in _REGISTRY:
+        raise RegistrationError(f"cannot unpickle: no primitive named {name!r} is registered; "
+                                "install or load the pack that defines it")
+    return _REGISTRY[name][1](*args)
 
 
 _REGISTRY: dict[str, tuple[Primitive, type]] = {}

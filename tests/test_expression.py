@@ -354,3 +354,19 @@ def test_repr_str_and_latex():
     s = Expression("s", "sigmoid(y_pred)")
     assert s.latex == r"\sigma\left(y_{pred}\right)"
     assert s._repr_latex_() == r"$\displaystyle \mathrm{s}(y_{pred}) = \sigma\left(y_{pred}\right)$"
+
+
+def test_unpickling_loads_the_pack_that_defines_a_primitive():
+    import subprocess
+    import sys
+    from neurogebra import MathForge
+    data = pickle.dumps(MathForge(plugins="builtin").get("gelu"))
+    code = ("import pickle, sys; e = pickle.loads(sys.stdin.buffer.read()); "
+            "print(e.name, round(e.eval(x=1.0), 12))")
+    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True)
+    assert result.stdout.decode().split() == ["gelu", "0.841344746069"], result.stderr
+
+
+def test_an_expression_made_from_another_keeps_its_variable_order():
+    f = Expression("f", "x + 10*y", variables=["y", "x"])
+    assert Expression("g", f).variables == ("y", "x")
