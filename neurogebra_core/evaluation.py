@@ -32,7 +32,6 @@ __all__ = ["Evaluator"]
 _SCALAR_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
 
 
-
 class Evaluator:
     """Compiled, cached evaluation of one SymPy expression."""
 
@@ -85,12 +84,13 @@ class Evaluator:
                   "        try:",
                   f"            _r = _scalar({every})",
                   "        except _FAILURES:",
-                  f"            return _general([{every}])",
+                  f"            return _array([{every}], True)",
                   "        if type(_r) is float:",
                   "            return _r",
                   f"    return _general([{every}])"]
         namespace = {"_slow": self._slow, "_scalar": self._compile_scalar(),
-                     "_FAILURES": _SCALAR_FAILURES, "_general": self.call}
+                     "_FAILURES": _SCALAR_FAILURES, "_general": self.call,
+                     "_array": self._call_array}
         exec(compile("\n".join(lines), f"<neurogebra eval {self.label}>", "exec"), namespace)
         return namespace["_fast"]
 

@@ -147,9 +147,11 @@ class Trainer:
                 loss = float(np.mean(outputs[0]))
                 gradient = np.array([np.mean(g) for g in outputs[1:]])
                 if not (math.isfinite(loss) and np.isfinite(gradient).all()):
-                    self._diverged(history, epoch, loss)
+                    raise _diverged(history, epoch, f"the loss became {loss}")
                 total += loss * len(y[index])
                 values = self.optimizer.step(values, gradient)
+                if not np.isfinite(values).all():
+                    raise _diverged(history, epoch, "a param became non-finite")
             self._store(values)
             history.loss.append(total / count)
             history.params.append(dict(self.model.params))
@@ -173,14 +175,6 @@ class Trainer:
     def _store(self, values: np.ndarray) -> None:
         for name, value in zip(self._trainable, values):
             dict.__setitem__(self.model.params, name, float(value))
-
-    def _diverged(self, history: History, epoch: int, loss: float):
-        if history.params:
-            for name in self._trainable:
-                dict.__setitem__(self.model.params, name, history.params[-1][name])
-        raise TrainingError(
-            f"the loss became {loss} during epoch {epoch + 1}: training diverged. The params "
-            "were reset to the last finite epoch; try a smaller learning_rate.", history)
 
     def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
         variables = self.model.variables
@@ -226,6 +220,14 @@ class Trainer:
         if history is not None:
             lines.append(f"last fit   {history}")
         return "\n".join(lines)
+
+
+def _diverged(history: History, epoch: int, what: str) -> TrainingError:
+    # model.params are written only after a finished epoch, so they still hold
+    # the last finite values
+    return TrainingError(f"{what} during epoch {epoch + 1}: training diverged. The params "
+                         "keep their values from the last finished epoch; try a smaller "
+                         "learning_rate.", history)
 
 
 def _column(values, name: str) -> np.ndarray:
