@@ -22,6 +22,7 @@ from .errors import (ArgumentError, DefinitionError, NeurogebraError, PluginErro
                      PluginWarning, RegistrationError, UnknownFunctionError, did_you_mean)
 from .expression import Expression, substitute
 from .parsing import parse_formula
+from .optimizers import BUILTIN_OPTIMIZERS, Optimizer
 from .plugins import (Pack, call_hook, load_packs, make_plugin_manager, parse_selection,
                       register_objects)
 from .primitives import Primitive, primitive_functions, register_primitive
@@ -59,8 +60,13 @@ class MathForge:
         self._optimizers = self._collect_optimizers()
         self._collect("neurogebra_definition_files", "file")
         self._collect("neurogebra_expressions", "expression")
+        self._queue_paths([*(paths or ()), *_env_paths()])
+
+    # -- loading -----------------------------------------------------------
+    def _queue_paths(self, paths: list) -> None:
+        """Queue the YAML files of ``paths`` (each file once) as pack ``local``."""
         seen = set()
-        for path in [*(paths or ()), *_env_paths()]:
+        for path in paths:
             try:
                 files = [f for f in _yaml_files(path) if str(f) not in seen]
             except DefinitionError as exc:
@@ -69,7 +75,6 @@ class MathForge:
             seen.update(map(str, files))
             self._pending.extend((_LOCAL, "file", file) for file in files)
 
-    # -- loading -----------------------------------------------------------
     def _report(self, errors: Iterable[PluginError]) -> None:
         for error in errors:
             self._errors.append(error)
@@ -90,7 +95,6 @@ class MathForge:
                     self._report([_pack_error(pack, f"has a bad primitive: {exc}", exc)])
 
     def _collect_optimizers(self) -> dict:
-        from .optimizers import BUILTIN_OPTIMIZERS, Optimizer
         results, errors = call_hook(self._manager, "neurogebra_optimizers", self._packs)
         self._report(errors)
         found = {}
@@ -130,6 +134,8 @@ class MathForge:
                 self._report([_pack_error(pack, f"has a bad {kind}: {exc}", exc)])
 
     def _add_file(self, pack: Pack, file) -> None:
+        if isinstance(file, (str, os.PathLike)):
+            file = Path(file)
         source = str(file)
         try:
             text = file.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ _dir = pathlib.Path(tempfile.mkdtemp())
 
 @hookimpl
 def neurogebra_definition_files():
-    return [_dir / "defs.yaml"]
+    return [str(_dir / "defs.yaml")]   # a plain str path; others use Path or resources
 '''
 
 
