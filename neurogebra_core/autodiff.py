@@ -16,7 +16,7 @@ from typing import Sequence
 
 import sympy
 
-__all__ = ["reverse_gradients", "dag_size"]
+__all__ = ["reverse_gradients", "dag_size", "subexpressions"]
 
 
 def _post_order(root: sympy.Basic) -> list[sympy.Basic]:
@@ -36,6 +36,11 @@ def _post_order(root: sympy.Basic) -> list[sympy.Basic]:
             if child not in seen:
                 stack.append((child, False))
     return order
+
+
+def subexpressions(expr: sympy.Basic) -> list[sympy.Basic]:
+    """The distinct subexpressions of ``expr`` (each shared one once), children first."""
+    return _post_order(expr)
 
 
 def dag_size(expr: sympy.Basic) -> int:

@@ -25,7 +25,7 @@ import sympy.tensor.tensor  # noqa: F401
 
 from .errors import (ArgumentError, CompositionError, FormulaError, ParameterError,
                      VariableError, did_you_mean)
-from .autodiff import dag_size, reverse_gradients
+from .autodiff import dag_size, reverse_gradients, subexpressions
 from .evaluation import Evaluator
 from .parsing import parse_formula, symbol
 from .primitives import primitive_functions
@@ -115,7 +115,7 @@ def _readable(expr: sympy.Expr) -> sympy.Expr:
     """Textbook form of a derivative: ``2*(x - 3)`` rather than ``2*x - 6``."""
     if expr.has(sympy.Derivative, sympy.Subs):
         raise ArgumentError(f"cannot differentiate symbolically; SymPy left {expr}")
-    if expr.has(sympy.Pow):
+    if any(node.is_Pow and not node.exp.is_Number for node in subexpressions(expr)):
         # u**g/u -> u**(g - 1): reads better and stays finite when u underflows to 0
         expr = sympy.powsimp(expr, combine="exp", deep=True)
     if expr.is_Add:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from importlib.abc import Traversable
+try:   # Python 3.11+; importlib.abc.Traversable is deprecated there
+    from importlib.resources.abc import Traversable
+except ImportError:  # pragma: no cover - Python 3.10
+    from importlib.abc import Traversable
 from pathlib import Path
 from typing import Iterable, Mapping
 
