@@ -134,8 +134,8 @@ def parse_formula(text: str,
     source = _prepare(text)
     lead = len(source) - len(source.lstrip())
     tree = _parse_tree(source[lead:], text, lead)
-    builder = _Builder(text, source[lead:], lead, {**FUNCTIONS, **(functions or {})})
-    builder.bare_function_names = bare_function_names
+    builder = _Builder(text, source[lead:], lead, {**FUNCTIONS, **(functions or {})},
+                       bare_function_names)
     result = builder.build(tree.body)
     _check_result(result, text)
     return result
@@ -184,9 +184,9 @@ def _check_result(result, text: str) -> None:
 class _Builder:
     """Walks a whitelisted AST and builds SymPy objects."""
 
-    bare_function_names = False
-
-    def __init__(self, text: str, source: str, lead: int, functions: Mapping):
+    def __init__(self, text: str, source: str, lead: int, functions: Mapping,
+                 bare_function_names: bool = False):
+        self.bare_function_names = bare_function_names
         self.text = text
         self.lead = lead
         self.source_bytes = source.encode("utf-8")

@@ -158,7 +158,12 @@ def _load(entry_point, dist):
 
 
 def hook_problems(plugin) -> list[str]:
-    """Misspelled or unmarked ``neurogebra_*`` functions of a plugin object."""
+    """Misspelled or unmarked ``neurogebra_*`` functions of a plugin object.
+
+    This is pluggy's ``check_pending()`` done per pack, before registering
+    it: a misspelled hook fails only its own pack, and a function marked for
+    another project (which pluggy would silently ignore) is reported too.
+    """
     problems = []
     for attribute in dir(plugin):
         if not attribute.startswith("neurogebra_"):
