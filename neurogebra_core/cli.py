@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -133,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     except NeurogebraError as exc:
         print(f"neurogebra: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:   # e.g. `neurogebra list | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
