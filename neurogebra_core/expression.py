@@ -143,12 +143,11 @@ class Expression:
         expr, inherited = _to_sympy(formula)
         _check_defined(expr, f"formula of {name!r}")
         all_params = {**inherited, **dict(params or {})}
-        if trainable_params is None and isinstance(formula, Expression):
-            trainable_params = formula.trainable_params
-        if metadata is None and isinstance(formula, Expression):
-            metadata = formula.metadata
-        if variables is None and isinstance(formula, Expression):
-            variables = formula.variables
+        if isinstance(formula, Expression):   # inherit whatever was not given
+            trainable_params = formula.trainable_params if trainable_params is None \
+                else trainable_params
+            metadata = formula.metadata if metadata is None else metadata
+            variables = formula.variables if variables is None else variables
         self._setup(name, expr, all_params, trainable_params or (), metadata or {},
                     _resolve_variables(name, expr, all_params, variables))
 
@@ -242,10 +241,14 @@ class Expression:
         name = self._symbol_for(var)
         if isinstance(order, bool) or not isinstance(order, int) or order < 1:
             raise ArgumentError(f"order must be a positive integer, got {order!r}")
-        derivative = _readable(sympy.diff(self._expr, symbol(name), order))
-        label = f"d({self._name})/d{name}" if order == 1 else \
-            f"d^{order}({self._name})/d{name}^{order}"
-        meta = {"derivative_of": self._name, "wrt": name, "order": order}
+        return self._derivative(_readable(sympy.diff(self._expr, symbol(name), order)),
+                                name, order)
+
+    def _derivative(self, derivative: sympy.Expr, wrt: str, order: int = 1) -> "Expression":
+        """Wrap a derivative of this expression: same params and variables."""
+        label = f"d({self._name})/d{wrt}" if order == 1 else \
+            f"d^{order}({self._name})/d{wrt}^{order}"
+        meta = {"derivative_of": self._name, "wrt": wrt, "order": order}
         return Expression._make(label, derivative, self._params, self._trainable, meta,
                                 self._variables)
 
@@ -263,10 +266,7 @@ class Expression:
         if len(names) < 2 or dag_size(self._expr) <= REVERSE_MODE_SIZE:
             return {n: self.gradient(n) for n in names}
         partials = reverse_gradients(self._expr, [symbol(n) for n in names])
-        return {n: Expression._make(f"d({self._name})/d{n}", d, self._params, self._trainable,
-                                    {"derivative_of": self._name, "wrt": n, "order": 1},
-                                    self._variables)
-                for n, d in zip(names, partials)}
+        return {n: self._derivative(d, n) for n, d in zip(names, partials)}
 
     def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
         """Second partials as ``h[a][b] = d2f/da db`` (default: the variables)."""
