@@ -29,7 +29,7 @@ from sympy.codegen.cfunctions import expm1, hypot, log1p
 from .errors import EvaluationError, MissingDependencyError
 from .stable import dsigmoid, sech2
 
-__all__ = ["Backend", "BACKENDS", "get_backend"]
+__all__ = ["Backend", "BACKENDS", "get_backend", "primitive_kernel", "require_module"]
 
 _COMMON = [
     (sympy.exp, "exp"), (sympy.log, "log"), (expm1, "expm1"), (log1p, "log1p"),
@@ -131,7 +131,7 @@ class _MathModule:
     abs = staticmethod(abs)
 
 
-def _require(module: str, extra: str):
+def require_module(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -141,8 +141,8 @@ def _require(module: str, extra: str):
 
 
 def _jax() -> dict:
-    jnp = _require("jax.numpy", "jax")
-    special = _require("jax.scipy.special", "jax")
+    jnp = require_module("jax.numpy", "jax")
+    special = require_module("jax.scipy.special", "jax")
     names = _array_names(jnp)
     names.update(_fused(jnp))
     names.update({"jnp": jnp, "_hypot": jnp.hypot, "_erf": special.erf, "_erfc": special.erfc,
@@ -151,7 +151,7 @@ def _jax() -> dict:
 
 
 def _torch() -> dict:
-    torch = _require("torch", "torch")
+    torch = require_module("torch", "torch")
 
     def as_tensor(value, like):
         return value if isinstance(value, torch.Tensor) else \
@@ -200,5 +200,5 @@ def primitive_kernel(spec, backend: str):
     kernel = spec.extra_kernels.get(backend)
     if isinstance(kernel, str):
         module, _, attribute = kernel.rpartition(".")
-        kernel = getattr(_require(module, backend), attribute)
+        kernel = getattr(require_module(module, backend), attribute)
     return kernel

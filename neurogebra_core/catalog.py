@@ -18,9 +18,6 @@ from .expression import Expression
 
 __all__ = ["Entry", "Catalog"]
 
-_DOC_FIELDS = ("category", "aliases", "description", "usage")
-
-
 @dataclass
 class Entry:
     """One catalog function: its definition or ready Expression, and its pack."""

@@ -17,6 +17,7 @@ import sys
 import warnings
 
 from ._version import __version__
+from .describing import first_sentence
 from .errors import NeurogebraError
 
 __all__ = ["main"]
@@ -37,9 +38,8 @@ def cmd_list(args) -> int:
     forge = _forge()
     for name in forge.list_all(category=args.category):
         entry = forge.get(name)
-        description = entry.metadata.get("description", "")
-        first = description.split(". ")[0].rstrip(".")
-        print(f"{name:<22} {entry.metadata.get('category', ''):<11} {first}")
+        summary = first_sentence(entry.metadata.get("description"))
+        print(f"{name:<22} {entry.metadata.get('category', ''):<11} {summary}")
     return 0
 
 

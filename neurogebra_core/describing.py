@@ -6,7 +6,7 @@ import textwrap
 
 from .expression import Expression
 
-__all__ = ["explain_text"]
+__all__ = ["explain_text", "first_sentence"]
 
 _WIDTH = 78
 
@@ -19,6 +19,11 @@ def _wrap(text: str, indent: str = "  ") -> str:
 def _bullets(items) -> list[str]:
     return [textwrap.fill(" ".join(str(item).split()), _WIDTH, initial_indent="  - ",
                           subsequent_indent="    ") for item in items]
+
+
+def first_sentence(text) -> str:
+    """The first sentence of a description, without its full stop (for listings)."""
+    return str(text or "").split(". ")[0].strip().rstrip(".")
 
 
 def explain_text(expression: Expression, pack: str | None = None) -> str:

@@ -6,6 +6,7 @@ import html
 
 import sympy
 
+from .describing import first_sentence
 from .parsing import symbol
 
 __all__ = ["expression_html", "catalog_html", "title_latex"]
@@ -51,7 +52,7 @@ def catalog_html(forge) -> str:
             "<tr><th>name</th><th>category</th><th>formula</th><th>description</th></tr>"]
     for entry in forge._index.entries():
         expression = entry.prototype()
-        description = str(expression.metadata.get("description", "")).split(". ")[0]
+        description = first_sentence(expression.metadata.get("description"))
         rows.append(f"<tr><td>{html.escape(entry.name)}</td><td>{html.escape(entry.category)}"
                     f"</td><td>{_math(expression.latex)}</td><td>{html.escape(description)}</td></tr>")
     rows.append("</table>")

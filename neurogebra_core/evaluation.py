@@ -187,8 +187,7 @@ class Evaluator:
     def _call_dask(self, args: list):
         """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now."""
         import dask.array as da
-        lazy = [a if _is_dask(a) else da.asarray(np.asarray(a, dtype=np.float64)) for a in args]
-        lazy = da.broadcast_arrays(*(a.astype(np.float64) for a in lazy))
+        lazy = da.broadcast_arrays(*(da.asarray(a).astype(np.float64) for a in args))
         return da.map_blocks(lambda *blocks: self._call_array(list(blocks), scalar_out=False),
                              *lazy, dtype=np.float64)
 

@@ -15,8 +15,7 @@ from typing import Callable
 
 import sympy
 
-from .backends import BACKENDS, _require
-from .errors import EvaluationError
+from .backends import get_backend, require_module
 from .numeric import compile_function
 from .parsing import symbol
 
@@ -25,9 +24,7 @@ __all__ = ["to_function", "to_torch_module"]
 
 def to_function(expression, backend: str = "numpy", bind_params: bool = True) -> Callable:
     """A plain function of the variables (and params, unless bound)."""
-    if backend not in BACKENDS:
-        raise EvaluationError(f"unknown backend {backend!r}; choose one of "
-                              f"{', '.join(BACKENDS)}")
+    get_backend(backend)   # an unknown name is an error before any work
     formula = expression.symbolic_expr
     args = [symbol(v) for v in expression.variables]
     if bind_params:
@@ -53,7 +50,7 @@ def to_torch_module(expression):
     Trainable params become ``torch.nn.Parameter`` (float64 scalars), the other
     params buffers; ``forward`` takes the variables positionally or by name.
     """
-    torch = _require("torch", "torch")
+    torch = require_module("torch", "torch")
     function = to_function(expression, "torch", bind_params=False)
     variables, params = expression.variables, tuple(expression.params)
     trainable = set(expression.trainable_params)

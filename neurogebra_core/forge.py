@@ -26,8 +26,8 @@ from .errors import (ArgumentError, DefinitionError, NeurogebraError, PluginErro
 from .expression import Expression, substitute
 from .parsing import parse_formula
 from .optimizers import BUILTIN_OPTIMIZERS, Optimizer
-from .plugins import (Pack, call_hook, load_packs, make_plugin_manager, parse_selection,
-                      register_objects)
+from .plugins import (Pack, call_hook, load_packs, make_plugin_manager, pack_error,
+                      parse_selection, register_objects)
 from .primitives import Primitive, primitive_functions, register_primitive
 
 __all__ = ["MathForge", "ENV_PATH"]
@@ -343,10 +343,7 @@ class MathForge:
 
 
 def _pack_error(pack: Pack, what: str, cause: BaseException | None) -> PluginError:
-    error = PluginError(f"pack {pack.name!r} (distribution {pack.distribution or 'none'}) "
-                        f"{what}", pack.name, pack.distribution)
-    error.__cause__ = cause
-    return error
+    return pack_error(pack.name, pack.distribution, what, cause)
 
 
 def _build_from_definition(entry: Entry) -> Expression:

@@ -43,7 +43,7 @@ class _Printer:
             return self.names[e]
         if e.is_Integer:
             return f"({int(e)})" if e < 0 else str(int(e))
-        if e.is_number and not e.free_symbols and isinstance(e, sympy.Expr):
+        if isinstance(e, sympy.Expr) and e.is_number:
             value = complex(e.evalf(17))
             if value.imag or not math.isfinite(value.real):
                 raise EvaluationError(f"cannot evaluate the constant {e}")

@@ -25,7 +25,7 @@ from . import hookspecs
 from .errors import ArgumentError, PluginError, did_you_mean
 
 __all__ = ["Pack", "make_plugin_manager", "load_packs", "register_objects", "call_hook",
-           "parse_selection",
+           "parse_selection", "pack_error",
            "ENV_SELECTION", "BUILTIN_DISTRIBUTION"]
 
 ENV_SELECTION = "NEUROGEBRA_PLUGINS"
@@ -97,12 +97,9 @@ def load_packs(manager: pluggy.PluginManager, selection="all"
             continue
         try:
             plugin = _load(ep, dist)
-            manager.register(plugin, name=name)
+            _register(manager, name, plugin, dist)
         except PluginError as exc:
             errors.append(exc)
-            continue
-        except Exception as exc:  # pluggy validation, or anything odd
-            errors.append(_failure(name, dist, f"could not be registered: {exc}", exc))
             continue
         packs.append(Pack(name, dist, version, not not_builtin, plugin))
     if isinstance(selection, frozenset):
@@ -123,37 +120,41 @@ def register_objects(manager: pluggy.PluginManager, objects: Mapping[str, Any]
     """
     packs, errors = [], []
     for name, plugin in objects.items():
-        problems = hook_problems(plugin)
         try:
-            if problems:
-                raise _failure(name, None, "has invalid hooks: " + "; ".join(problems), None)
-            manager.register(plugin, name=name)
+            _register(manager, name, plugin, None)
         except PluginError as exc:
             errors.append(exc)
-            continue
-        except Exception as exc:
-            errors.append(_failure(name, None, f"could not be registered: {exc}", exc))
             continue
         packs.append(Pack(name, None, None, False, plugin))
     return packs, errors
 
 
-def _failure(pack: str, dist: str | None, what: str, cause: BaseException | None) -> PluginError:
+def pack_error(pack: str, dist: str | None, what: str, cause: BaseException | None
+               ) -> PluginError:
+    """A PluginError naming the pack and its distribution, with the cause chained."""
     error = PluginError(f"pack {pack!r} (distribution {dist or 'unknown'}) {what}", pack, dist)
     error.__cause__ = cause
     return error
+
+
+def _register(manager: pluggy.PluginManager, name: str, plugin, dist: str | None) -> None:
+    """Check a pack's hooks and register it; failures raise a PluginError."""
+    problems = hook_problems(plugin)
+    if problems:
+        raise pack_error(name, dist, "has invalid hooks: " + "; ".join(problems), None)
+    try:
+        manager.register(plugin, name=name)
+    except Exception as exc:  # pluggy validation, or anything odd
+        raise pack_error(name, dist, f"could not be registered: {exc}", exc) from exc
 
 
 def _load(entry_point, dist):
     try:
         plugin = entry_point.load()
     except Exception as exc:
-        raise _failure(entry_point.name, dist,
-                       f"failed to import {entry_point.value!r}: "
-                       f"{type(exc).__name__}: {exc}", exc) from exc
-    problems = hook_problems(plugin)
-    if problems:
-        raise _failure(entry_point.name, dist, "has invalid hooks: " + "; ".join(problems), None)
+        raise pack_error(entry_point.name, dist,
+                         f"failed to import {entry_point.value!r}: "
+                         f"{type(exc).__name__}: {exc}", exc) from exc
     return plugin
 
 
@@ -200,13 +201,13 @@ def call_hook(manager: pluggy.PluginManager, hook_name: str, packs: list[Pack]
         try:
             value = impl.function()
         except Exception as exc:
-            errors.append(_failure(pack.name, pack.distribution,
+            errors.append(pack_error(pack.name, pack.distribution,
                                    f"raised in {hook_name}(): {type(exc).__name__}: {exc}", exc))
             continue
         if value is None:
             value = []
         if not isinstance(value, (list, tuple)):
-            errors.append(_failure(pack.name, pack.distribution,
+            errors.append(pack_error(pack.name, pack.distribution,
                                    f"returned {type(value).__name__} from {hook_name}(); "
                                    "a hook returns a list", None))
             continue
