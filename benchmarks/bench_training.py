@@ -43,7 +43,7 @@ def fit_line():
         model = Expression("line", "m*x + b", params={"m": 0.0, "b": 0.0},
                            trainable_params=["m", "b"])
         trainer = Trainer(model, "mse", Adam(learning_rate=0.1), forge=forge)
-        trainer._objective()              # compiling is measured separately below
+        trainer.compile()              # compiling is measured separately below
         start = time.perf_counter()
         trainer.fit(x, y, epochs=200, verbose=False, shuffle=False)
         return time.perf_counter() - start, model
@@ -56,7 +56,7 @@ def fit_line():
                 scale=1e3)
     start = time.perf_counter()
     Trainer(Expression("line2", "m*x + b + 0*x", params={"m": 0.0, "b": 0.0},
-                       trainable_params=["m", "b"]), "mse", forge=forge)._objective()
+                       trainable_params=["m", "b"]), "mse", forge=forge).compile()
     print(f"{'  (compiling the loss and its gradients, once)':<48} "
           f"{(time.perf_counter() - start) * 1e3:10.3f} ms")
     return ok

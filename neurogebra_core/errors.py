@@ -23,8 +23,10 @@ __all__ = [
     "PluginError",
     "UnknownFunctionError",
     "RegistrationError",
+    "TrainingError",
     "PluginWarning",
     "MissingDependencyError",
+    "did_you_mean",
 ]
 
 
@@ -131,6 +133,17 @@ class UnknownFunctionError(NeurogebraError, LookupError):
 
 class RegistrationError(NeurogebraError, ValueError):
     """A registration would overwrite an existing entry or is malformed."""
+
+
+class TrainingError(NeurogebraError, RuntimeError):
+    """Training cannot go on (bad data, a diverging loss...).
+
+    ``history`` holds what was recorded before the problem, when any.
+    """
+
+    def __init__(self, message: str, history=None):
+        self.history = history
+        super().__init__(message)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

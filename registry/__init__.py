@@ -1,8 +1,5 @@
-"""YAML definition files of the built-in packs (installed as ``neurogebra_registry``)."""
+"""YAML definition files of the built-in packs (installed as ``neurogebra_registry``).
 
-from importlib.resources import files
-
-
-def definition_file(name: str):
-    """The packaged definition file ``name`` (e.g. ``"activations.yaml"``)."""
-    return files(__name__) / name
+The packs in ``neurogebra_plugins`` return these files from their
+``neurogebra_definition_files`` hook, as ``files("neurogebra_registry") / NAME``.
+"""

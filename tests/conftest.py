@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from neurogebra.hookspecs import ENTRY_POINT_GROUP
+from neurogebra.catalog import ENTRY_POINT_GROUP
 
 
 class FakeDistribution:

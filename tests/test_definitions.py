@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from neurogebra import DefinitionError
-from neurogebra.definitions import FIELDS, MAX_FILE_BYTES, read_definitions
+from neurogebra.catalog import FIELDS_BY_NAME, MAX_FILE_BYTES, read_definitions
 
 
 def read(text, source="pack.yaml"):
@@ -48,7 +48,7 @@ def test_a_complete_definition_is_read_with_every_field():
     assert d.line == 4 and d.lines["params"] == 7
     assert d.metadata()["equivalents"] == {"pytorch": "torch.nn.LeakyReLU"}
     assert d.metadata()["source"] == "pack.yaml:4"
-    assert set(FIELDS) == {k for k in d.lines}
+    assert set(FIELDS_BY_NAME) == {k for k in d.lines}
 
 
 def test_yaml_12_scalars_no_is_text_and_1e3_is_a_number():

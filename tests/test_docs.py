@@ -20,9 +20,7 @@ from pathlib import Path
 import pytest
 
 from neurogebra.cli import main
-from neurogebra.definitions import read_definitions
-from neurogebra.forge import expression_from_definition
-from neurogebra.validation import check_examples
+from neurogebra.catalog import check_examples, expression_from_definition, read_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
@@ -104,18 +102,56 @@ def test_console_blocks_of_the_neurogebra_command_run(page, monkeypatch):
                 assert line in got, (command, line, got)
 
 
-def test_yaml_reference_documents_every_field():
-    from neurogebra.definitions import FIELDS
+def schema_tables():
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        assert main(["schema", "--format", "markdown"]) == 0
+    return output.getvalue()
+
+
+def test_yaml_reference_tables_are_generated_from_the_schema():
+    from neurogebra.catalog import FIELDS
     text = (ROOT / "docs" / "yaml-format.md").read_text()
-    for field, (_, _, description) in FIELDS.items():
-        assert f"| `{field}` |" in text and description in text, field
+    begin, end = ("<!-- begin: neurogebra schema --format markdown -->\n",
+                  "<!-- end: neurogebra schema --format markdown -->")
+    committed = text[text.index(begin) + len(begin):text.index(end)]
+    assert committed == schema_tables(), "run `neurogebra schema --format markdown`"
+    for field in FIELDS:
+        assert f"| `{field.name}` |" in committed and field.doc in committed, field.name
+
+
+def test_json_schema_file_is_up_to_date_and_accepts_the_registry():
+    import json
+    jsonschema = pytest.importorskip("jsonschema", reason="needs the [test] extra")
+    from neurogebra.catalog import json_schema, load_yaml
+    committed = json.loads((ROOT / "docs" / "neurogebra-definitions.schema.json").read_text())
+    assert committed == json_schema(), "run `neurogebra schema > docs/neurogebra-definitions.schema.json`"
+    jsonschema.Draft202012Validator.check_schema(committed)
+    validator = jsonschema.Draft202012Validator(committed)
+    for path in sorted((ROOT / "registry").glob("*.yaml")) + sorted(ROOT.glob("examples/**/*.yaml")):
+        errors = list(validator.iter_errors(load_yaml(path.read_text(), str(path))))
+        assert errors == [], (path, errors[:3])
+    bad = {"schema": 1, "functions": [{"name": "f", "formla": "x"}]}
+    assert {e.validator for e in validator.iter_errors(bad)} == {"required", "additionalProperties"}
+
+
+def test_formula_language_lists_every_function_of_the_table():
+    from neurogebra.symbolic import PrimitiveFunction, parseable_functions
+    text = (ROOT / "docs" / "yaml-format.md").read_text()
+    listed = re.search(r"- the functions `([^`]+)`", text).group(1).split()
+    table = {f.name for f in parseable_functions().values()
+             if not (isinstance(f.head, type) and issubclass(f.head, PrimitiveFunction))}
+    assert set(listed) == table - {"where"}
 
 
 def test_every_hook_is_documented_with_its_signature_and_tested():
-    from neurogebra import hookspecs
+    from neurogebra.catalog import make_plugin_manager
     import tests.test_plugins as plugin_tests
     text = (ROOT / "docs" / "plugins.md").read_text()
-    for hook in hookspecs.HOOK_NAMES:
+    hooks = make_plugin_manager().hook
+    names = [name for name in vars(hooks) if name.startswith("neurogebra_")]
+    assert len(names) == 4
+    for hook in names:
         assert f"### `def {hook}()`" in text, hook
-        assert getattr(hookspecs, hook).__doc__.strip(), hook
+        assert getattr(hooks, hook).spec.function.__doc__.strip(), hook
         assert hasattr(plugin_tests, f"test_hook_{hook}"), hook

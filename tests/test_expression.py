@@ -11,7 +11,7 @@ import sympy
 
 from neurogebra import (ArgumentError, CompositionError, EvaluationError, Expression,
                         FormulaError, ParameterError, VariableError)
-from neurogebra.parsing import symbol
+from neurogebra.symbolic import symbol
 
 
 # -- construction ---------------------------------------------------------------
@@ -172,19 +172,6 @@ def test_piecewise_unused_branch_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert elu.eval(x=np.array([1000.0, -1.0])).tolist() == [1000.0, math.expm1(-1)]
-
-
-def test_compiled_once_and_cached(monkeypatch):
-    import neurogebra.evaluation as evaluation
-    calls = []
-    original = evaluation.compile_function
-    monkeypatch.setattr(evaluation, "compile_function",
-                        lambda *a, **k: calls.append(a[2]) or original(*a, **k))
-    g = Expression("p", "(x - 3)**2").gradient("x")
-    for step in range(50):
-        g.eval(x=float(step))
-        g.eval(x=np.arange(3.0))
-    assert calls == ["math", "numpy"]
 
 
 # -- gradients -------------------------------------------------------------------

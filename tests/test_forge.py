@@ -2,11 +2,13 @@
 
 import textwrap
 import time
+import types
+from importlib.resources.abc import Traversable
 
 import pytest
 
 from neurogebra import (ArgumentError, DefinitionError, Expression, MathForge, ParameterError,
-                        RegistrationError, UnknownFunctionError)
+                        RegistrationError, UnknownFunctionError, hookimpl)
 
 
 @pytest.fixture
@@ -144,26 +146,47 @@ def test_load_reports_every_error(tmp_path):
     assert "bad.yaml:7: b.formula: missing required field 'formula'" in lines[1]
 
 
-def test_definition_files_are_read_lazily(monkeypatch):
-    import neurogebra.forge as forge_module
-    reads = []
-    original = forge_module.read_definitions
-    monkeypatch.setattr(forge_module, "read_definitions",
-                        lambda *a: reads.append(a[1]) or original(*a))
-    forge = MathForge(plugins="builtin")
-    assert reads == []
-    forge.get("relu")
-    assert len(reads) == 2
+class CountingFile(Traversable):
+    """A definition file that counts how often it is read."""
+
+    def __init__(self, text):
+        self.text, self.reads = text, 0
+
+    def read_text(self, encoding=None):
+        self.reads += 1
+        return self.text
+
+    def __str__(self):
+        return "counting.yaml"
+
+    name = "counting.yaml"
+    iterdir = is_dir = is_file = joinpath = open = __truediv__ = None
+
+
+def pack_of(file):
+    @hookimpl
+    def neurogebra_definition_files():
+        return [file]
+    return types.SimpleNamespace(neurogebra_definition_files=neurogebra_definition_files)
+
+
+def test_definition_files_are_read_lazily():
+    file = CountingFile("schema: 1\nfunctions:\n  - {name: cube, formula: x**3}\n")
+    forge = MathForge(plugins="none", packs={"lazy": pack_of(file)})
+    assert file.reads == 0
+    assert forge.get("cube").eval(x=2) == 8.0
+    forge.get("cube")
+    assert file.reads == 1
 
 
 def test_catalog_formulas_are_parsed_on_first_use():
-    forge = MathForge(plugins="builtin")
-    forge.list_all()
-    built = [e for e in forge._catalog.all_entries() if e.expression is not None]
-    assert built == []
-    forge.get("relu")
-    built = [e.name for e in forge._catalog.all_entries() if e.expression is not None]
-    assert built == ["relu"]
+    file = CountingFile("schema: 1\nfunctions:\n  - {name: good, formula: x + 1}\n"
+                        "  - {name: bad, formula: 'x +* 2'}\n")
+    forge = MathForge(plugins="none", packs={"lazy": pack_of(file)})
+    assert forge.list_all() == ["bad", "good"] and forge.plugin_errors == []
+    assert forge.get("good").eval(x=1) == 2.0
+    with pytest.raises(DefinitionError, match="counting.yaml:4: bad.formula: invalid formula"):
+        forge.get("bad")
 
 
 def test_forge_creation_is_quick():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurogebra import SGD, Adagrad, Adam, AdamW, ArgumentError, Momentum, RMSprop
-from neurogebra.optimizers import make_optimizer
+from neurogebra.optim import make_optimizer
 
 G1, G2 = np.array([0.5, -2.0]), np.array([0.1, 1.0])
 P0 = np.array([1.0, 3.0])

@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 from neurogebra import Expression, FormulaError
-from neurogebra.parsing import parse_formula, symbol
+from neurogebra.symbolic import parse_formula, symbol
 
 
 def refused(text):

@@ -6,8 +6,7 @@ import warnings
 import pytest
 
 from neurogebra import Expression, MathForge, PluginError, PluginWarning
-from neurogebra.hookspecs import HOOK_NAMES
-from neurogebra.plugins import make_plugin_manager
+from neurogebra.catalog import HOOK_NAMES, make_plugin_manager
 
 YAML_PACK = '''
 from neurogebra import hookimpl
@@ -257,3 +256,27 @@ def neurogebra_optimizers():
     trainer = Trainer(model, optimizer="halfstep", learning_rate=1.0, forge=forge)
     trainer.fit([1.0], [1.0], epochs=1, verbose=False)
     assert model.params["w"] == 1.0   # w - 0.5 * 1 * d/dw (w*1 - 1)^2 = 0 - 0.5*(-2)
+
+
+def test_hook_calls_go_through_pluggy_so_tracing_sees_each_pack(install_packs):
+    install_packs(py="""
+from neurogebra import Expression, hookimpl
+
+@hookimpl
+def neurogebra_expressions():
+    return [Expression("double", "2*x")]
+""")
+    lines = []
+    forge = MathForge(trace=lines.append)
+    finished = [line for line in lines if line.strip().startswith("finish neurogebra_")]
+    assert any("finish neurogebra_expressions --> [[Expression('double', '2*x')]]" in line
+               for line in finished), lines   # the pack's own call is traced
+    assert len([n for n in finished if "neurogebra_definition_files" in n]) == 2  # one per pack
+    assert forge.get("double").eval(x=1) == 2.0
+    seen = []
+    undo = forge.plugin_manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: seen.append((name, [i.plugin_name for i in impls])),
+        lambda outcome, name, impls, kwargs: None)
+    forge.plugin_manager.hook.neurogebra_expressions()
+    undo()
+    assert ("neurogebra_expressions", ["py"]) in seen

@@ -1,5 +1,7 @@
 """The documentation site builds with `mkdocs build --strict`, API reference included."""
 
+import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,3 +23,35 @@ def test_site_builds_strictly_with_the_api_reference(tmp_path):
         assert documented in api, documented
     catalog = (tmp_path / "site" / "catalog" / "index.html").read_text()
     assert "leaky_relu" in catalog
+
+
+def public_callables():
+    import neurogebra
+    for name in neurogebra.__all__:
+        obj = getattr(neurogebra, name)
+        if name == "hookimpl" or not callable(obj) or (
+                inspect.isclass(obj) and issubclass(obj, BaseException)):
+            continue
+        yield name, obj
+        if inspect.isclass(obj):
+            for member, function in vars(obj).items():
+                if not member.startswith("_") and inspect.isfunction(function):
+                    yield f"{name}.{member}", function
+
+
+@pytest.mark.parametrize("name, obj", list(public_callables()), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_public_api_documents_every_parameter_in_the_configured_style(name, obj):
+    """mkdocs.yml reads Google-style docstrings; then every parameter has a table row."""
+    griffe = pytest.importorskip("griffe", reason="the site needs the [docs] extra")
+    style = re.search(r"docstring_style: (\w+)", (ROOT / "mkdocs.yml").read_text()).group(1)
+    parameters = [p for p in inspect.signature(obj).parameters.values()
+                  if p.name not in ("self", "cls")]
+    if not parameters:
+        return
+    sections = griffe.Docstring(inspect.getdoc(obj) or "", parser=style).parse()
+    documented = {item.name.lstrip("*") for section in sections
+                  if section.kind.value in ("parameters", "other parameters", "attributes")
+                  for item in section.value}
+    missing = [p.name for p in parameters if p.name not in documented]
+    assert not missing, f"{name} does not document {missing}"

@@ -8,8 +8,7 @@ import sympy
 
 from neurogebra import (Expression, MathForge, ParameterError, Trainer, TrainingError,
                         UnknownFunctionError, VariableError)
-from neurogebra.autodiff import reverse_gradients
-from neurogebra.parsing import symbol
+from neurogebra.symbolic import reverse_gradients, symbol
 
 FORGE = MathForge(plugins="builtin")
 

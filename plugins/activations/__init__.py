@@ -1,7 +1,8 @@
 """The built-in activation pack: definitions in ``registry/activations.yaml``."""
 
+from importlib.resources import files
+
 from neurogebra import hookimpl
-from neurogebra_registry import definition_file
 
 from .primitives import NORMAL_CDF, TANHSHRINK
 
@@ -13,4 +14,4 @@ def neurogebra_primitives():
 
 @hookimpl
 def neurogebra_definition_files():
-    return [definition_file("activations.yaml")]
+    return [files("neurogebra_registry") / "activations.yaml"]

@@ -1,7 +1,8 @@
 """The built-in loss pack: definitions in ``registry/losses.yaml``."""
 
+from importlib.resources import files
+
 from neurogebra import hookimpl
-from neurogebra_registry import definition_file
 
 from .primitives import CLAMPED_LOG, CLAMPED_LOG1M, LOG_COSH
 
@@ -13,4 +14,4 @@ def neurogebra_primitives():
 
 @hookimpl
 def neurogebra_definition_files():
-    return [definition_file("losses.yaml")]
+    return [files("neurogebra_registry") / "losses.yaml"]

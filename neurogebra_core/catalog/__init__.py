@@ -1,0 +1,33 @@
+"""The catalog layer: packs, definition files and MathForge.
+
+Hook specifications, pack discovery and isolation, the definition-file
+schema (declared once), strict YAML reading, finding files, the name index,
+MathForge itself, and validation of definition files.
+"""
+
+from ..symbolic import register_primitive_loader
+from ._definitions import FunctionDefinition, expression_from_definition, read_definitions
+from ._files import ENV_PATH, definition_files, environment_paths, read_definition_file
+from ._forge import MathForge, load_installed_primitives, register_pack_primitives
+from ._hookspecs import ENTRY_POINT_GROUP, HOOK_NAMES, PROJECT, hookimpl, hookspec
+from ._packs import (ENV_SELECTION, HookResult, Pack, call_hook, hook_problems, load_packs,
+                     make_plugin_manager, parse_selection)
+from ._schema import (FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, Field, ParamDefinition,
+                      fields_markdown, json_schema, top_level_markdown)
+from ._validation import check_examples, validate_paths
+from ._yaml import MAX_FILE_BYTES, load_yaml
+
+# A pickled Expression may use a pack's primitive: unpickling it in a fresh
+# process loads the installed packs' primitives through this layer.
+register_primitive_loader(load_installed_primitives)
+
+__all__ = [
+    "MathForge", "hookimpl", "hookspec", "PROJECT", "ENTRY_POINT_GROUP", "HOOK_NAMES",
+    "Pack", "HookResult", "make_plugin_manager", "load_packs", "call_hook", "hook_problems",
+    "parse_selection", "ENV_SELECTION", "register_pack_primitives", "load_installed_primitives",
+    "FIELDS", "FIELDS_BY_NAME", "Field", "ParamDefinition", "SCHEMA_VERSIONS", "json_schema",
+    "fields_markdown", "top_level_markdown",
+    "FunctionDefinition", "read_definitions", "expression_from_definition", "load_yaml",
+    "MAX_FILE_BYTES", "definition_files", "read_definition_file", "environment_paths",
+    "ENV_PATH", "validate_paths", "check_examples",
+]

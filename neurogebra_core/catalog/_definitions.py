@@ -1,0 +1,170 @@
+"""Definition files: functions and their documentation, without code.
+
+A file looks like::
+
+    schema: 1
+    functions:
+      - name: leaky_relu
+        formula: where(x > 0, x, alpha*x)
+        params:
+          alpha: {default: 0.01, description: slope for x < 0}
+        description: ReLU with a small slope for negative inputs.
+        examples:
+          - {x: -5, value: -0.05}
+
+:func:`read_definitions` checks a file's text against the schema (``_schema``)
+and returns one :class:`FunctionDefinition` per valid entry and one error per
+invalid one, each citing file, line and field with a hint on how to fix it.
+:func:`expression_from_definition` builds the Expression a definition describes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DefinitionError, NeurogebraError, did_you_mean
+from ..expression import Expression
+from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, TOP_LEVEL
+from ._yaml import LineMapping, load_yaml
+
+__all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition"]
+
+_TOP_LEVEL_NAMES = [name for name, _, _ in TOP_LEVEL]
+
+
+class FunctionDefinition:
+    """One checked function definition, with where it came from.
+
+    Every schema field reads as an attribute (``definition.params``,
+    ``definition.aliases``...), with the field's default when absent.
+    """
+
+    def __init__(self, values: dict[str, Any], source: str, line: int,
+                 lines: dict[str, int], example_lines: tuple[int, ...] = ()):
+        self.values = values
+        self.source = source
+        self.line = line
+        self.lines = lines
+        self.example_lines = example_lines
+
+    def __getattr__(self, name: str):
+        field = FIELDS_BY_NAME.get(name)
+        if field is None:
+            raise AttributeError(name)
+        return self.values.get(name, field.default)
+
+    def __repr__(self) -> str:
+        return f"FunctionDefinition({self.name!r}, {self.source}:{self.line})"
+
+    def where(self, field_name: str | None = None) -> tuple[str, int]:
+        """``(source, line)`` of this definition or of one of its fields."""
+        return self.source, self.lines.get(field_name, self.line)
+
+    def error(self, message: str, field_name: str | None = None,
+              line: int | None = None) -> DefinitionError:
+        """A DefinitionError citing this definition (or one of its fields)."""
+        source, default_line = self.where(field_name)
+        return DefinitionError(message, source, line or default_line,
+                               field_name and f"{self.name}.{field_name}")
+
+    def metadata(self) -> dict[str, Any]:
+        """The documentation fields, as an Expression's metadata."""
+        meta = {}
+        for field in FIELDS:
+            value = getattr(self, field.name)
+            if field.documentation and value:
+                meta[field.name] = list(value) if isinstance(value, tuple) else value
+        if self.params:
+            meta["param_descriptions"] = {k: p.description for k, p in self.params.items()
+                                          if p.description}
+        meta["source"] = f"{self.source}:{self.line}"
+        return meta
+
+
+def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
+                                                      list[DefinitionError]]:
+    """Parse and check a definition file's text.
+
+    Returns:
+        The valid definitions, and one error per invalid definition.
+
+    Raises:
+        DefinitionError: the file as a whole cannot be read.
+    """
+    data = load_yaml(text, source)
+    if not isinstance(data, LineMapping):
+        raise DefinitionError("a definition file is a mapping with `schema: 1` and "
+                              "`functions:`", source, 1)
+    _check_top_level(data, source)
+    definitions, errors = [], []
+    for item in data["functions"]:
+        try:
+            definitions.append(_definition(item, source, data.line))
+        except DefinitionError as exc:
+            errors.append(exc)
+    return definitions, errors
+
+
+def _check_top_level(data: LineMapping, source: str) -> None:
+    for key in data:
+        if key not in _TOP_LEVEL_NAMES:
+            raise DefinitionError(f"unknown top-level key {key!r}."
+                                  f"{did_you_mean(key, _TOP_LEVEL_NAMES)}"
+                                  f" Allowed: {', '.join(_TOP_LEVEL_NAMES)}",
+                                  source, data.key_lines[key])
+    version = data.get("schema")
+    if version is None:
+        raise DefinitionError("missing `schema: 1` (the format version) at the top",
+                              source, data.line)
+    if version not in SCHEMA_VERSIONS:
+        raise DefinitionError(
+            f"schema {version!r} is not supported; this neurogebra reads "
+            f"{', '.join(map(str, SCHEMA_VERSIONS))}", source, data.key_lines["schema"], "schema")
+    functions = data.get("functions")
+    if not isinstance(functions, list):
+        raise DefinitionError("`functions:` must be a list of definitions (items start with -)",
+                              source, data.key_lines.get("functions", data.line), "functions")
+
+
+def _definition(item, source: str, parent_line: int) -> FunctionDefinition:
+    if not isinstance(item, LineMapping):
+        raise DefinitionError("each item of `functions:` must be a mapping with name and "
+                              "formula", source, parent_line)
+    where = {k: item.key_lines[k] for k in item}
+    label = item.get("name") if isinstance(item.get("name"), str) else "?"
+
+    def failing(key):
+        return lambda message: DefinitionError(message, source, where.get(key, item.line),
+                                               f"{label}.{key}")
+
+    for key in item:
+        if key not in FIELDS_BY_NAME:
+            raise failing(key)(f"unknown field {key!r}.{did_you_mean(str(key), FIELDS_BY_NAME)} "
+                               f"Allowed fields: {', '.join(FIELDS_BY_NAME)}")
+    for field in FIELDS:
+        if field.required and field.name not in item:
+            raise DefinitionError(f"missing required field {field.name!r}", source, item.line,
+                                  f"{label}.{field.name}")
+    values = {field.name: field.kind.read(item[field.name], field.name, failing(field.name))
+              for field in FIELDS if field.name in item}
+    unknown = [t for t in values.get("trainable", ()) if t not in values.get("params", {})]
+    if unknown:
+        raise failing("trainable")(f"trainable names {unknown} are not params")
+    example_lines = tuple(getattr(e, "line", where.get("examples"))
+                          for e in item.get("examples", ()))
+    return FunctionDefinition(values, source, item.line, where, example_lines)
+
+
+def expression_from_definition(definition: FunctionDefinition) -> Expression:
+    """Build (and check) the Expression a definition describes.
+
+    Raises:
+        DefinitionError: the formula, params or variables do not fit together;
+            the message cites the definition's file and line.
+    """
+    try:
+        return Expression(definition.name, definition.formula,
+                          params={k: p.default for k, p in definition.params.items()},
+                          metadata=definition.metadata(), variables=definition.variables)
+    except NeurogebraError as exc:
+        raise definition.error(str(exc), "formula") from exc

@@ -1,0 +1,421 @@
+"""MathForge: the catalog of functions that packs and definition files provide.
+
+``MathForge()`` discovers packs (``_packs``), registers their primitives and
+optimisers, and queues their definition files and Expressions; files are read
+and formulas parsed only on first use, so creating a forge is cheap. ``get``
+hands out fresh Expressions: changing one never touches the catalog.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from .. import render
+from ..errors import (ArgumentError, DefinitionError, NeurogebraError, PluginError,
+                      PluginWarning, RegistrationError, UnknownFunctionError, did_you_mean)
+from ..expression import Expression, formula_over_names
+from ..optim import BUILTIN_OPTIMIZERS, optimizer_problem
+from ..symbolic import Primitive, register_primitive
+from ._definitions import expression_from_definition
+from ._files import definition_files, environment_paths, read_definition_file
+from ._index import Catalog, Entry
+from ._packs import (Pack, call_hook, load_packs, make_plugin_manager, pack_error,
+                     parse_selection, register_objects)
+from ._schema import FIELDS_BY_NAME
+
+__all__ = ["MathForge", "register_pack_primitives"]
+
+_LOCAL = Pack("local", None, None, False)
+_USER = Pack("user", None, None, False)
+
+
+class MathForge:
+    """The catalog: activations, losses and whatever installed packs add.
+
+    Args:
+        plugins: Which installed packs to load: ``"all"``, ``"builtin"``,
+            ``"none"`` or pack names (default: ``$NEUROGEBRA_PLUGINS``, else all).
+        paths: Extra definition files or folders, read after the packs, as are
+            those in ``$NEUROGEBRA_PATH`` (separated by ``os.pathsep``).
+        packs: Packs given directly as ``{name: module or object with hook
+            implementations}``, e.g. to try one before publishing it.
+        trace: A function receiving pluggy's trace of every hook call (for
+            example ``print``), to see what each pack contributes.
+    """
+
+    def __init__(self, plugins=None, paths: Iterable[str | Path] | None = None,
+                 packs: Mapping[str, object] | None = None,
+                 trace: Callable[[str], object] | None = None):
+        self._manager = make_plugin_manager()
+        if trace is not None:
+            self._manager.trace.root.setwriter(trace)
+            self._manager.enable_tracing()
+        self._catalog = Catalog()
+        self._errors: list[PluginError] = []
+        self._pending: list[tuple[Pack, str, object]] = []
+        found = load_packs(self._manager, parse_selection(plugins))
+        found += register_objects(self._manager, dict(packs or {}))
+        self._report(p.error for p in found if not p.loaded)
+        self._packs = [p for p in found if p.loaded]
+        self._report(register_pack_primitives(self._manager, self._packs))
+        self._optimizers = self._collect_optimizers()
+        self._collect("neurogebra_definition_files", "file")
+        self._collect("neurogebra_expressions", "expression")
+        self._queue_paths([*(paths or ()), *environment_paths()])
+
+    # -- loading -----------------------------------------------------------
+    def _report(self, errors: Iterable[PluginError]) -> None:
+        for error in errors:
+            self._errors.append(error)
+            warnings.warn(str(error), PluginWarning, stacklevel=4)
+
+    def _queue_paths(self, paths: list) -> None:
+        """Queue the definition files of ``paths`` (each file once) as pack ``local``."""
+        seen = set()
+        for path in paths:
+            try:
+                files = [f for f in definition_files(path) if str(f) not in seen]
+            except DefinitionError as exc:
+                self._report([_pack_error(_LOCAL, f"cannot use a path: {exc}", exc)])
+                continue
+            seen.update(map(str, files))
+            self._pending.extend((_LOCAL, "file", file) for file in files)
+
+    def _collect_optimizers(self) -> dict:
+        found = {}
+        for result in call_hook(self._manager, "neurogebra_optimizers", self._packs):
+            if result.error is not None:
+                self._report([result.error])
+                continue
+            for cls in result.items:
+                problem = optimizer_problem(cls, taken=found)
+                if problem is None:
+                    found[cls.name] = cls
+                else:
+                    self._report([_pack_error(result.pack, problem, None)])
+        return found
+
+    def _collect(self, hook: str, kind: str) -> None:
+        for result in call_hook(self._manager, hook, self._packs):
+            if result.error is not None:
+                self._report([result.error])
+            else:
+                self._pending.extend((result.pack, kind, item) for item in result.items)
+
+    def _load_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for pack, kind, item in pending:
+            try:
+                if kind == "file":
+                    self._add_file(pack, item)
+                else:
+                    self._add_expression(pack, item)
+            except NeurogebraError as exc:
+                self._report([_pack_error(pack, f"has a bad {kind}: {exc}", exc)])
+
+    def _add_file(self, pack: Pack, file) -> None:
+        definitions, errors = read_definition_file(file)
+        self._report(_pack_error(pack, f"has an invalid definition: {e}", e) for e in errors)
+        for definition in definitions:
+            self._add(Entry(definition.name, pack.name, definition=definition,
+                            build=_build_from_definition), pack)
+
+    def _add_expression(self, pack: Pack, expression) -> None:
+        if not isinstance(expression, Expression):
+            raise RegistrationError(f"neurogebra_expressions() returned "
+                                    f"{type(expression).__name__}, not an Expression")
+        self._add(Entry(expression.name, pack.name, expression=expression.clone()), pack)
+
+    def _add(self, entry: Entry, pack: Pack) -> None:
+        try:
+            messages = self._catalog.add(entry)
+        except RegistrationError as exc:
+            self._report([_pack_error(pack, f"defines a name twice: {exc}", exc)])
+            return
+        for message in messages:
+            warnings.warn(message, PluginWarning, stacklevel=5)
+
+    def _index(self) -> Catalog:
+        """The catalog, with any definition files still pending read first."""
+        if self._pending:
+            self._load_pending()
+        return self._catalog
+
+    # -- information about packs --------------------------------------------------
+    @property
+    def plugin_manager(self):
+        """The pluggy ``PluginManager`` of this forge (for tracing and inspection)."""
+        return self._manager
+
+    @property
+    def plugin_errors(self) -> list[PluginError]:
+        """Every problem met while loading packs and their files (a copy)."""
+        self._index()
+        return list(self._errors)
+
+    @property
+    def optimizers(self) -> dict:
+        """Optimisers that packs add, by name (the built-in ones are always there)."""
+        return dict(self._optimizers)
+
+    @property
+    def packs(self) -> list[dict]:
+        """Loaded packs with distribution, version and number of functions."""
+        counts: dict[str, int] = {}
+        for entry in self._index().all_entries():
+            counts[entry.pack] = counts.get(entry.pack, 0) + 1
+        rows = [{"name": p.name, "distribution": p.distribution, "version": p.version,
+                 "builtin": p.builtin, "functions": counts.get(p.name, 0)}
+                for p in self._packs]
+        for extra in (_LOCAL.name, _USER.name):
+            if extra in counts:
+                rows.append({"name": extra, "distribution": None, "version": None,
+                             "builtin": False, "functions": counts[extra]})
+        return rows
+
+    # -- the catalog ------------------------------------------------------------
+    def __contains__(self, name) -> bool:
+        try:
+            self._index().resolve(name)
+        except UnknownFunctionError:
+            return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    def get(self, name: str, params: Mapping[str, float] | None = None,
+            trainable: bool | Iterable[str] = False) -> Expression:
+        """A fresh Expression for catalog function ``name``.
+
+        Args:
+            name: A catalog name, an alias, or ``pack.name``; any case.
+            params: Values replacing the defaults.
+            trainable: ``True`` makes the definition's trainable params (or,
+                if it names none, all params) trainable; a list names them;
+                ``False`` leaves none trainable.
+
+        Raises:
+            UnknownFunctionError: no function has that name (with suggestions).
+            ParameterError: ``params`` names a param the function lacks.
+        """
+        entry = self._index().resolve(name)
+        prototype = entry.prototype()
+        chosen = _trainable(prototype, entry, trainable)
+        expression = Expression(prototype.name, prototype, trainable_params=chosen,
+                                variables=prototype.variables)
+        for key, value in dict(params or {}).items():
+            expression.params[key] = value
+        return expression
+
+    def list_all(self, category: str | None = None) -> list[str]:
+        """Catalog names, sorted.
+
+        Args:
+            category: Only the functions of this category (any case).
+
+        Raises:
+            UnknownFunctionError: no function has that category.
+        """
+        entries = self._index().entries()
+        if category is None:
+            return [e.name for e in entries]
+        known = self.categories()
+        if category.lower() not in known:
+            raise UnknownFunctionError(f"no category {category!r}."
+                                       f"{did_you_mean(category.lower(), known)} "
+                                       f"Categories: {', '.join(known)}")
+        return [e.name for e in entries if e.category.lower() == category.lower()]
+
+    def categories(self) -> list[str]:
+        """The categories present, sorted."""
+        return sorted({e.category.lower() for e in self._index().entries()})
+
+    def search(self, query: str) -> list[str]:
+        """Names matching a text, best first.
+
+        Args:
+            query: Words looked for in names, aliases, descriptions and usage.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ArgumentError("search() needs a non-empty text query")
+        return [name for _, name in self._index().search(query)]
+
+    def explain(self, name: str, derivatives: bool = False) -> str:
+        """A plain-language explanation of ``name`` built from its documentation.
+
+        Args:
+            name: A catalog name, alias or ``pack.name``.
+            derivatives: Also print the first derivative for each variable.
+        """
+        entry = self._index().resolve(name)
+        return render.as_text(render.document(entry.prototype(), entry.pack, derivatives))
+
+    def qualified_name(self, name: str) -> str:
+        """``pack.name`` of the function a name resolves to.
+
+        Args:
+            name: A catalog name, alias or qualified name.
+        """
+        return self._index().resolve(name).qualified
+
+    # -- extending ---------------------------------------------------------------
+    def register(self, expression: Expression | str, formula: str | None = None, *,
+                 overwrite: bool = False, **fields) -> Expression:
+        """Add a function under pack ``user``; never silently replaces one.
+
+        Either ``register(expression)`` or ``register(name, formula, **fields)``.
+
+        Args:
+            expression: An Expression, or the name of a new function.
+            formula: The formula, when ``expression`` is a name.
+            overwrite: Point the name at this function even if it is taken (the
+                old one stays reachable by its qualified name).
+            **fields: Fields of the definition format (``params``,
+                ``description``...), when ``expression`` is a name.
+
+        Raises:
+            RegistrationError: the name is taken (and ``overwrite`` is false)
+                or is not an identifier.
+        """
+        if isinstance(expression, str):
+            expression = _expression_from_fields(expression, formula, fields)
+        elif fields or formula is not None:
+            raise ArgumentError("register(expression) takes no formula or fields; "
+                                "put documentation in the Expression's metadata")
+        if not isinstance(expression, Expression):
+            raise ArgumentError(f"register() takes an Expression or a name, "
+                                f"got {type(expression).__name__}")
+        if not expression.name.isidentifier():
+            raise RegistrationError(f"catalog names are identifiers, got {expression.name!r}")
+        entry = Entry(expression.name, _USER.name, expression=expression.clone())
+        self._index().add(entry, on_conflict="replace" if overwrite else "raise")
+        return expression
+
+    def load(self, path: str | Path) -> list[str]:
+        """Read definition files from a file or folder; return the names added.
+
+        Args:
+            path: A file, or a folder searched to any depth.
+
+        Raises:
+            DefinitionError: listing every problem, one per line.
+        """
+        added, problems = [], []
+        for file in definition_files(path):
+            definitions, errors = read_definition_file(file)
+            problems += errors
+            for definition in definitions:
+                entry = Entry(definition.name, _LOCAL.name, definition=definition,
+                              build=_build_from_definition)
+                try:
+                    self._index().add(entry, on_conflict="raise")
+                    added.append(definition.name)
+                except RegistrationError as exc:
+                    problems.append(definition.error(str(exc), "name"))
+        if problems:
+            raise DefinitionError("\n".join(str(p) for p in problems))
+        return added
+
+    def compose(self, formula: str, name: str | None = None) -> Expression:
+        """Combine catalog functions with a formula, e.g. ``"mse + 0.1*mae"``.
+
+        Args:
+            formula: Catalog names, variables of those functions, numbers and
+                the formula language.
+            name: The result's name (default: the formula).
+
+        Raises:
+            UnknownFunctionError: a name is neither.
+            ParameterError: two functions give one param different values.
+        """
+        def check_free(free, parts):
+            variables = {v for part in parts for v in part.variables}
+            unresolved = [n for n in free if n not in variables]
+            if unresolved:
+                raise UnknownFunctionError(
+                    f"compose(): {', '.join(map(repr, unresolved))} is not a catalog function."
+                    f"{did_you_mean(unresolved[0], self._index().known_names())}")
+            if not parts:
+                raise ArgumentError(f"compose() needs at least one catalog name in {formula!r}")
+        return formula_over_names(formula, self._lookup, name, check_free)
+
+    def _lookup(self, name: str) -> Expression | None:
+        """A fresh Expression for ``name``, or None when the catalog has none."""
+        try:
+            return self.get(name)
+        except UnknownFunctionError:
+            return None
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the catalog as a table."""
+        return render.catalog_html(self.get(name) for name in self.list_all())
+
+    def __repr__(self) -> str:
+        return f"MathForge({len(self)} functions from {len(self._packs)} packs)"
+
+
+def register_pack_primitives(manager, packs: list[Pack]) -> list[PluginError]:
+    """Register the primitives each pack's ``neurogebra_primitives`` hook returns.
+
+    Returns:
+        One error per pack whose hook failed or returned something bad.
+    """
+    errors = []
+    for result in call_hook(manager, "neurogebra_primitives", packs):
+        if result.error is not None:
+            errors.append(result.error)
+            continue
+        for primitive in result.items:
+            try:
+                if not isinstance(primitive, Primitive):
+                    raise RegistrationError(
+                        f"neurogebra_primitives() returned {type(primitive).__name__}, "
+                        "not a neurogebra.Primitive")
+                register_primitive(primitive)
+            except RegistrationError as exc:
+                errors.append(_pack_error(result.pack, f"has a bad primitive: {exc}", exc))
+    return errors
+
+
+def load_installed_primitives() -> None:
+    """Register the primitives of the installed packs (for unpickling)."""
+    manager = make_plugin_manager()
+    packs = [p for p in load_packs(manager, parse_selection(None)) if p.loaded]
+    register_pack_primitives(manager, packs)
+
+
+def _trainable(prototype: Expression, entry: Entry, trainable) -> tuple[str, ...]:
+    if trainable is False or trainable is None:
+        return ()
+    if trainable is True:
+        declared = entry.definition.trainable if entry.definition else \
+            prototype.trainable_params
+        return tuple(declared) or tuple(prototype.params)
+    if isinstance(trainable, str):
+        return (trainable,)
+    return tuple(trainable)
+
+
+def _pack_error(pack: Pack, what: str, cause: BaseException | None) -> PluginError:
+    return pack_error(pack.name, pack.distribution, what, cause)
+
+
+def _build_from_definition(entry: Entry) -> Expression:
+    return expression_from_definition(entry.definition)
+
+
+def _expression_from_fields(name: str, formula: str | None, fields: dict) -> Expression:
+    if formula is None:
+        raise ArgumentError("register(name, formula, ...) needs a formula")
+    for key in fields:
+        if key not in FIELDS_BY_NAME:
+            raise ArgumentError(f"register() got an unknown field {key!r}."
+                                f"{did_you_mean(key, FIELDS_BY_NAME)}")
+    params = fields.pop("params", None)
+    trainable = fields.pop("trainable", None)
+    variables = fields.pop("variables", None)
+    return Expression(name, formula, params=params, trainable_params=trainable,
+                      metadata=fields, variables=variables)

@@ -1,0 +1,263 @@
+"""The definition-file schema, declared once.
+
+Each field of a function definition is one :class:`Field`: its name, its
+kind (which says how a value is checked and converted, how the type reads in
+the documentation, and its JSON Schema), whether it is required, whether it
+is documentation (copied into the Expression's metadata), and what it means.
+Reading files, the field table of ``docs/yaml-format.md`` and the JSON Schema
+that ``neurogebra schema`` prints are all generated from :data:`FIELDS`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["Field", "Kind", "FIELDS", "FIELDS_BY_NAME", "TOP_LEVEL", "SCHEMA_VERSIONS",
+           "ParamDefinition", "json_schema", "fields_markdown", "top_level_markdown"]
+
+SCHEMA_VERSIONS = (1,)
+
+# A check receives the value, the field name and `fail(message)`, which builds
+# the error to raise.
+Fail = Callable[[str], Exception]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_NAME_JSON = "^[A-Za-z][A-Za-z0-9_]*$"
+_IDENTIFIER_JSON = "^[A-Za-z_\u00aa-\uffff][A-Za-z0-9_\u00aa-\uffff]*$"
+
+
+@dataclass(frozen=True)
+class ParamDefinition:
+    """A param's default value and its documentation."""
+
+    default: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of value is written, checked and described.
+
+    Attributes:
+        label: The type as the documentation names it.
+        json: Its JSON Schema.
+        read: ``read(value, field_name, fail)`` returns the checked, converted value.
+    """
+
+    label: str
+    json: dict
+    read: Callable[[Any, str, Fail], Any]
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _read_text(value, key: str, fail: Fail) -> str:
+    if not isinstance(value, str):
+        raise fail(f"{key} must be text, got {value!r} (quote it)")
+    return value.strip()
+
+
+def _read_formula(value, key: str, fail: Fail) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"formula must be text, got {value!r} (quote it)")
+    return value
+
+
+def _read_name(value, key: str, fail: Fail) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise fail("name must be an identifier (letters, digits, _; starting with a letter), "
+                   f"got {value!r}")
+    return value
+
+
+def _text_list(names: bool) -> Callable[[Any, str, Fail], tuple[str, ...]]:
+    def read(value, key: str, fail: Fail) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"{key} must be a list of text, got {value!r}")
+        if names:
+            bad = [v for v in value if not v.isidentifier()]
+            if bad:
+                raise fail(f"{key} must be identifiers, got {bad}")
+        return tuple(v.strip() for v in value)
+    return read
+
+
+def _read_params(value, key: str, fail: Fail) -> dict[str, ParamDefinition]:
+    if not isinstance(value, dict):
+        raise fail("params must map each param name to a default value")
+    result = {}
+    for name, spec in value.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise fail(f"param name {name!r} must be an identifier")
+        description = ""
+        if isinstance(spec, dict):
+            extra = set(spec) - {"default", "description"}
+            if extra or "default" not in spec:
+                raise fail(f"param {name!r} takes {{default: number, description: text}}; "
+                           f"got keys {sorted(map(str, spec))}")
+            description = spec.get("description", "")
+            if not isinstance(description, str):
+                raise fail(f"description of param {name!r} must be text")
+            spec = spec["default"]
+        default = _number(spec)
+        if default is None or not math.isfinite(default):
+            raise fail(f"default of param {name!r} must be a finite number, got {spec!r}")
+        result[name] = ParamDefinition(default, description.strip())
+    return result
+
+
+def _read_equivalents(value, key: str, fail: Fail) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise fail("equivalents must map a library name to text, e.g. {pytorch: torch.nn.ReLU}")
+    return {str(k): v for k, v in value.items()}
+
+
+def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
+    if not isinstance(value, list):
+        raise fail("examples must be a list like - {x: 1.0, value: 0.73}")
+    result = []
+    for example in value:
+        if not isinstance(example, dict) or "value" not in example:
+            raise fail(f"each example needs inputs and `value`, got {example!r}")
+        numbers = {k: _number(v) for k, v in example.items()}
+        bad = [k for k, v in numbers.items() if v is None]
+        if bad:
+            raise fail(f"example {dict(example)!r}: {bad} must be numbers")
+        tolerance = numbers.get("tolerance", 1.0)
+        if not (math.isfinite(tolerance) and tolerance > 0):
+            raise fail(f"example {dict(example)!r}: tolerance must be a positive number")
+        result.append(numbers)
+    return tuple(result)
+
+
+_STRING = {"type": "string"}
+_NUMBER = {"type": "number"}
+_TEXT_LIST_JSON = {"oneOf": [_STRING, {"type": "array", "items": _STRING}]}
+_NAME_LIST_JSON = {"type": "array", "items": {"type": "string", "pattern": _IDENTIFIER_JSON}}
+
+TEXT = Kind("text", _STRING, _read_text)
+FORMULA = Kind("text", {"type": "string", "minLength": 1}, _read_formula)
+IDENTIFIER = Kind("identifier", {"type": "string", "pattern": _NAME_JSON}, _read_name)
+TEXT_LIST = Kind("list of text", _TEXT_LIST_JSON, _text_list(names=False))
+NAME_LIST = Kind("list of identifiers", _NAME_LIST_JSON, _text_list(names=True))
+PARAMS = Kind("mapping", {
+    "type": "object",
+    "propertyNames": {"pattern": _IDENTIFIER_JSON},
+    "additionalProperties": {"oneOf": [_NUMBER, {
+        "type": "object", "required": ["default"], "additionalProperties": False,
+        "properties": {"default": _NUMBER, "description": _STRING}}]},
+}, _read_params)
+EQUIVALENTS = Kind("mapping", {"type": "object", "additionalProperties": _STRING},
+                   _read_equivalents)
+EXAMPLES = Kind("list of mappings", {"type": "array", "items": {
+    "type": "object", "required": ["value"], "additionalProperties": _NUMBER,
+    "properties": {"tolerance": {"type": "number", "exclusiveMinimum": 0}}}},
+    _read_examples)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a function definition.
+
+    Attributes:
+        name: The key in the YAML file.
+        kind: How its value is written and checked.
+        doc: What it means (the documentation and the JSON Schema say this).
+        required: Whether every definition must have it.
+        documentation: Whether it is copied into the Expression's metadata.
+        default: Its value when absent.
+    """
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = False
+    documentation: bool = False
+    default: Any = None
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("name", IDENTIFIER, "Catalog name: letters, digits and underscores, starting with a "
+          "letter.", required=True),
+    Field("formula", FORMULA, "The formula, in neurogebra's formula language (parsed safely, "
+          "never run).", required=True),
+    Field("variables", NAME_LIST, "Input variables in order; default: every free name that is "
+          "not a param, sorted."),
+    Field("params", PARAMS, "Param name -> default value, or -> {default: number, description: "
+          "text}.", default={}),
+    Field("trainable", NAME_LIST, "Params an optimiser may change by default.", default=()),
+    Field("category", TEXT, "Group used by list_all(category=...), e.g. activation, loss.",
+          documentation=True, default="other"),
+    Field("aliases", TEXT_LIST, "Other names that find this function.", documentation=True,
+          default=()),
+    Field("description", TEXT, "What the function is, in a sentence or two.",
+          documentation=True, default=""),
+    Field("usage", TEXT, "When to reach for it.", documentation=True, default=""),
+    Field("pros", TEXT_LIST, "Strengths.", documentation=True, default=()),
+    Field("cons", TEXT_LIST, "Weaknesses and pitfalls.", documentation=True, default=()),
+    Field("latex", TEXT, "How it is typeset; default: generated from the formula.",
+          documentation=True, default=""),
+    Field("references", TEXT_LIST, "Papers or standard sources.", documentation=True,
+          default=()),
+    Field("equivalents", EQUIVALENTS, "Same function elsewhere, e.g. {pytorch: torch.nn.ReLU, "
+          "keras: ...}.", documentation=True, default={}),
+    Field("notes", TEXT, "Anything else worth knowing (conventions, differences).",
+          documentation=True, default=""),
+    Field("examples", EXAMPLES, "Checked examples: input values by variable or param name, "
+          "plus `value`, the expected result (and optionally `tolerance`, relative).",
+          documentation=True, default=()),
+)
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+# The keys of a file's top level: (name, JSON Schema, meaning)
+TOP_LEVEL: tuple[tuple[str, dict, str], ...] = (
+    ("schema", {"enum": list(SCHEMA_VERSIONS)},
+     "Format version (required). This release reads `1`; later formats will raise the "
+     "number and older files keep working."),
+    ("functions", {"type": "array", "items": {"$ref": "#/$defs/function"}},
+     "The list of definitions."),
+)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a definition file, for editors with a YAML language server."""
+    function = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [f.name for f in FIELDS if f.required],
+        "properties": {f.name: {**f.kind.json, "description": f.doc} for f in FIELDS},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "neurogebra definition file",
+        "description": "Functions and their documentation for a neurogebra catalog.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, _, _ in TOP_LEVEL],
+        "properties": {name: {**schema, "description": doc} for name, schema, doc in TOP_LEVEL},
+        "$defs": {"function": function},
+    }
+
+
+def fields_markdown() -> str:
+    """The field table of ``docs/yaml-format.md``."""
+    rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{f.name}` | {f.kind.label} | {'yes' if f.required else 'no'} | {f.doc} |"
+             for f in FIELDS]
+    return "\n".join(rows) + "\n"
+
+
+def top_level_markdown() -> str:
+    """The top-level table of ``docs/yaml-format.md``."""
+    rows = ["| key | meaning |", "|---|---|"]
+    rows += [f"| `{name}` | {doc} |" for name, _, doc in TOP_LEVEL]
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,16 @@
+"""The compile layer: SymPy -> fast functions for NumPy, math, JAX and PyTorch.
+
+Stable rewrites, the code generator, backends (which resolve the kernels the
+function table names), evaluation with its checked fast path, and export. It
+knows nothing of the catalog. Layers above import from here, never from the
+private modules.
+"""
+
+from ._backends import BACKENDS, Backend, get_backend, require_module
+from ._codegen import compile_function
+from ._evaluator import Evaluator
+from ._export import to_function, to_torch_module
+from ._stable import stabilize
+
+__all__ = ["compile_function", "Evaluator", "Backend", "BACKENDS", "get_backend",
+           "require_module", "to_function", "to_torch_module", "stabilize"]

@@ -1,0 +1,233 @@
+"""Turning keyword arguments into numbers: the hot path of ``Expression.eval``.
+
+An :class:`Evaluator` belongs to one expression. It compiles the expression
+lazily (once per backend) and generates a *fast path*: a function
+``(values, params) -> result`` for the common call, which the owner keeps
+(the one cache of it). On every call names are resolved and checked, and the
+call is dispatched:
+
+* all inputs plain Python numbers -> the ``math`` backend, returning ``float``
+  (it falls back to NumPy when ``math`` raises, e.g. ``exp(1000)``, so the
+  result is the same ``inf``/``nan`` an array would give);
+* anything else (lists, arrays, NumPy scalars) -> the ``numpy`` backend in
+  float64, broadcast to the inputs' common shape.
+
+Names are checked strictly: a missing variable or an unknown keyword raises
+:class:`VariableError` listing the valid names; nothing defaults to 0.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from ..errors import EvaluationError, VariableError, did_you_mean
+from ..symbolic import symbol
+from ._codegen import compile_function
+
+__all__ = ["Evaluator"]
+
+_SCALAR_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
+
+
+class Evaluator:
+    """Compiled, cached evaluation of one SymPy expression."""
+
+    __slots__ = ("expr", "var_names", "param_names", "label", "_nvars",
+                 "_scalar", "_array")
+
+    def __init__(self, expr: sympy.Expr, var_names: Sequence[str],
+                 param_names: Sequence[str], label: str):
+        self.expr = expr
+        self.var_names = tuple(var_names)
+        self.param_names = tuple(param_names)
+        self.label = label
+        self._nvars = len(self.var_names)
+        self._scalar = None
+        self._array = None
+
+    # -- compilation ---------------------------------------------------
+    def _compile(self, backend: str):
+        args = [symbol(n) for n in self.var_names + self.param_names]
+        return compile_function(self.expr, args, backend, self.label)
+
+    # -- entry points ----------------------------------------------------
+    def evaluate(self, values: Mapping, params: Mapping):
+        """Evaluate with keyword ``values``; missing params come from ``params``."""
+        return self.call(self._resolve(values, params))
+
+    def fast_path(self):
+        """A new function ``(values, params) -> result`` generated for this
+        expression, for the caller to keep: the common all-floats call costs
+        a few dictionary look-ups, and anything else takes the checked path."""
+        var_args = [f"_a{i}" for i in range(self._nvars)]
+        par_args = [f"_p{i}" for i in range(len(self.param_names))]
+        every = ", ".join(var_args + par_args)
+        lines = ["def _fast(values, params):",
+                 f"    if len(values) != {self._nvars}:",
+                 "        return _slow(values, params)"]
+        if var_args:
+            lines.append("    try:")
+            lines += [f"        {a} = values[{n!r}]" for a, n in zip(var_args, self.var_names)]
+            lines += ["    except KeyError:", "        return _slow(values, params)"]
+        lines += [f"    {a} = params[{n!r}]" for a, n in zip(par_args, self.param_names)]
+        checks = " and ".join(f"type({a}) is float" for a in var_args) or "True"
+        lines += [f"    if {checks}:",
+                  "        try:",
+                  f"            _r = _scalar({every})",
+                  "        except _FAILURES:",
+                  f"            return _array([{every}], True)",
+                  "        if type(_r) is float:",
+                  "            return _r",
+                  f"    return _general([{every}])"]
+        namespace = {"_slow": self.evaluate, "_scalar": self._compile_scalar(),
+                     "_FAILURES": _SCALAR_FAILURES, "_general": self.call,
+                     "_array": self._call_array}
+        exec(compile("\n".join(lines), f"<neurogebra eval {self.label}>", "exec"), namespace)
+        return namespace["_fast"]
+
+    def evaluate_positional(self, positional: Sequence, values: Mapping, params: Mapping):
+        """``f(1.0, 2.0)``: positional values follow the variable order."""
+        if len(positional) > self._nvars:
+            raise VariableError(
+                f"{self.label} takes {self._nvars} positional value(s) "
+                f"({', '.join(self.var_names) or 'none'}), got {len(positional)}")
+        merged = dict(zip(self.var_names, positional))
+        for name in values:
+            if name in merged:
+                raise VariableError(
+                    f"{self.label} got two values for {name!r} (positional and keyword)")
+        merged.update(values)
+        return self.evaluate(merged, params)
+
+    def call(self, args: list):
+        """Evaluate on resolved argument values (variables, then params)."""
+        convert = False
+        for a in args:
+            kind = type(a)
+            if kind is not float:
+                if kind is int:
+                    convert = True
+                else:
+                    return self._call_general(args)
+        if convert:
+            args = [float(a) for a in args]
+        scalar = self._scalar or self._compile_scalar()
+        try:
+            result = scalar(*args)
+        except _SCALAR_FAILURES:
+            return self._call_array(args, scalar_out=True)
+        if type(result) is float:
+            return result
+        if isinstance(result, (int, float)):
+            return float(result)
+        return self._call_array(args, scalar_out=True)
+
+    # -- slow paths --------------------------------------------------------
+    def _compile_scalar(self):
+        self._scalar = self._compile("math")
+        return self._scalar
+
+    def _resolve(self, values: Mapping, params: Mapping) -> list:
+        valid = self.var_names + self.param_names
+        for name in values:
+            if name not in valid:
+                raise VariableError(
+                    f"{self.label} has no variable or param named {name!r}."
+                    f"{did_you_mean(name, valid)} {self._valid_names()}")
+        missing = [n for n in self.var_names if n not in values]
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            raise VariableError(
+                f"missing value{plural} for variable{plural} "
+                f"{', '.join(map(repr, missing))} of {self.label}. {self._valid_names()}")
+        return [values[n] if n in values else params[n] for n in valid]
+
+    def _valid_names(self) -> str:
+        text = f"Variables: {', '.join(self.var_names) or '(none)'}"
+        if self.param_names:
+            text += f"; params (optional overrides): {', '.join(self.param_names)}"
+        return text + "."
+
+    def _call_general(self, args: list):
+        names = self.var_names + self.param_names
+        if all(_is_real_scalar(a) for a in args):
+            return self.call([float(a) for a in args])
+        if any(_is_dask(a) for a in args):
+            return self._call_dask(args)
+        arrays = [_as_array(a, n, self.label) for a, n in zip(args, names)]
+        return self._call_array(arrays, scalar_out=all(a.ndim == 0 for a in arrays))
+
+    def _call_array(self, args: list, scalar_out: bool):
+        arrays = [np.asarray(a, dtype=np.float64) for a in args]
+        function = self._array
+        if function is None:
+            function = self._array = self._compile("numpy")
+        errors = _FloatingErrors()
+        with np.errstate(all="call", call=errors):
+            result = np.asarray(function(*arrays), dtype=np.float64)
+        if errors.kinds:
+            self._warn_non_finite(result, arrays, errors.kinds)
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        if result.shape != shape:
+            result = np.broadcast_to(result, shape).copy()
+        return float(result) if scalar_out else result
+
+    def _call_dask(self, args: list):
+        """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now."""
+        import dask.array as da
+        lazy = da.broadcast_arrays(*(da.asarray(a).astype(np.float64) for a in args))
+        return da.map_blocks(lambda *blocks: self._call_array(list(blocks), scalar_out=False),
+                             *lazy, dtype=np.float64)
+
+    def _warn_non_finite(self, result, arrays, kinds):
+        """Warn when floating-point trouble reached the result.
+
+        Intermediate trouble that does not (an unused branch of a piecewise
+        formula, exp(-x**2) underflowing through x**2 = inf) stays silent;
+        a non-finite result from finite inputs is reported.
+        """
+        if np.isfinite(result).all() or not all(np.isfinite(a).all() for a in arrays):
+            return
+        warnings.warn(f"{self.label}: {' and '.join(sorted(kinds))} encountered; the result "
+                      "has non-finite values for finite inputs", RuntimeWarning, stacklevel=4)
+
+
+class _FloatingErrors:
+    """Collects NumPy floating-point error kinds (errstate call mode)."""
+
+    __slots__ = ("kinds",)
+
+    def __init__(self):
+        self.kinds = set()
+
+    def __call__(self, kind, flag):
+        self.kinds.add(kind)
+
+
+def _is_dask(value) -> bool:
+    return type(value).__module__.startswith("dask.") and hasattr(value, "map_blocks")
+
+
+def _is_real_scalar(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, np.ndarray)
+
+
+def _as_array(value, name: str, label: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)) or value is None:
+        raise EvaluationError(
+            f"value for {name!r} of {label} must be a number or an array, "
+            f"got {type(value).__name__}")
+    if np.iscomplexobj(value):
+        raise EvaluationError(f"value for {name!r} of {label} is complex; "
+                              "neurogebra evaluates real numbers only")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise EvaluationError(
+            f"value for {name!r} of {label} cannot be read as float64 numbers: {exc}") from None
+    return array

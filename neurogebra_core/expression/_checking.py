@@ -1,0 +1,97 @@
+"""Numerical checks of symbolic derivatives by central differences.
+
+``check_gradient(f, "x", 2.0)`` compares ``f.gradient("x")`` with
+``(f(x + eps) - f(x - eps)) / (2 eps)``: the quickest way to trust (or
+catch) a hand-written formula or a new primitive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import ArgumentError
+from ._expression import Expression
+
+__all__ = ["numerical_gradient", "check_gradient", "GradientCheck"]
+
+
+def _point_values(expr: Expression, var: str, point) -> dict:
+    if isinstance(point, Mapping):
+        values = dict(point)
+        if var not in values:
+            raise ArgumentError(f"the point must give a value for {var!r}")
+        return values
+    others = [v for v in expr.variables if v != var]
+    if others:
+        raise ArgumentError(
+            f"{expr.name!r} also has variables {', '.join(others)}; "
+            "pass the point as a dict of all variable values")
+    return {var: point}
+
+
+def numerical_gradient(expr: Expression, var: str, point, eps: float = 1e-6):
+    """Central-difference estimate of d(expr)/d(var) at a point.
+
+    Args:
+        expr: The Expression.
+        var: The variable or param differentiated by.
+        point: A number (for a single variable) or a dict of values for every
+            variable; arrays work elementwise.
+        eps: The half-width of the difference.
+    """
+    if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
+        raise ArgumentError(f"eps must be a positive finite number, got {eps!r}")
+    values = _point_values(expr, var, point)
+    centre = values[var]
+    plus = expr.eval(**{**values, var: np.add(centre, eps)})
+    minus = expr.eval(**{**values, var: np.subtract(centre, eps)})
+    result = (plus - minus) / (2 * eps)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """Outcome of :func:`check_gradient`; true when the two agree.
+
+    Attributes:
+        symbolic: The symbolic derivative's value.
+        numerical: The central-difference estimate.
+        difference: The largest absolute difference.
+        passed: Whether they agree within the tolerances.
+    """
+
+    symbolic: float
+    numerical: float
+    difference: float
+    passed: bool
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def check_gradient(expr: Expression, var: str, point, eps: float = 1e-6,
+                   rtol: float = 1e-5, atol: float = 1e-7) -> GradientCheck:
+    """Compare the symbolic derivative with central differences at a point.
+
+    Passes when ``|symbolic - numerical| <= atol + rtol * |symbolic|``
+    everywhere.
+
+    Args:
+        expr: The Expression.
+        var: The variable or param differentiated by.
+        point: A number or a dict of values (arrays allowed).
+        eps: The half-width of the difference.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+    """
+    values = _point_values(expr, var, point)
+    symbolic = expr.gradient(var).eval(**values)
+    numerical = numerical_gradient(expr, var, values, eps)
+    difference = np.abs(np.subtract(symbolic, numerical))
+    passed = bool(np.all(difference <= atol + rtol * np.abs(symbolic)))
+    worst = float(np.max(difference))
+    return GradientCheck(symbolic, numerical, worst, passed)

@@ -1,0 +1,508 @@
+"""``Expression``: a named symbolic formula with params and documentation.
+
+An Expression owns a SymPy expression whose free symbols are split into
+*variables* (the inputs, in a stable order) and *params* (named constants with
+current values that ``eval`` reads on every call). It evaluates on numbers
+and arrays through a cached compiled function, differentiates symbolically
+and combines with other Expressions.
+
+Variable order: explicit ``variables=`` if given, else the names sorted
+alphabetically (``y_pred`` before ``y_true``). Results of arithmetic keep the
+left operand's variables first, then the right operand's new ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from typing import Any, Iterable, Mapping
+
+import sympy
+# SymPy imports its tensor module lazily inside the first Add it builds (~40 ms);
+# importing it with neurogebra keeps the first gradient of a session fast.
+import sympy.tensor.tensor  # noqa: F401
+
+from .. import render
+from ..compile import Evaluator, to_function, to_torch_module
+from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
+    VariableError, did_you_mean
+from ..symbolic import dag_size, derivative, parse_formula, reverse_gradients, symbol
+from ._params import Params
+
+__all__ = ["Expression", "as_expression", "merge_params", "check_defined"]
+
+# Above this many distinct subexpressions, gradients() uses reverse mode.
+REVERSE_MODE_SIZE = 60
+
+
+def _to_sympy(formula) -> tuple[sympy.Expr, dict]:
+    """The SymPy expression of ``formula`` and the params it brings along."""
+    if isinstance(formula, Expression):
+        return formula.symbolic_expr, dict(formula.params)
+    if isinstance(formula, str):
+        return parse_formula(formula), {}
+    if isinstance(formula, sympy.Basic):
+        if not isinstance(formula, sympy.Expr):
+            raise FormulaError(f"a formula must be a SymPy expression, got {type(formula).__name__}")
+        real = {s: symbol(s.name) for s in formula.free_symbols
+                if isinstance(s, sympy.Symbol) and s != symbol(s.name)}
+        return formula.xreplace(real), {}
+    if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
+        if not math.isfinite(formula):
+            raise FormulaError(f"a constant formula must be finite, got {formula}")
+        return (sympy.Integer(formula) if isinstance(formula, numbers.Integral)
+                else sympy.Float(float(formula))), {}
+    raise FormulaError(
+        f"a formula must be text, a SymPy expression or an Expression, "
+        f"got {type(formula).__name__}")
+
+
+def check_defined(expr: sympy.Expr, what: str) -> None:
+    """Refuse an expression SymPy made undefined (``zoo``, ``nan``).
+
+    Raises:
+        FormulaError: naming ``what``.
+    """
+    if expr.has(sympy.zoo, sympy.nan):
+        raise FormulaError(f"{what} is undefined (a division by zero?)")
+
+
+class Expression:
+    """A named symbolic formula with params, evaluation and derivatives.
+
+    Args:
+        name: A non-empty name, used in messages, displays and the catalog.
+        formula: Text in the formula language (parsed safely, never run), a
+            SymPy expression, a real number, or another Expression (whose
+            params, trainable params, metadata and variables come along unless
+            given here).
+        params: Param names and their current values; every other free name
+            is a variable.
+        trainable_params: The params an optimiser may change.
+        metadata: Documentation (``description``, ``category``...), copied.
+        variables: The inputs in order (default: the free names that are not
+            params, sorted).
+
+    Raises:
+        FormulaError: the formula is refused; the message points at the part.
+        VariableError: ``variables`` does not cover the free names.
+        ParameterError: a param value is not a finite real number, or a
+            trainable name is not a param.
+    """
+
+    def __init__(self, name: str, formula, params: Mapping[str, float] | None = None,
+                 trainable_params: Iterable[str] | None = None,
+                 metadata: Mapping[str, Any] | None = None,
+                 variables: Iterable[str] | None = None):
+        _check_name(name)
+        expr, inherited = _to_sympy(formula)
+        check_defined(expr, f"formula of {name!r}")
+        all_params = {**inherited, **dict(params or {})}
+        if isinstance(formula, Expression):   # inherit whatever was not given
+            trainable_params = formula.trainable_params if trainable_params is None \
+                else trainable_params
+            metadata = formula.metadata if metadata is None else metadata
+            variables = formula.variables if variables is None else variables
+        self._setup(name, expr, all_params, trainable_params or (), metadata or {},
+                    _resolve_variables(name, expr, all_params, variables))
+
+    def _setup(self, name, expr, params, trainable, metadata, variables):
+        self._name = name
+        self._expr = expr
+        self._variables = tuple(variables)
+        self._params = Params(params, repr(name))
+        self._trainable = _check_trainable(name, trainable, self._params)
+        self._metadata = copy.deepcopy(dict(metadata))
+        self._evaluator = None   # compiled on first evaluation
+        self._fast = None        # the evaluator's fast path, kept here only
+
+    @classmethod
+    def _make(cls, name, expr, params, trainable, metadata, variables) -> "Expression":
+        """Build without parsing or re-validating (for derived expressions)."""
+        obj = cls.__new__(cls)
+        obj._setup(name, expr, params, trainable, metadata, variables)
+        return obj
+
+    # -- properties --------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def symbolic_expr(self) -> sympy.Expr:
+        return self._expr
+
+    @property
+    def formula(self) -> str:
+        """The formula as text (SymPy's printing)."""
+        return str(self._expr)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self._variables
+
+    @property
+    def params(self) -> Params:
+        return self._params
+
+    @property
+    def trainable_params(self) -> tuple[str, ...]:
+        return self._trainable
+
+    @property
+    def metadata(self) -> dict:
+        return self._metadata
+
+    # -- evaluation --------------------------------------------------------
+    def _compiled(self) -> Evaluator:
+        if self._evaluator is None:
+            evaluator = Evaluator(self._expr, self._variables, tuple(self._params),
+                                  repr(self._name))
+            self._fast = evaluator.fast_path()
+            self._evaluator = evaluator
+        return self._evaluator
+
+    def eval(self, **values):
+        """Evaluate at the given variable values (keywords may override params).
+
+        A Python number in gives a ``float``; lists and arrays give an
+        ``ndarray`` broadcast over all inputs, computed in float64; a dask
+        array gives a lazy dask array.
+
+        Args:
+            **values: A value for every variable; params too, to override
+                their current values for this call only.
+
+        Raises:
+            VariableError: a variable is missing or a keyword is unknown.
+            EvaluationError: a value is not a real number or array.
+        """
+        fast = self._fast
+        if fast is None:
+            self._compiled()
+            fast = self._fast
+        return fast(values, self._params)
+
+    def __call__(self, *args, **values):
+        """Like :meth:`eval`; positional values follow :attr:`variables`."""
+        if args:
+            return self._compiled().evaluate_positional(args, values, self._params)
+        return self.eval(**values)
+
+    # -- calculus ----------------------------------------------------------
+    def _symbol_for(self, var) -> str:
+        name = var.name if isinstance(var, sympy.Symbol) else var
+        if not isinstance(name, str):
+            raise VariableError(f"differentiate with respect to a name, got {var!r}")
+        known = self._variables + tuple(self._params)
+        if name not in known:
+            raise VariableError(
+                f"{self._name!r} has no variable or param named {name!r}."
+                f"{did_you_mean(name, known)} Names: {', '.join(known) or '(none)'}")
+        return name
+
+    def gradient(self, var, order: int = 1) -> "Expression":
+        """The derivative with respect to a variable or param, as an Expression.
+
+        Args:
+            var: The name (or SymPy symbol) to differentiate by.
+            order: How many times to differentiate.
+
+        Raises:
+            VariableError: ``var`` is neither a variable nor a param.
+            ArgumentError: ``order`` is not a positive integer.
+        """
+        name = self._symbol_for(var)
+        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+            raise ArgumentError(f"order must be a positive integer, got {order!r}")
+        return self._derivative(derivative(self._expr, name, order), name, order)
+
+    def _derivative(self, derivative: sympy.Expr, wrt: str, order: int = 1) -> "Expression":
+        """Wrap a derivative of this expression: same params and variables."""
+        label = f"d({self._name})/d{wrt}" if order == 1 else \
+            f"d^{order}({self._name})/d{wrt}^{order}"
+        meta = {"derivative_of": self._name, "wrt": wrt, "order": order}
+        return Expression._make(label, derivative, self._params, self._trainable, meta,
+                                self._variables)
+
+    def gradients(self, wrt: Iterable[str] | None = None) -> dict[str, "Expression"]:
+        """All first partial derivatives, by name.
+
+        Small expressions get the readable per-variable derivatives of
+        :meth:`gradient`. Large ones (deep networks) are differentiated in one
+        reverse-mode pass whose results share their subexpressions; they are
+        built for computing, not reading.
+
+        Args:
+            wrt: The variables and params to differentiate by (default: every
+                variable).
+        """
+        names = self._variables if wrt is None else tuple(wrt)
+        for name in names:
+            self._symbol_for(name)
+        if len(names) < 2 or dag_size(self._expr) <= REVERSE_MODE_SIZE:
+            return {n: self.gradient(n) for n in names}
+        partials = reverse_gradients(self._expr, [symbol(n) for n in names])
+        return {n: self._derivative(d, n) for n, d in zip(names, partials)}
+
+    def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
+        """Second partial derivatives as ``h[a][b] = d2f/da db``.
+
+        Args:
+            wrt: The names to differentiate by (default: every variable).
+        """
+        names = self._variables if wrt is None else tuple(wrt)
+        first = self.gradients(names)
+        return {a: first[a].gradients(names) for a in names}
+
+    def explicit(self) -> "Expression":
+        """The same function with primitives (sigmoid, softplus...) written out."""
+        return self._derived(self._expr.rewrite("explicit"), f"{self._name} (explicit)")
+
+    # -- composition and arithmetic ------------------------------------------
+    def compose(self, inner, var=None) -> "Expression":
+        """Substitute ``inner`` for one variable: ``outer.compose(inner)`` is outer(inner).
+
+        Args:
+            inner: An Expression or a number.
+            var: The variable replaced (default: the only one).
+
+        Raises:
+            CompositionError: ``var`` is missing or not a variable.
+        """
+        inner = as_expression(inner)
+        if var is None:
+            if len(self._variables) != 1:
+                raise CompositionError(
+                    f"{self._name!r} has variables {', '.join(self._variables) or '(none)'}; "
+                    "say which one to substitute with var=...")
+            var = self._variables[0]
+        name = var.name if isinstance(var, sympy.Symbol) else var
+        if name not in self._variables:
+            raise CompositionError(
+                f"{self._name!r} has no variable {name!r}."
+                f"{did_you_mean(name, self._variables)} Variables: {', '.join(self._variables)}")
+        params = merge_params(self, inner)
+        expr = self._expr.xreplace({symbol(name): inner._expr})
+        variables = []
+        for v in self._variables:
+            for w in (inner._variables if v == name else (v,)):
+                if w not in variables:
+                    variables.append(w)
+        return self._combined(f"{self._name}({inner._name})", expr, params, variables, inner)
+
+    def _binary(self, other, operator: str, reflected: bool = False) -> "Expression":
+        other = as_expression(other)
+        left, right = (other, self) if reflected else (self, other)
+        params = merge_params(left, right)
+        expr = _OPERATORS[operator](left._expr, right._expr)
+        check_defined(expr, f"{left._name} {operator} {right._name}")
+        variables = list(left._variables)
+        variables += [v for v in right._variables if v not in variables]
+        return left._combined(f"({left._name} {operator} {right._name})", expr, params,
+                              variables, right)
+
+    def __add__(self, other): return self._binary(other, "+")
+    def __radd__(self, other): return self._binary(other, "+", True)
+    def __sub__(self, other): return self._binary(other, "-")
+    def __rsub__(self, other): return self._binary(other, "-", True)
+    def __mul__(self, other): return self._binary(other, "*")
+    def __rmul__(self, other): return self._binary(other, "*", True)
+    def __truediv__(self, other): return self._binary(other, "/")
+    def __rtruediv__(self, other): return self._binary(other, "/", True)
+    def __pow__(self, other): return self._binary(other, "**")
+    def __rpow__(self, other): return self._binary(other, "**", True)
+
+    def __neg__(self):
+        return self._derived(-self._expr, f"(-{self._name})")
+
+    def _combined(self, name, expr, params, variables, other: "Expression") -> "Expression":
+        """A result of combining this with ``other``: trainables and docs of both."""
+        trainable = self._trainable + tuple(t for t in other._trainable
+                                            if t not in self._trainable)
+        metadata = {**other._metadata, **self._metadata}
+        return Expression._make(name, expr, params, trainable, metadata, variables)
+
+    def _derived(self, expr, name) -> "Expression":
+        return Expression._make(name, expr, self._params, self._trainable, self._metadata,
+                                self._variables)
+
+    # -- copying, comparing, pickling ------------------------------------------
+    def clone(self, name: str | None = None) -> "Expression":
+        """An independent copy (params and metadata are not shared).
+
+        Args:
+            name: A new name (default: the same).
+        """
+        if name is not None:
+            _check_name(name)
+        return self._derived(self._expr, self._name if name is None else name)
+
+    def __copy__(self):
+        return self.clone()
+
+    def __deepcopy__(self, memo):
+        return self.clone()
+
+    def _key(self):
+        return (self._name, self._expr, self._variables)
+
+    def __eq__(self, other):
+        if not isinstance(other, Expression):
+            return NotImplemented
+        return (self._key() == other._key() and dict(self._params) == dict(other._params)
+                and self._trainable == other._trainable)
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __getstate__(self):
+        return {"name": self._name, "expr": self._expr, "params": dict(self._params),
+                "trainable": self._trainable, "metadata": self._metadata,
+                "variables": self._variables}
+
+    def __setstate__(self, state):
+        self._setup(state["name"], state["expr"], state["params"], state["trainable"],
+                    state["metadata"], state["variables"])
+
+    # -- display -------------------------------------------------------------
+    def __repr__(self):
+        text = f"Expression({self._name!r}, {str(self._expr)!r}"
+        if self._params:
+            text += f", params={dict(self._params)!r}"
+        if self._trainable:
+            text += f", trainable_params={list(self._trainable)!r}"
+        return text + ")"
+
+    def __str__(self):
+        return f"{self._name}({', '.join(self._variables)}) = {self._expr}"
+
+    @property
+    def latex(self) -> str:
+        """LaTeX of the formula."""
+        return sympy.latex(self._expr)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: name, LaTeX formula, params and documentation."""
+        return render.as_html(render.document(self))
+
+    def to_function(self, backend: str = "numpy", bind_params: bool = True):
+        """This formula as a plain function for ``numpy``, ``jax`` or ``torch``.
+
+        Args:
+            backend: ``numpy``, ``jax`` (works under jit, grad and vmap) or
+                ``torch`` (differentiable by autograd, on any device).
+            bind_params: Bake in the params' current values; with False they
+                are arguments after the variables.
+
+        Raises:
+            EvaluationError: an unknown backend.
+            MissingDependencyError: the backend's library is not installed.
+        """
+        return to_function(self, backend, bind_params)
+
+    def to_torch_module(self):
+        """A ``torch.nn.Module`` whose trainable params are ``nn.Parameter``s."""
+        return to_torch_module(self)
+
+    def plot(self, x_range=(-5.0, 5.0), derivatives: int = 0, variable: str | None = None,
+             points: int = 400, **fixed):
+        """A matplotlib Figure of this function (and derivatives up to 2).
+
+        Needs matplotlib (``pip install 'neurogebra[plot]'``).
+
+        Args:
+            x_range: ``(low, high)`` of the plotted variable.
+            derivatives: Also draw the first (1) or first and second (2) derivatives.
+            variable: The variable on the horizontal axis (default: the only free one).
+            points: The number of sample points.
+            **fixed: Values of the other variables and params.
+        """
+        return render.plot(self, x_range, derivatives, variable, points, **fixed)
+
+    def _repr_latex_(self) -> str:
+        return rf"$\displaystyle {render.title_latex(self)} = {self.latex}$"
+
+
+_OPERATORS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+}
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ArgumentError(f"an Expression needs a non-empty name, got {name!r}")
+
+
+def _resolve_variables(name, expr, params, variables) -> tuple[str, ...]:
+    free = sorted(s.name for s in expr.free_symbols)
+    if variables is None:
+        return tuple(n for n in free if n not in params)
+    if isinstance(variables, str):
+        variables = [variables]
+    variables = list(variables)
+    for v in variables:
+        if not isinstance(v, str) or not v.isidentifier():
+            raise VariableError(f"variable names must be identifiers, got {v!r} in {name!r}")
+    if len(set(variables)) != len(variables):
+        raise VariableError(f"variables of {name!r} repeat a name: {variables}")
+    clash = [v for v in variables if v in params]
+    if clash:
+        raise VariableError(f"{', '.join(clash)} of {name!r} cannot be both a variable and a param")
+    unassigned = [n for n in free if n not in params and n not in variables]
+    if unassigned:
+        raise VariableError(
+            f"{', '.join(map(repr, unassigned))} in the formula of {name!r} is neither "
+            f"listed in variables={variables} nor a param")
+    return tuple(variables)
+
+
+def _check_trainable(name, trainable, params) -> tuple[str, ...]:
+    trainable = (trainable,) if isinstance(trainable, str) else tuple(trainable)
+    for t in trainable:
+        if t not in params:
+            raise ParameterError(
+                f"trainable param {t!r} of {name!r} is not a param."
+                f"{did_you_mean(t, params)} Params: {', '.join(params) or '(none)'}")
+    return tuple(dict.fromkeys(trainable))
+
+
+def as_expression(value) -> Expression:
+    """``value`` as an Expression: an Expression itself, or a real number as a constant.
+
+    Raises:
+        CompositionError: anything else.
+    """
+    if isinstance(value, Expression):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Expression(repr(value), value)
+    raise CompositionError(
+        f"cannot combine an Expression with {type(value).__name__}; "
+        "use a number or an Expression")
+
+
+def merge_params(*parts: Expression) -> dict:
+    """The union of the parts' params.
+
+    Raises:
+        CompositionError: a name is a param of one part and a variable of another.
+        ParameterError: a param has different values in two parts.
+    """
+    merged: dict[str, float] = {}
+    owners: dict[str, str] = {}
+    for part in parts:
+        for other in parts:
+            for name in set(part.params) & set(other.variables):
+                raise CompositionError(f"{name!r} is a param of {part.name!r} but a variable "
+                                       f"of {other.name!r}")
+        for name, value in part.params.items():
+            if name in merged and merged[name] != value:
+                raise ParameterError(
+                    f"param {name!r} is {merged[name]} in {owners[name]!r} but {value} in "
+                    f"{part.name!r}; set them equal or rename one")
+            merged[name] = value
+            owners.setdefault(name, part.name)
+    return merged

@@ -1,0 +1,147 @@
+"""Documentation of one function, from its metadata to ordered sections.
+
+Everything that documents a function (``forge.explain``, ``neurogebra show``,
+the notebook card, the catalog page) goes through :func:`document`, which
+reads an Expression's metadata once and returns a :class:`Document`: a title
+and sections in one fixed order. The output modules only choose how each kind
+of section looks in text, HTML or Markdown.
+
+This module needs only what it reads (``name``, ``variables``, ``formula``,
+``latex``, ``params``, ``trainable_params``, ``metadata``, ``gradient``), so
+it does not import the Expression class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sympy
+
+from ..symbolic import symbol
+
+__all__ = ["Document", "Section", "ParamRow", "Documented", "document", "first_sentence",
+           "title_latex"]
+
+
+class Documented(Protocol):
+    """What documenting a function reads from it (an Expression has all of it)."""
+
+    name: str
+    variables: tuple[str, ...]
+    formula: str
+    latex: str
+    params: dict
+    trainable_params: tuple[str, ...]
+    metadata: dict
+
+    def gradient(self, var: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    """One param: its name, current value, whether it trains, and its description."""
+
+    name: str
+    value: float
+    trainable: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a function's documentation.
+
+    ``kind`` says how ``content`` is shaped: ``"paragraph"`` (one text),
+    ``"bullets"`` (texts), ``"pairs"`` (``(label, text)`` tuples), ``"params"``
+    (:class:`ParamRow` tuples) or ``"inline"`` (texts shown on one line).
+    """
+
+    key: str
+    title: str
+    kind: str
+    content: Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A function's documentation: identity, formulas, then sections in order.
+
+    ``latex`` is the documented typesetting (the ``latex`` field), ``formula_latex``
+    the one generated from the formula; ``derivatives`` holds ``(variable,
+    formula)`` pairs when asked for.
+    """
+
+    name: str
+    variables: tuple[str, ...]
+    category: str
+    pack: str | None
+    formula: str
+    latex: str
+    formula_latex: str
+    title_latex: str
+    derivatives: tuple[tuple[str, str], ...]
+    sections: tuple[Section, ...]
+
+
+# (metadata key, title, kind), in the order every output shows them
+_LAYOUT = (
+    ("description", "", "paragraph"),
+    ("usage", "When to use it", "paragraph"),
+    ("params", "Params", "params"),
+    ("pros", "Pros", "bullets"),
+    ("cons", "Cons", "bullets"),
+    ("equivalents", "Equivalents", "pairs"),
+    ("notes", "Notes", "paragraph"),
+    ("aliases", "Also known as", "inline"),
+    ("references", "References", "bullets"),
+)
+
+
+def document(expression: Documented, pack: str | None = None,
+             derivatives: bool = False) -> Document:
+    """The documentation of ``expression``, ready for any output.
+
+    Args:
+        expression: The function to document.
+        pack: The pack it comes from, if it is a catalog function.
+        derivatives: Include the first derivative for each variable.
+    """
+    meta = expression.metadata
+    sections = []
+    for key, title, kind in _LAYOUT:
+        content = _params(expression) if key == "params" else meta.get(key)
+        if not content:
+            continue
+        if kind == "pairs":
+            content = tuple(content.items())
+        elif kind in ("bullets", "inline"):
+            content = tuple(str(item) for item in content)
+        else:
+            content = content if kind == "params" else str(content)
+        sections.append(Section(key, title, kind, content))
+    rows = tuple((v, expression.gradient(v).formula) for v in expression.variables) \
+        if derivatives else ()
+    return Document(expression.name, tuple(expression.variables),
+                    str(meta.get("category", "") or ""), pack, expression.formula,
+                    str(meta.get("latex", "") or ""), expression.latex,
+                    title_latex(expression), rows, tuple(sections))
+
+
+def title_latex(expression: Documented) -> str:
+    r"""``\mathrm{name}(x, y)`` in LaTeX."""
+    name = expression.name.replace("_", "\\_")
+    args = ", ".join(sympy.latex(symbol(v)) for v in expression.variables)
+    return f"\\mathrm{{{name}}}({args})"
+
+
+def _params(expression: Documented) -> tuple[ParamRow, ...]:
+    notes = expression.metadata.get("param_descriptions", {})
+    return tuple(ParamRow(name, value, name in expression.trainable_params,
+                          notes.get(name, ""))
+                 for name, value in expression.params.items())
+
+
+def first_sentence(text) -> str:
+    """The first sentence of a description, without its full stop (for listings)."""
+    return str(text or "").split(". ")[0].strip().rstrip(".")

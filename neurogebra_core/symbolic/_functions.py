@@ -1,0 +1,205 @@
+"""The one table of formula functions: what a formula may call, and how each
+backend computes it.
+
+Every function of the formula language is one :class:`FormulaFunction`: its
+name(s) in formulas, how many arguments it takes, how the parser builds its
+SymPy expression, the SymPy head that expression has, and a kernel per
+backend. The parser reads names and arities from this table; code generation
+reads kernels by head. Nothing else lists functions, so adding one is one
+entry here (or one :class:`~neurogebra.Primitive` from a pack).
+
+Kernels are *references*: a dotted name such as ``"numpy.exp"`` or
+``"jax.numpy.tanh"``, resolved by the compile layer when a backend is first
+used (so JAX and PyTorch are imported only when asked for), or a callable.
+This layer never imports a numeric library.
+
+The table is shared by every thread of a process; registration takes a lock
+and replaces the indexes in one assignment, so readers never see half an
+entry.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import sympy
+from sympy.codegen.cfunctions import expm1, hypot, log1p
+
+from ..errors import RegistrationError
+
+__all__ = ["FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
+           "function_for_head", "parseable_functions", "sech2", "dsigmoid"]
+
+BACKEND_NAMES = ("math", "numpy", "jax", "torch")
+_KERNELS = "neurogebra.compile._kernels."   # numeric helpers live in the compile layer
+MAX_VARIADIC_ARGS = 16
+
+
+@dataclass(frozen=True)
+class FormulaFunction:
+    """One function of the formula language.
+
+    Attributes:
+        name: The name a formula calls it by (``"exp"``).
+        head: The SymPy class of the expressions it builds; code generation
+            finds the kernel by this head.
+        arity: ``(fewest, most)`` arguments a formula may pass.
+        kernels: Backend name -> kernel (a dotted name or a callable).
+        build: Builds the SymPy expression from parsed arguments (default:
+            ``head`` itself).
+        spellings: Other names that call the same function (``"Abs"``).
+        parseable: False for internal heads that only rewrites produce.
+        fold: True for associative binary kernels applied to many arguments
+            (``max(a, b, c)`` becomes ``maximum(maximum(a, b), c)``).
+    """
+
+    name: str
+    head: type
+    arity: tuple[int, int]
+    kernels: Mapping[str, object] = field(default_factory=dict, compare=False)
+    build: Callable[..., sympy.Basic] | None = field(default=None, compare=False)
+    spellings: tuple[str, ...] = ()
+    parseable: bool = True
+    fold: bool = False
+
+    def builder(self) -> Callable[..., sympy.Basic]:
+        """The callable the parser applies to the parsed arguments."""
+        return self.build or self.head
+
+    def names(self) -> tuple[str, ...]:
+        """Every name a formula may call this function by."""
+        return (self.name, *self.spellings)
+
+
+class sech2(sympy.Function):
+    """1 - tanh(u)**2, computed without cancellation (an internal head of stable rewrites)."""
+
+
+class dsigmoid(sympy.Function):
+    """sigmoid(u)*sigmoid(-u), the sigmoid's derivative in one pass (internal)."""
+
+
+def _everywhere(math: str, numpy: str, jax: str, torch: str) -> dict[str, str]:
+    return {"math": math, "numpy": numpy, "jax": jax, "torch": torch}
+
+
+def _same(name: str, math: str | None = None, numpy: str | None = None) -> dict[str, str]:
+    """Kernels named ``name`` in math, numpy, jax.numpy and torch."""
+    return _everywhere(math or f"math.{name}", numpy or f"numpy.{name}",
+                       f"jax.numpy.{name}", f"torch.{name}")
+
+
+def _arc(name: str) -> dict[str, str]:
+    return _everywhere(f"math.a{name}", f"numpy.arc{name}", f"jax.numpy.arc{name}",
+                       f"torch.a{name}")
+
+
+def _internal(name: str) -> dict[str, str]:
+    return {backend: f"{_KERNELS}{name}_{backend}" for backend in BACKEND_NAMES}
+
+
+def _log(x, base=None):
+    if base is None:
+        return sympy.log(x)
+    return sympy.log(x) / sympy.log(base)
+
+
+def _heaviside(x, h0=sympy.S.Half):
+    return sympy.Heaviside(x, h0)
+
+
+def _where(cond, if_true, if_false):
+    return sympy.Piecewise((if_true, cond), (if_false, True))
+
+
+_BUILTINS = (
+    FormulaFunction("exp", sympy.exp, (1, 1), _same("exp")),
+    FormulaFunction("log", sympy.log, (1, 2), _same("log"), build=_log, spellings=("ln",)),
+    FormulaFunction("log1p", log1p, (1, 1), _same("log1p")),
+    FormulaFunction("expm1", expm1, (1, 1), _same("expm1")),
+    FormulaFunction("sqrt", sympy.sqrt, (1, 1), _same("sqrt")),
+    FormulaFunction("hypot", hypot, (2, 2), _everywhere(
+        "math.hypot", "numpy.hypot", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
+    FormulaFunction("abs", sympy.Abs, (1, 1), _same("abs", math="builtins.abs"),
+                    spellings=("Abs",)),
+    FormulaFunction("sign", sympy.sign, (1, 1), _same("sign", math=f"{_KERNELS}scalar_sign")),
+    FormulaFunction("sin", sympy.sin, (1, 1), _same("sin")),
+    FormulaFunction("cos", sympy.cos, (1, 1), _same("cos")),
+    FormulaFunction("tan", sympy.tan, (1, 1), _same("tan")),
+    FormulaFunction("asin", sympy.asin, (1, 1), _arc("sin")),
+    FormulaFunction("acos", sympy.acos, (1, 1), _arc("cos")),
+    FormulaFunction("atan", sympy.atan, (1, 1), _arc("tan")),
+    FormulaFunction("sinh", sympy.sinh, (1, 1), _same("sinh")),
+    FormulaFunction("cosh", sympy.cosh, (1, 1), _same("cosh")),
+    FormulaFunction("tanh", sympy.tanh, (1, 1), _same("tanh")),
+    FormulaFunction("asinh", sympy.asinh, (1, 1), _arc("sinh")),
+    FormulaFunction("acosh", sympy.acosh, (1, 1), _arc("cosh")),
+    FormulaFunction("atanh", sympy.atanh, (1, 1), _arc("tanh")),
+    FormulaFunction("erf", sympy.erf, (1, 1), _everywhere(
+        "math.erf", "scipy.special.erf", "jax.scipy.special.erf", "torch.special.erf")),
+    FormulaFunction("erfc", sympy.erfc, (1, 1), _everywhere(
+        "math.erfc", "scipy.special.erfc", "jax.scipy.special.erfc", "torch.special.erfc")),
+    FormulaFunction("max", sympy.Max, (1, MAX_VARIADIC_ARGS), _everywhere(
+        f"{_KERNELS}scalar_max", "numpy.maximum", "jax.numpy.maximum",
+        f"{_KERNELS}torch_maximum"), spellings=("Max",), fold=True),
+    FormulaFunction("min", sympy.Min, (1, MAX_VARIADIC_ARGS), _everywhere(
+        f"{_KERNELS}scalar_min", "numpy.minimum", "jax.numpy.minimum",
+        f"{_KERNELS}torch_minimum"), spellings=("Min",), fold=True),
+    FormulaFunction("heaviside", sympy.Heaviside, (1, 2), _everywhere(
+        f"{_KERNELS}scalar_heaviside", "numpy.heaviside", "jax.numpy.heaviside",
+        f"{_KERNELS}torch_heaviside"), build=_heaviside, spellings=("Heaviside",)),
+    # The derivative of a step is 0 everywhere, as autograd takes it.
+    FormulaFunction("DiracDelta", sympy.DiracDelta, (1, 1), _internal("zeros")),
+    FormulaFunction("where", sympy.Piecewise, (3, 3), build=_where),
+    FormulaFunction("_sech2", sech2, (1, 1), _internal("sech2"), parseable=False),
+    FormulaFunction("_dsigmoid", dsigmoid, (1, 1), _internal("dsigmoid"), parseable=False),
+)
+
+_LOCK = threading.Lock()
+_BY_NAME: dict[str, FormulaFunction] = {}
+_BY_HEAD: dict[type, FormulaFunction] = {}
+_PARSEABLE: dict[str, FormulaFunction] = {}
+
+
+def register_function(function: FormulaFunction) -> FormulaFunction:
+    """Add ``function`` to the table; the same entry twice is a no-op.
+
+    Raises:
+        RegistrationError: a name or head is already taken by another entry.
+    """
+    global _BY_NAME, _BY_HEAD, _PARSEABLE
+    with _LOCK:
+        taken = [n for n in function.names() if n in _BY_NAME]
+        if function.head in _BY_HEAD or taken:
+            known = _BY_HEAD.get(function.head) or _BY_NAME[taken[0]]
+            if known == function:
+                return known
+            raise RegistrationError(
+                f"a different function named {function.name!r} is already registered")
+        by_name = {**_BY_NAME, **{n: function for n in function.names()}}
+        # readers see the old indexes or the new ones, never a dict being changed
+        _BY_NAME = by_name
+        _BY_HEAD = {**_BY_HEAD, function.head: function}
+        _PARSEABLE = {n: f for n, f in by_name.items() if f.parseable}
+    return function
+
+
+def formula_function(name: str) -> FormulaFunction | None:
+    """The entry a formula reaches by ``name``, or None."""
+    return _BY_NAME.get(name)
+
+
+def function_for_head(head: type) -> FormulaFunction | None:
+    """The entry whose expressions have SymPy head ``head``, or None."""
+    return _BY_HEAD.get(head)
+
+
+def parseable_functions() -> Mapping[str, FormulaFunction]:
+    """Name -> entry for every function a formula may call (a snapshot; do not change it)."""
+    return _PARSEABLE
+
+
+for _function in _BUILTINS:
+    register_function(_function)

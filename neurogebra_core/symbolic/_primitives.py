@@ -1,0 +1,225 @@
+"""Primitive functions: SymPy functions with their own derivative rules and
+numerically stable kernels.
+
+A formula such as ``log(1 + exp(x))`` is readable but overflows at
+``x = 1000``; ``softplus(x)`` reads as well, differentiates to
+``sigmoid(x)`` and is computed by a kernel that is finite for every float64.
+A :class:`Primitive` bundles what such a function needs, and registering it
+adds one entry to the function table, so formulas can call it and every
+backend can compute it.
+
+The core registers four universal primitives below (their kernels live in
+the compile layer and are named here by reference); packs add more through
+the ``neurogebra_primitives`` hook. Registration is process-wide because a
+SymPy function name must have one meaning.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy
+
+from ..errors import RegistrationError
+from ._functions import FormulaFunction, formula_function, register_function
+
+__all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
+           "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu"]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """Everything neurogebra needs to know about one primitive function.
+
+    Attributes:
+        name: The name formulas call it by (an identifier).
+        explicit: Its elementary formula, as a function of SymPy arguments;
+            ``expr.rewrite("explicit")`` uses it.
+        derivatives: One rule per argument, each a function of the arguments
+            returning the partial derivative, written as a textbook does.
+        numpy: The NumPy kernel (a callable or a dotted name).
+        scalar: The kernel for Python floats; without one, the NumPy kernel is
+            called on float64 scalars.
+        latex: A format string for LaTeX, ``{0}`` standing for the first argument.
+        description: One line on what it is.
+        extra_kernels: Kernels for other backends (``"jax"``, ``"torch"``), as
+            callables or dotted names; without one, the elementary formula is used.
+    """
+
+    name: str
+    explicit: Callable[..., sympy.Expr]
+    derivatives: tuple[Callable[..., sympy.Expr], ...]
+    numpy: Callable | str
+    scalar: Callable | str | None = None
+    latex: str | None = None
+    description: str = ""
+    extra_kernels: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def nargs(self) -> int:
+        """The number of arguments (one derivative rule each)."""
+        return len(self.derivatives)
+
+    def kernels(self) -> dict:
+        """Backend -> kernel, as the function table stores them."""
+        kernels = {**self.extra_kernels, "numpy": self.numpy}
+        if self.scalar is not None:
+            kernels["math"] = self.scalar
+        return kernels
+
+
+class PrimitiveFunction(sympy.Function):
+    """Base SymPy class of every registered primitive; ``primitive`` is its spec."""
+
+    primitive: Primitive
+
+    @classmethod
+    def eval(cls, *args):
+        if all(a.is_Number for a in args):
+            return cls.primitive.explicit(*args)
+        return None
+
+    @classmethod
+    def class_key(cls):
+        # Sort like an atom so products print as `sigmoid(x)*(1 - sigmoid(x))`.
+        return 2, 0, cls.__name__
+
+    def fdiff(self, argindex=1):
+        rules = self.primitive.derivatives
+        if not 1 <= argindex <= len(rules):
+            raise sympy.ArgumentIndexError(self, argindex)
+        return rules[argindex - 1](*self.args)
+
+    def _eval_is_extended_real(self):
+        return all(a.is_extended_real for a in self.args) or None
+
+    def _eval_rewrite_as_explicit(self, *args, **hints):
+        return self.primitive.explicit(*args)
+
+    def _latex(self, printer, exp=None):
+        spec = self.primitive
+        args = [printer._print(a) for a in self.args]
+        body = spec.latex.format(*args) if spec.latex else \
+            rf"\operatorname{{{spec.name}}}\left({', '.join(args)}\right)"
+        return f"{body}^{{{exp}}}" if exp else body
+
+    def __reduce__(self):
+        return _rebuild, (type(self).__name__, self.args)
+
+
+_REGISTRY: dict[str, tuple[Primitive, type]] = {}
+_LOCK = threading.Lock()
+_LOADERS: list[Callable[[], None]] = []
+
+
+def register_primitive_loader(loader: Callable[[], None]) -> None:
+    """Ask ``loader`` to register more primitives when an unknown one is unpickled.
+
+    The catalog layer registers one that loads the primitives of installed
+    packs: a pickled Expression using a pack's primitive then loads in a
+    fresh process without this layer knowing what a pack is.
+    """
+    if loader not in _LOADERS:
+        _LOADERS.append(loader)
+
+
+def _rebuild(name, args):
+    """Unpickling: a primitive from a pack needs that pack's primitives loaded."""
+    for loader in _LOADERS:
+        if name in _REGISTRY:
+            break
+        loader()
+    if name not in _REGISTRY:
+        raise RegistrationError(f"cannot unpickle: no primitive named {name!r} is registered; "
+                                "install or load the pack that defines it")
+    return _REGISTRY[name][1](*args)
+
+
+def register_primitive(spec: Primitive) -> type:
+    """Register ``spec`` process-wide and return its SymPy function class.
+
+    Registering the same spec twice is a no-op.
+
+    Raises:
+        RegistrationError: the name is not an identifier, is taken by another
+            primitive or names a built-in function.
+    """
+    if not (isinstance(spec.name, str) and spec.name.isidentifier()
+            and not spec.name.startswith("_")):
+        raise RegistrationError(f"primitive name {spec.name!r} must be a plain identifier")
+    if spec.nargs < 1:
+        raise RegistrationError(f"primitive {spec.name!r} needs one derivative rule per argument")
+    with _LOCK:
+        known = _REGISTRY.get(spec.name)
+        if known is not None:
+            if known[0] == spec:
+                return known[1]
+            raise RegistrationError(
+                f"a different primitive named {spec.name!r} is already registered")
+        if formula_function(spec.name) is not None or spec.name == "pi":
+            raise RegistrationError(
+                f"primitive {spec.name!r} would shadow the built-in function of that name")
+        cls = type(spec.name, (PrimitiveFunction,),
+                   {"primitive": spec, "nargs": spec.nargs, "__module__": __name__})
+        register_function(FormulaFunction(spec.name, cls, (spec.nargs, spec.nargs),
+                                          spec.kernels()))
+        _REGISTRY[spec.name] = (spec, cls)
+        return cls
+
+
+def primitive_class(name: str) -> type:
+    """The SymPy class of the primitive registered under ``name``.
+
+    Raises:
+        KeyError: no primitive of that name is registered.
+    """
+    return _REGISTRY[name][1]
+
+
+# --------------------------------------------------------------------------
+# The core primitives (kernels: neurogebra.compile._kernels)
+# --------------------------------------------------------------------------
+
+_KERNELS = "neurogebra.compile._kernels."
+
+sigmoid = register_primitive(Primitive(
+    name="sigmoid",
+    explicit=lambda x: 1 / (1 + sympy.exp(-x)),
+    derivatives=(lambda x: sigmoid(x) * (1 - sigmoid(x)),),
+    numpy=_KERNELS + "sigmoid_numpy", scalar=_KERNELS + "sigmoid_math",
+    latex=r"\sigma\left({0}\right)",
+    description="logistic function 1/(1 + exp(-x))",
+    extra_kernels={"jax": "jax.nn.sigmoid", "torch": "torch.sigmoid"},
+))
+
+softplus = register_primitive(Primitive(
+    name="softplus",
+    explicit=lambda x: sympy.log(1 + sympy.exp(x)),
+    derivatives=(lambda x: sigmoid(x),),
+    numpy=_KERNELS + "softplus_numpy", scalar=_KERNELS + "softplus_math",
+    latex=r"\operatorname{{softplus}}\left({0}\right)",
+    description="log(1 + exp(x)), finite for every float",
+    extra_kernels={"jax": "jax.nn.softplus", "torch": _KERNELS + "softplus_torch"},
+))
+
+log_sigmoid = register_primitive(Primitive(
+    name="log_sigmoid",
+    explicit=lambda x: -sympy.log(1 + sympy.exp(-x)),
+    derivatives=(lambda x: 1 - sigmoid(x),),
+    numpy=_KERNELS + "log_sigmoid_numpy", scalar=_KERNELS + "log_sigmoid_math",
+    latex=r"\log\sigma\left({0}\right)",
+    description="log(sigmoid(x)), finite for every float",
+    extra_kernels={"jax": "jax.nn.log_sigmoid", "torch": "torch.nn.functional.logsigmoid"},
+))
+
+relu = register_primitive(Primitive(
+    name="relu",
+    explicit=lambda x: sympy.Max(x, 0),
+    derivatives=(lambda x: sympy.Heaviside(x, 0),),
+    numpy=_KERNELS + "relu_numpy", scalar=_KERNELS + "relu_math",
+    latex=r"\operatorname{{ReLU}}\left({0}\right)",
+    description="max(x, 0); its derivative at 0 is 0, as in PyTorch",
+    extra_kernels={"jax": "jax.nn.relu", "torch": "torch.relu"},
+))

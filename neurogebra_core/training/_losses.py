@@ -1,0 +1,78 @@
+"""The Trainer's loss: a catalog name, a formula over catalog names and
+penalties, or an Expression in ``y_pred`` and ``y_true``."""
+
+from __future__ import annotations
+
+from ..errors import ArgumentError, ParameterError, UnknownFunctionError, VariableError, \
+    did_you_mean
+from ..expression import Expression, formula_over_names
+from ..symbolic import symbol
+
+__all__ = ["loss_expression", "REGULARIZERS", "LOSS_VARIABLES"]
+
+LOSS_VARIABLES = ("y_pred", "y_true")
+REGULARIZERS = {
+    "l2": "sum of squares of the trainable params",
+    "l1_penalty": "sum of absolute values of the trainable params",
+}
+
+
+def loss_expression(loss, model: Expression, forge) -> Expression:
+    """The per-sample loss over ``y_pred``, ``y_true`` and (for penalties) the model's params.
+
+    Raises:
+        UnknownFunctionError: a name is neither a catalog loss, a penalty nor a
+            param of the model.
+        VariableError: the loss needs inputs other than y_pred, y_true and params.
+        ParameterError: the loss and the model share a param name.
+    """
+    if isinstance(loss, Expression):
+        unknown = set(loss.variables) - set(LOSS_VARIABLES)
+        if unknown:
+            raise VariableError(f"a loss takes the variables y_pred and y_true; "
+                                f"{loss.name!r} also has {', '.join(sorted(unknown))}")
+        _check_no_clash(loss, model)
+        return loss
+    if not isinstance(loss, str):
+        raise ArgumentError(f"loss must be a catalog name, a formula or an Expression, "
+                            f"got {type(loss).__name__}")
+    penalties = _penalties(model)
+
+    def resolve(name: str) -> Expression | None:
+        if name in penalties:
+            return penalties[name]
+        if name in model.params or name in LOSS_VARIABLES:
+            return None
+        if name not in forge:
+            known = forge.list_all(category="loss") + list(penalties) + list(model.params)
+            raise UnknownFunctionError(
+                f"loss {loss!r}: {name!r} is neither a catalog loss, a penalty "
+                f"({', '.join(REGULARIZERS)}) nor a param of the model."
+                f"{did_you_mean(name, known)}")
+        return forge.get(name)
+
+    result = formula_over_names(loss, resolve)
+    extra = set(result.variables) - set(LOSS_VARIABLES) - set(model.params)
+    if extra:
+        raise VariableError(f"loss {loss!r} needs variables {', '.join(sorted(extra))}; a loss "
+                            "may use y_pred, y_true and the model's params")
+    _check_no_clash(result, model)
+    variables = LOSS_VARIABLES + tuple(v for v in result.variables if v not in LOSS_VARIABLES)
+    return Expression(result.name, result.symbolic_expr, params=result.params,
+                      metadata=result.metadata, variables=variables)
+
+
+def _penalties(model: Expression) -> dict[str, Expression]:
+    """The regularisers over the model's trainable params, as Expressions of them."""
+    trainable = model.trainable_params
+    symbols = [symbol(p) for p in trainable]
+    return {"l2": Expression("l2", sum(s ** 2 for s in symbols), variables=trainable),
+            "l1_penalty": Expression("l1_penalty", sum(abs(s) for s in symbols),
+                                     variables=trainable)}
+
+
+def _check_no_clash(loss: Expression, model: Expression) -> None:
+    clash = set(loss.params) & set(model.params)
+    if clash:
+        raise ParameterError(f"the loss and the model both have params named "
+                             f"{', '.join(sorted(clash))}; rename one")

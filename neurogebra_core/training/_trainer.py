@@ -1,0 +1,234 @@
+"""Fitting an Expression's trainable params to data, on symbolic gradients.
+
+The loss (a catalog name, an Expression in ``y_pred``/``y_true``, or a
+formula such as ``"mse + 0.01*l2"``) is composed with the model, differentiated
+with respect to every trainable param in one reverse-mode pass, and compiled
+once into a NumPy function that returns the per-sample loss and gradients for
+a whole batch. Each step averages them over the batch and hands the mean
+gradient to the optimiser. No finite differences, no per-sample loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from ..catalog import MathForge
+from ..compile import compile_function
+from ..errors import ArgumentError, ParameterError, TrainingError, VariableError, did_you_mean
+from ..expression import Expression
+from ..optim import make_optimizer
+from ..symbolic import reverse_gradients, symbol
+from ._history import History
+from ._losses import loss_expression
+from ._progress import ProgressBar
+
+__all__ = ["Trainer"]
+
+
+class Trainer:
+    """Fits a model's trainable params by gradient descent on a loss.
+
+    Args:
+        model: An Expression with trainable params; its variables are the inputs.
+        loss: A catalog loss name, a formula over catalog losses, the penalties
+            ``l2`` and ``l1_penalty`` and the model's params
+            (``"mse + 0.01*l2"``), or an Expression in ``y_pred`` and ``y_true``.
+        optimizer: A name (``sgd``, ``momentum``, ``rmsprop``, ``adagrad``,
+            ``adam``, ``adamw`` or one a pack adds) or an Optimizer.
+        learning_rate: The optimiser's step size (default: its own).
+        forge: The catalog that resolves loss names (default: a new MathForge).
+        **optimizer_settings: The optimiser's other settings
+            (``momentum=0.9, nesterov=True``...).
+    """
+
+    def __init__(self, model: Expression, loss="mse", optimizer="adam",
+                 learning_rate: float | None = None, forge=None, **optimizer_settings):
+        if not isinstance(model, Expression):
+            raise ArgumentError(f"Trainer needs an Expression as model, got {type(model).__name__}")
+        if not model.trainable_params:
+            raise ParameterError(
+                f"model {model.name!r} has no trainable params; create it with "
+                f"trainable_params=[...] (its params: {', '.join(model.params) or 'none'})")
+        self.forge = forge if forge is not None else MathForge()
+        self.model = model
+        self.loss = loss_expression(loss, model, self.forge)
+        self.optimizer = make_optimizer(optimizer, learning_rate, self.forge.optimizers,
+                                        **optimizer_settings)
+        self._trainable = model.trainable_params
+        self._fixed = tuple(p for p in model.params if p not in self._trainable)
+        self._compiled = None
+
+    # -- the compiled objective ------------------------------------------------
+    def compile(self) -> Callable:
+        """Differentiate and compile the loss now (``fit`` does it on first use).
+
+        Returns:
+            ``f(inputs..., y_true, trainable..., fixed...) -> (loss, *gradients)``,
+            per sample, for whole arrays.
+        """
+        if self._compiled is None:
+            constants = {symbol(p): sympy.Float(v) for p, v in self.loss.params.items()}
+            constants[symbol("y_pred")] = self.model.symbolic_expr
+            per_sample = self.loss.symbolic_expr.xreplace(constants)
+            wanted = [symbol(p) for p in self._trainable]
+            gradients = reverse_gradients(per_sample, wanted)
+            args = [symbol(v) for v in self.model.variables] + [symbol("y_true")]
+            args += wanted + [symbol(p) for p in self._fixed]
+            self._compiled = compile_function([per_sample, *gradients], args, "numpy",
+                                              f"loss of {self.model.name}")
+        return self._compiled
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, inputs, targets, epochs: int = 100, batch_size: int | None = None,
+            shuffle: bool = True, seed: int | None = None,
+            callbacks: Iterable[Callable[[int, History], object]] = (),
+            tolerance: float | None = None, patience: int = 5,
+            verbose: bool = True) -> History:
+        """Train for ``epochs`` passes over the data; update ``model.params``.
+
+        Args:
+            inputs: An array (models of one variable) or a dict from variable
+                name to array, one row per sample.
+            targets: The ``y_true`` array, one per sample.
+            epochs: Passes over the data.
+            batch_size: Samples per step (default: all of them).
+            shuffle: Shuffle the samples at each epoch.
+            seed: Seed of the shuffling.
+            callbacks: Functions ``f(epoch, history)``; one returning True stops training.
+            tolerance: Stop once the loss has improved by less than this for
+                ``patience`` epochs.
+            patience: See ``tolerance``.
+            verbose: Show a progress bar on a terminal.
+
+        Returns:
+            The History of the fit (also kept as ``trainer.history``).
+
+        Raises:
+            TrainingError: the data are unusable or the loss diverges; the
+                params keep the values of the last finished epoch.
+        """
+        columns, y = self._data(inputs, targets)
+        epochs = _positive_int("epochs", epochs)
+        count = len(y)
+        size = count if batch_size is None else _positive_int("batch_size", batch_size)
+        objective = self.compile()
+        fixed = [self.model.params[p] for p in self._fixed]
+        values = np.array([self.model.params[p] for p in self._trainable])
+        rng = np.random.default_rng(seed)
+        history, best, waited = History(), math.inf, 0
+        bar = ProgressBar(epochs, enabled=verbose)
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            order = rng.permutation(count) if shuffle and size < count else None
+            total = 0.0
+            for first in range(0, count, size):
+                index = slice(first, first + size) if order is None else order[first:first + size]
+                batch = [c[index] for c in columns]
+                with np.errstate(all="ignore"):   # non-finite losses are caught below
+                    outputs = objective(*batch, y[index], *values, *fixed)
+                loss = float(np.mean(outputs[0]))
+                gradient = np.array([np.mean(g) for g in outputs[1:]])
+                if not (math.isfinite(loss) and np.isfinite(gradient).all()):
+                    raise _diverged(history, epoch, f"the loss became {loss}")
+                total += loss * len(y[index])
+                values = self.optimizer.step(values, gradient)
+                if not np.isfinite(values).all():
+                    raise _diverged(history, epoch, "a param became non-finite")
+            self._store(values)
+            history.loss.append(total / count)
+            history.params.append(dict(self.model.params))
+            bar.update(epoch + 1, history.loss[-1])
+            if tolerance is not None:
+                improved = best - history.loss[-1] > tolerance
+                best, waited = min(best, history.loss[-1]), 0 if improved else waited + 1
+                if waited >= patience:
+                    history.stopped_early = True
+                    history.reason = (f"loss improved by less than {tolerance:g} for "
+                                      f"{patience} epochs")
+                    break
+            if any(callback(epoch, history) is True for callback in callbacks):
+                history.stopped_early, history.reason = True, "a callback asked to stop"
+                break
+        bar.close()
+        history.seconds = time.perf_counter() - start
+        self.history = history
+        return history
+
+    def _store(self, values: np.ndarray) -> None:
+        self.model.params.update(zip(self._trainable, values.tolist()))
+
+    def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
+        variables = self.model.variables
+        if not variables:
+            raise VariableError(f"model {self.model.name!r} has no input variables; declare "
+                                "the input it ignores with variables=['x']")
+        if not isinstance(inputs, Mapping):
+            if len(variables) != 1:
+                raise VariableError(
+                    f"model {self.model.name!r} has variables {', '.join(variables)}; pass "
+                    "inputs as a dict {name: array}")
+            inputs = {variables[0]: inputs}
+        for name in inputs:
+            if name not in variables:
+                raise VariableError(f"inputs has {name!r}, which is not a variable of "
+                                    f"{self.model.name!r}.{did_you_mean(name, variables)} "
+                                    f"Variables: {', '.join(variables)}")
+        missing = [v for v in variables if v not in inputs]
+        if missing:
+            raise VariableError(f"no data for variable(s) {', '.join(missing)} of "
+                                f"{self.model.name!r}")
+        columns = [_column(inputs[v], v) for v in variables]
+        y = _column(targets, "targets")
+        lengths = {name: len(c) for name, c in zip(variables, columns)}
+        lengths["targets"] = len(y)
+        if len(set(lengths.values())) != 1:
+            raise TrainingError("data arrays have different lengths: " +
+                                ", ".join(f"{k}={n}" for k, n in lengths.items()))
+        if len(y) == 0:
+            raise TrainingError("no training data (empty arrays)")
+        return columns, y
+
+    # -- reporting -------------------------------------------------------------------
+    def summary(self) -> str:
+        """A readable account of the model, loss, optimiser and last fit."""
+        lines = [f"model      {self.model}",
+                 f"loss       {self.loss.formula}  (mean over the batch)",
+                 f"optimizer  {self.optimizer!r}",
+                 "params     " + ", ".join(
+                     f"{k}={v:.6g}{' (trainable)' if k in self._trainable else ''}"
+                     for k, v in self.model.params.items())]
+        history = getattr(self, "history", None)
+        if history is not None:
+            lines.append(f"last fit   {history}")
+        return "\n".join(lines)
+
+
+def _diverged(history: History, epoch: int, what: str) -> TrainingError:
+    # model.params are written only after a finished epoch, so they still hold
+    # the last finite values
+    return TrainingError(f"{what} during epoch {epoch + 1}: training diverged. The params "
+                         "keep their values from the last finished epoch; try a smaller "
+                         "learning_rate.", history)
+
+
+def _column(values, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TrainingError(f"data for {name!r} is not numeric: {exc}") from None
+    if array.ndim == 0:
+        raise TrainingError(f"data for {name!r} must be an array of samples, got a scalar")
+    return array
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArgumentError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
