@@ -27,7 +27,8 @@ from .. import render
 from ..compile import Evaluator, to_function, to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import dag_size, derivative, parse_formula, reverse_gradients, symbol
+from ..symbolic import dag_size, derivative, from_sympy, parse_formula, reverse_gradients, \
+    symbol
 from ._params import Params
 
 __all__ = ["Expression", "as_expression", "merge_params", "check_defined"]
@@ -43,11 +44,7 @@ def _to_sympy(formula) -> tuple[sympy.Expr, dict]:
     if isinstance(formula, str):
         return parse_formula(formula), {}
     if isinstance(formula, sympy.Basic):
-        if not isinstance(formula, sympy.Expr):
-            raise FormulaError(f"a formula must be a SymPy expression, got {type(formula).__name__}")
-        real = {s: symbol(s.name) for s in formula.free_symbols
-                if isinstance(s, sympy.Symbol) and s != symbol(s.name)}
-        return formula.xreplace(real), {}
+        return from_sympy(formula), {}
     if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
         if not math.isfinite(formula):
             raise FormulaError(f"a constant formula must be finite, got {formula}")

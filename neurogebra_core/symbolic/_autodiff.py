@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import sympy
+from sympy.core.function import ArgumentIndexError
+
+from ._functions import max_min_partial
 
 __all__ = ["reverse_gradients", "dag_size", "subexpressions"]
 
@@ -78,6 +81,8 @@ def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
         if not exponent.is_Number:
             pairs.append((exponent, _times(node, sympy.log(base))))
         return pairs
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        return [(arg, max_min_partial(node, i + 1)) for i, arg in enumerate(node.args)]
     if isinstance(node, sympy.Piecewise):
         conditions = [pair.cond for pair in node.args]
         return [(pair.expr, sympy.Piecewise(*[(int(j == k), c) for j, c in enumerate(conditions)]))
@@ -86,7 +91,7 @@ def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
         try:
             return [(arg, node.fdiff(i + 1)) for i, arg in enumerate(node.args)
                     if isinstance(arg, sympy.Expr)]
-        except (sympy.ArgumentIndexError, TypeError, NotImplementedError):
+        except (ArgumentIndexError, TypeError, NotImplementedError):
             return None
     return None
 

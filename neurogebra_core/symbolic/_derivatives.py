@@ -1,9 +1,17 @@
-"""Symbolic derivatives in the form a textbook prints them.
+"""Symbolic derivatives in the form a textbook prints them, with the
+library's convention at kinks.
 
 ``sympy.diff`` gives correct but sometimes awkward results (``2*x - 6``
 where a reader expects ``2*(x - 3)``, ``u**g/u`` for ``u**(g - 1)``); the
 helpers here differentiate and then tidy, refusing results that are not
 closed formulas.
+
+At kinks the derivative is the one autograd gives (see docs/conventions.md):
+``abs``, ``sign``, ``heaviside`` and ``where`` already differentiate that way
+in SymPy (``sign(0) = 0``; the derivative of a step is 0; a ``where`` takes
+the derivative of the branch its condition selects), but ``Max``/``Min``
+would give 1/2 at a tie, so they are differentiated by
+:func:`~._functions.max_min_partial` instead.
 """
 
 from __future__ import annotations
@@ -12,14 +20,46 @@ import sympy
 
 from ..errors import ArgumentError
 from ._autodiff import subexpressions
+from ._functions import max_min_partial
 from ._parsing import symbol
 
 __all__ = ["derivative", "readable"]
 
 
+class _Lattice(sympy.Function):
+    """Stands in for Max/Min during differentiation, with the tie rule."""
+
+    head: type
+
+    def fdiff(self, argindex=1):
+        return max_min_partial(self.head(*self.args, evaluate=False), argindex)
+
+
+class _MaxProxy(_Lattice):
+    head = sympy.Max
+
+
+class _MinProxy(_Lattice):
+    head = sympy.Min
+
+
+_PROXIES = {sympy.Max: _MaxProxy, sympy.Min: _MinProxy}
+
+
 def derivative(expr: sympy.Expr, name: str, order: int = 1) -> sympy.Expr:
     """The ``order``-th derivative of ``expr`` with respect to the symbol ``name``, readable."""
-    return readable(sympy.diff(expr, symbol(name), order))
+    variable = symbol(name)
+    for _ in range(order):
+        expr = _diff(expr, variable)
+    return readable(expr)
+
+
+def _diff(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    if not expr.has(sympy.Max, sympy.Min):
+        return sympy.diff(expr, variable)
+    proxied = expr.replace(lambda e: type(e) in _PROXIES, lambda e: _PROXIES[type(e)](*e.args))
+    result = sympy.diff(proxied, variable)
+    return result.replace(lambda e: isinstance(e, _Lattice), lambda e: e.head(*e.args))
 
 
 def readable(expr: sympy.Expr) -> sympy.Expr:

@@ -26,11 +26,13 @@ from typing import Callable, Mapping
 
 import sympy
 from sympy.codegen.cfunctions import expm1, hypot, log1p
+from sympy.core.function import ArgumentIndexError
 
 from ..errors import RegistrationError
 
 __all__ = ["FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
-           "function_for_head", "parseable_functions", "sech2", "dsigmoid"]
+           "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
+           "ArgumentIndexError"]
 
 BACKEND_NAMES = ("math", "numpy", "jax", "torch")
 _KERNELS = "neurogebra.compile._kernels."   # numeric helpers live in the compile layer
@@ -73,6 +75,20 @@ class FormulaFunction:
         return (self.name, *self.spellings)
 
 
+def max_min_partial(node: sympy.Expr, argindex: int) -> sympy.Expr:
+    """The partial derivative of a ``Max`` or ``Min`` by its ``argindex``-th argument.
+
+    A tie counts as the argument's own piece: ``d max(a, b)/da`` is
+    ``Heaviside(a - b, 1)``, 1 where ``a >= b``, never SymPy's 1/2 at ``a == b``.
+    So ``max(var, eps)`` differentiates as ``torch.clamp(var, min=eps)`` does,
+    passing the gradient at the bound.
+    """
+    mine = node.args[argindex - 1]
+    others = node.args[:argindex - 1] + node.args[argindex:]
+    rest = others[0] if len(others) == 1 else node.func(*others)
+    return sympy.Heaviside(mine - rest if isinstance(node, sympy.Max) else rest - mine, 1)
+
+
 class sech2(sympy.Function):
     """1 - tanh(u)**2, computed without cancellation (an internal head of stable rewrites)."""
 
@@ -106,7 +122,7 @@ def _log(x, base=None):
     return sympy.log(x) / sympy.log(base)
 
 
-def _heaviside(x, h0=sympy.S.Half):
+def _heaviside(x, h0=sympy.S.Zero):
     return sympy.Heaviside(x, h0)
 
 
@@ -192,8 +208,12 @@ def formula_function(name: str) -> FormulaFunction | None:
 
 
 def function_for_head(head: type) -> FormulaFunction | None:
-    """The entry whose expressions have SymPy head ``head``, or None."""
-    return _BY_HEAD.get(head)
+    """The entry whose expressions have SymPy head ``head`` (or a base class of it), or None."""
+    for cls in getattr(head, "__mro__", (head,)):
+        function = _BY_HEAD.get(cls)
+        if function is not None:
+            return function
+    return None
 
 
 def parseable_functions() -> Mapping[str, FormulaFunction]:

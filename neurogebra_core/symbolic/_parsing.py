@@ -27,7 +27,7 @@ import sympy
 from ..errors import FormulaError, did_you_mean
 from ._functions import MAX_VARIADIC_ARGS, parseable_functions
 
-__all__ = ["parse_formula", "symbol"]
+__all__ = ["parse_formula", "symbol", "from_sympy"]
 
 MAX_FORMULA_LENGTH = 20_000
 MAX_DEPTH = 100
@@ -100,6 +100,18 @@ def parse_formula(text: str, bare_function_names: bool = False) -> sympy.Expr:
     result = builder.build(tree.body)
     _check_result(result, text)
     return result
+
+
+def from_sympy(expr: sympy.Expr) -> sympy.Expr:
+    """A SymPy expression built elsewhere, in the form the parser gives.
+
+    Symbols become real, as they are in parsed formulas.
+    """
+    if not isinstance(expr, sympy.Expr):
+        raise FormulaError(f"a formula must be a SymPy expression, got {type(expr).__name__}")
+    real = {s: symbol(s.name) for s in expr.free_symbols
+            if isinstance(s, sympy.Symbol) and s != symbol(s.name)}
+    return expr.xreplace(real)
 
 
 def _prepare(text: str) -> str:

@@ -23,7 +23,7 @@ from typing import Callable
 import sympy
 
 from ..errors import RegistrationError
-from ._functions import FormulaFunction, formula_function, register_function
+from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
 
 __all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
            "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu"]
@@ -89,7 +89,7 @@ class PrimitiveFunction(sympy.Function):
     def fdiff(self, argindex=1):
         rules = self.primitive.derivatives
         if not 1 <= argindex <= len(rules):
-            raise sympy.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return rules[argindex - 1](*self.args)
 
     def _eval_is_extended_real(self):
