@@ -48,6 +48,7 @@ def grid(**axes):
 
 LOSS_POINTS = {
     "mse": regression(),
+    "l2_loss": regression(),
     "mae": regression([0.0]),
     "smooth_l1": regression([-1.0, 0.0, 1.0]),
     "huber": regression([-1.0, 0.0, 1.0]),
@@ -226,7 +227,7 @@ def test_every_builtin_is_fully_documented_with_checked_examples(name):
     ("leaky_relu", 0.0, 0.01), ("prelu", 0.0, 0.25), ("elu", 0.0, 1.0), ("celu", 0.0, 1.0),
     ("hardtanh", -1.0, 0.0), ("hardtanh", 1.0, 0.0),
     ("hardsigmoid", -3.0, 0.0), ("hardsigmoid", 3.0, 0.0),
-    ("hardswish", -3.0, -0.5), ("hardswish", 3.0, 1.5),
+    ("hardswish", -3.0, 0.0), ("hardswish", 3.0, 1.0),
     ("hardshrink", -0.5, 0.0), ("hardshrink", 0.5, 0.0),
     ("softshrink", -0.5, 0.0), ("softshrink", 0.5, 0.0), ("threshold", 0.0, 0.0),
     ("softsign", 0.0, 1.0), ("sparse_plus", -1.0, 0.0), ("sparse_plus", 1.0, 1.0),

@@ -137,21 +137,75 @@ dsigmoid_numpy, dsigmoid_jax, dsigmoid_torch = (
     _on(_dsigmoid, m) for m in ("numpy", "jax.numpy", "torch"))
 
 
+# -- JAX and PyTorch: kinks differentiated as neurogebra does ----------------------
+# Their autodiff gives maximum/minimum 1/2 per argument at a tie and abs'(0) = 1
+# (JAX); these kernels have the same values and neurogebra's derivatives: at a
+# tie each argument gets its full derivative (a + b - stop_gradient(a) equals
+# the tied value and differentiates to 1 by each), and abs'(0) = sign(0) = 0.
+# A NaN argument falls through both comparisons to that sum, so it propagates.
+
+def _tie_kernel(xp, stop_gradient, larger):
+    def kernel(a, b):
+        a, b = _tensors(xp, a, b)
+        tie = a + b - stop_gradient(a)
+        return xp.where(larger(a, b), a, xp.where(larger(b, a), b, tie))
+    return kernel
+
+
+def _jax_tie(larger):
+    jax = _module("jax")
+    return _tie_kernel(jax.numpy, jax.lax.stop_gradient, larger)
+
+
+def _torch_tie(larger):
+    return _tie_kernel(_module("torch"), lambda t: t.detach(), larger)
+
+
+def _tensors(xp, a, b):
+    if xp.__name__ != "torch":
+        return a, b
+    if not isinstance(a, xp.Tensor):
+        a = xp.as_tensor(a, dtype=b.dtype, device=b.device)
+    if not isinstance(b, xp.Tensor):
+        b = xp.as_tensor(b, dtype=a.dtype, device=a.device)
+    return a, b
+
+
+def _module(name):
+    return importlib.import_module(name)
+
+
+def maximum_jax(a, b):
+    return _jax_tie(lambda a, b: a > b)(a, b)
+
+
+def minimum_jax(a, b):
+    return _jax_tie(lambda a, b: a < b)(a, b)
+
+
+def torch_maximum(a, b):
+    return _torch_tie(lambda a, b: a > b)(a, b)
+
+
+def torch_minimum(a, b):
+    return _torch_tie(lambda a, b: a < b)(a, b)
+
+
+def abs_jax(x):
+    jnp = _module("jax.numpy")
+    return x * jnp.sign(x)
+
+
 # -- PyTorch: binary functions that also take a Python number --------------------
 
 def _torch_pair(name):
     def apply(a, b):
-        import torch
-        if not isinstance(a, torch.Tensor):
-            a = torch.as_tensor(a, dtype=b.dtype, device=b.device)
-        if not isinstance(b, torch.Tensor):
-            b = torch.as_tensor(b, dtype=a.dtype, device=a.device)
+        torch = _module("torch")
+        a, b = _tensors(torch, a, b)
         return getattr(torch, name)(a, b)
     apply.__name__ = f"torch_{name}"
     return apply
 
 
-torch_maximum = _torch_pair("maximum")
-torch_minimum = _torch_pair("minimum")
 torch_hypot = _torch_pair("hypot")
 torch_heaviside = _torch_pair("heaviside")

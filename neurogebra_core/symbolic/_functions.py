@@ -138,8 +138,8 @@ _BUILTINS = (
     FormulaFunction("sqrt", sympy.sqrt, (1, 1), _same("sqrt")),
     FormulaFunction("hypot", hypot, (2, 2), _everywhere(
         "math.hypot", "numpy.hypot", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
-    FormulaFunction("abs", sympy.Abs, (1, 1), _same("abs", math="builtins.abs"),
-                    spellings=("Abs",)),
+    FormulaFunction("abs", sympy.Abs, (1, 1), _everywhere(
+        "builtins.abs", "numpy.abs", f"{_KERNELS}abs_jax", "torch.abs"), spellings=("Abs",)),
     FormulaFunction("sign", sympy.sign, (1, 1), _same("sign", math=f"{_KERNELS}scalar_sign")),
     FormulaFunction("sin", sympy.sin, (1, 1), _same("sin")),
     FormulaFunction("cos", sympy.cos, (1, 1), _same("cos")),
@@ -158,10 +158,10 @@ _BUILTINS = (
     FormulaFunction("erfc", sympy.erfc, (1, 1), _everywhere(
         "math.erfc", "scipy.special.erfc", "jax.scipy.special.erfc", "torch.special.erfc")),
     FormulaFunction("max", sympy.Max, (1, MAX_VARIADIC_ARGS), _everywhere(
-        f"{_KERNELS}scalar_max", "numpy.maximum", "jax.numpy.maximum",
+        f"{_KERNELS}scalar_max", "numpy.maximum", f"{_KERNELS}maximum_jax",
         f"{_KERNELS}torch_maximum"), spellings=("Max",), fold=True),
     FormulaFunction("min", sympy.Min, (1, MAX_VARIADIC_ARGS), _everywhere(
-        f"{_KERNELS}scalar_min", "numpy.minimum", "jax.numpy.minimum",
+        f"{_KERNELS}scalar_min", "numpy.minimum", f"{_KERNELS}minimum_jax",
         f"{_KERNELS}torch_minimum"), spellings=("Min",), fold=True),
     FormulaFunction("heaviside", sympy.Heaviside, (1, 2), _everywhere(
         f"{_KERNELS}scalar_heaviside", "numpy.heaviside", "jax.numpy.heaviside",
