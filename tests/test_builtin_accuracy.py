@@ -220,29 +220,3 @@ def test_every_builtin_is_fully_documented_with_checked_examples(name):
     undocumented = [p for p in expression.params if p not in meta.get("param_descriptions", {})]
     assert not undocumented, f"{name}: params without description {undocumented}"
     assert meta.get("examples"), f"{name} has no examples"
-
-
-@pytest.mark.parametrize("name, point, expected", [
-    ("relu", 0.0, 0.0), ("relu6", 0.0, 0.0), ("relu6", 6.0, 0.0),
-    ("leaky_relu", 0.0, 0.01), ("prelu", 0.0, 0.25), ("elu", 0.0, 1.0), ("celu", 0.0, 1.0),
-    ("hardtanh", -1.0, 0.0), ("hardtanh", 1.0, 0.0),
-    ("hardsigmoid", -3.0, 0.0), ("hardsigmoid", 3.0, 0.0),
-    ("hardswish", -3.0, 0.0), ("hardswish", 3.0, 1.0),
-    ("hardshrink", -0.5, 0.0), ("hardshrink", 0.5, 0.0),
-    ("softshrink", -0.5, 0.0), ("softshrink", 0.5, 0.0), ("threshold", 0.0, 0.0),
-    ("softsign", 0.0, 1.0), ("sparse_plus", -1.0, 0.0), ("sparse_plus", 1.0, 1.0),
-])
-def test_derivatives_at_kinks_take_pytorchs_values(name, point, expected):
-    derivative = FORGE.get(name).gradient("x")
-    assert derivative.eval(x=point) == expected
-    assert derivative.eval(x=np.array([point]))[0] == expected
-
-
-@pytest.mark.parametrize("name, inputs, expected", [
-    ("mae", {"y_pred": 1.0, "y_true": 1.0}, 0.0),
-    ("hinge", {"y_pred": 1.0, "y_true": 1.0}, 0.0),
-    ("huber", {"y_pred": 2.0, "y_true": 1.0}, 1.0),
-    ("smooth_l1", {"y_pred": 0.0, "y_true": 1.0}, -1.0),
-])
-def test_loss_derivatives_at_kinks(name, inputs, expected):
-    assert FORGE.get(name).gradient("y_pred").eval(**inputs) == expected
