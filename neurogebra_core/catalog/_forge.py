@@ -8,6 +8,7 @@ hands out fresh Expressions: changing one never touches the catalog.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -53,6 +54,7 @@ class MathForge:
             self._manager.trace.root.setwriter(trace)
             self._manager.enable_tracing()
         self._catalog = Catalog()
+        self._loading = threading.RLock()
         self._errors: list[PluginError] = []
         self._pending: list[tuple[Pack, str, object]] = []
         found = load_packs(self._manager, parse_selection(plugins))
@@ -105,8 +107,11 @@ class MathForge:
                 self._pending.extend((result.pack, kind, item) for item in result.items)
 
     def _load_pending(self) -> None:
-        pending, self._pending = self._pending, []
-        for pack, kind, item in pending:
+        """Read the queued files and Expressions (callers hold ``self._loading``).
+
+        The queue is emptied only when all is in the catalog, so a thread
+        that finds it empty finds every function."""
+        for pack, kind, item in self._pending:
             try:
                 if kind == "file":
                     self._add_file(pack, item)
@@ -114,6 +119,7 @@ class MathForge:
                     self._add_expression(pack, item)
             except NeurogebraError as exc:
                 self._report([_pack_error(pack, f"has a bad {kind}: {exc}", exc)])
+        self._pending = []
 
     def _add_file(self, pack: Pack, file) -> None:
         definitions, errors = read_definition_file(file)
@@ -140,7 +146,9 @@ class MathForge:
     def _index(self) -> Catalog:
         """The catalog, with any definition files still pending read first."""
         if self._pending:
-            self._load_pending()
+            with self._loading:   # other threads wait until every file is in
+                if self._pending:
+                    self._load_pending()
         return self._catalog
 
     # -- information about packs --------------------------------------------------

@@ -9,6 +9,8 @@ warning says so. Look-ups are case-insensitive where that is unambiguous.
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +29,7 @@ class Entry:
     definition: FunctionDefinition | None = None
     expression: Expression | None = None
     build: Callable[["Entry"], Expression] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def qualified(self) -> str:
@@ -51,22 +54,39 @@ class Entry:
     def prototype(self) -> Expression:
         """The catalog's own Expression (built on first use; never handed out)."""
         if self.expression is None:
-            self.expression = self.build(self)
+            with self._lock:   # built once, even when threads ask at the same time
+                if self.expression is None:
+                    self.expression = self.build(self)
         return self.expression
 
 
+def _locked(method):
+    """Run ``method`` holding the catalog's lock: threads may share one catalog."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked
+
+
 class Catalog:
-    """Entries by qualified name, with bare-name and alias resolution."""
+    """Entries by qualified name, with bare-name and alias resolution.
+
+    Safe to share between threads: every method holds the catalog's lock.
+    """
 
     def __init__(self):
+        self._lock = threading.RLock()
         self._entries: dict[str, Entry] = {}
         self._names: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
         self._folded: dict[str, set[str]] | None = None
 
+    @_locked
     def __len__(self) -> int:
         return len(self._names)
 
+    @_locked
     def add(self, entry: Entry, on_conflict: str = "warn") -> list[str]:
         """Add ``entry``; return warnings about names it could not take.
 
@@ -102,6 +122,7 @@ class Catalog:
                                 f"{taken!r}")
         return messages
 
+    @_locked
     def resolve(self, name: str) -> Entry:
         """The entry for a qualified name, bare name or alias (any case)."""
         if not isinstance(name, str):
@@ -130,16 +151,20 @@ class Catalog:
             self._folded = folded
         return self._folded
 
+    @_locked
     def known_names(self) -> list[str]:
         return list(self._names) + list(self._aliases)
 
+    @_locked
     def entries(self) -> list[Entry]:
         """The entries bare names point to, sorted by name."""
         return [self._entries[q] for _, q in sorted(self._names.items())]
 
+    @_locked
     def all_entries(self) -> list[Entry]:
         return list(self._entries.values())
 
+    @_locked
     def search(self, query: str) -> list[tuple[int, str]]:
         """``(score, name)`` pairs for entries matching ``query``, best first."""
         words = query.lower().split()
