@@ -407,7 +407,7 @@ class Expression:
              points: int = 400, **fixed):
         """A matplotlib Figure of this function (and derivatives up to 2).
 
-        Needs matplotlib (``pip install 'neurogebra[plot]'``).
+        Needs matplotlib (``pip install matplotlib``).
 
         Args:
             x_range: ``(low, high)`` of the plotted variable.

@@ -6,6 +6,8 @@ any object with the attributes they read (an Expression, a MathForge), so
 this layer sits below the ones that display themselves through it.
 """
 
+from ._figures import in_notebook, new_figure
+from ._history import plot_history
 from ._html import as_html, catalog_html
 from ._markdown import as_markdown, catalog_markdown
 from ._plots import plot, plot_many
@@ -15,4 +17,4 @@ from ._text import as_text
 
 __all__ = ["document", "Document", "Section", "ParamRow", "Documented", "first_sentence",
            "title_latex", "as_text", "as_html", "as_markdown", "catalog_html",
-           "catalog_markdown", "plot", "plot_many"]
+           "catalog_markdown", "plot", "plot_many", "plot_history", "new_figure", "in_notebook"]
