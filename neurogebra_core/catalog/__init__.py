@@ -2,11 +2,13 @@
 
 Hook specifications, pack discovery and isolation, the definition-file
 schema (declared once), strict YAML reading, finding files, the name index,
-MathForge itself, and validation of definition files.
+MathForge itself, validation of definition files, checks of installed
+functions, and saving Expressions as definitions.
 """
 
 from ..expression import register_definition_writer
 from ..symbolic import register_primitive_loader
+from ._checks import DERIVATIVE_POINTS, EXTREMES, Problem, check_forge, check_function
 from ._definitions import FunctionDefinition, expression_from_definition, read_definitions
 from ._files import ENV_PATH, definition_files, environment_paths, read_definition_file
 from ._forge import MathForge, load_installed_primitives, register_pack_primitives
@@ -33,5 +35,6 @@ __all__ = [
     "fields_markdown", "top_level_markdown",
     "FunctionDefinition", "read_definitions", "expression_from_definition", "load_yaml",
     "MAX_FILE_BYTES", "definition_files", "read_definition_file", "environment_paths",
-    "ENV_PATH", "validate_paths", "check_examples", "definition_yaml", "load_expression",
+    "ENV_PATH", "validate_paths", "check_examples", "Problem", "check_function", "check_forge",
+    "EXTREMES", "DERIVATIVE_POINTS", "definition_yaml", "load_expression",
 ]
