@@ -121,7 +121,7 @@ def cmd_new_pack(args) -> int:
 
 
 def cmd_catalog(args) -> int:
-    text = render.catalog_markdown(MathForge(plugins="builtin"))
+    text = render.catalog_markdown(MathForge(plugins="builtin"), args.pictures or None)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -181,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     new_pack.set_defaults(run=cmd_new_pack)
     catalog = commands.add_parser("catalog", help="Markdown reference of the built-in catalog")
     catalog.add_argument("--output", help="write to this file instead of printing")
+    catalog.add_argument("--pictures", default="pictures", metavar="FOLDER",
+                         help="show FOLDER/NAME.png under each entry (the docs build draws "
+                         "them; default: pictures; '' for none)")
     catalog.set_defaults(run=cmd_catalog)
     schema = commands.add_parser("schema", help="JSON Schema of definition files")
     schema.add_argument("--format", choices=["json", "markdown"], default="json",

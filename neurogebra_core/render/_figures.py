@@ -58,16 +58,20 @@ def _matplotlib():
     return _FIGURE_CLASS, FigureCanvasAgg
 
 
-def new_figure(size: tuple[float, float] = (7.0, 4.5)):
+def new_figure(size: tuple[float, float] = (7.0, 4.5), pyplot: bool = True):
     """A new figure of ``size`` inches, placed as the module docstring says.
+
+    Args:
+        size: Width and height in inches.
+        pyplot: Whether it may join pyplot (False for pictures only saved).
 
     Raises:
         MissingDependencyError: matplotlib is not installed.
     """
     cls, canvas = _matplotlib()
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None and not in_notebook():
-        return pyplot.figure(figsize=size, FigureClass=cls)
+    manager = sys.modules.get("matplotlib.pyplot") if pyplot else None
+    if manager is not None and not in_notebook():
+        return manager.figure(figsize=size, FigureClass=cls)
     figure = cls(figsize=size)
     canvas(figure)
     return figure
