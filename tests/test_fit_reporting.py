@@ -161,8 +161,9 @@ def test_reprs_are_short_and_say_what_matters():
     assert repr(trainer).endswith("Adam(learning_rate=0.1), fitted 300 epochs)")
     text = repr(history)
     assert text.startswith("History(300 epochs in ") and len(text) < 150
-    assert f"loss {history.loss[0]:.4g} -> {history.loss[-1]:.4g}" in text
-    assert "val_loss" in text
+    val = history.metrics["val_loss"]
+    assert f"loss {history.loss[0]:.4g} -> {history.loss[-1]:.4g}, " \
+           f"val_loss {val[0]:.4g} -> {val[-1]:.4g})" in text
 
 
 def test_the_error_for_a_model_without_trainable_params_names_the_fixes():

@@ -80,7 +80,7 @@ def test_a_fit_shows_progress_with_its_loss(notebook, executed):
         assert "30/30" in streams and "loss=" in streams
     assert "epoch 1/30" not in streams   # not the plain lines meant for log files
     [summary] = data(executed[4], "text/plain")
-    assert summary.startswith("History(30 epochs in ") and "mae " in summary
+    assert summary.startswith("History(30 epochs in ") and summary.endswith("; metrics mae)")
 
 
 def test_in_a_script_figures_join_pyplot_only_when_the_script_uses_it():

@@ -54,11 +54,14 @@ class History:
     def __repr__(self) -> str:
         if not self.loss:
             return "History(no epochs)"
-        series = [("loss", self.loss), *self.metrics.items()]
+        series = [("loss", self.loss), ("val_loss", self.metrics.get("val_loss"))]
         trends = ", ".join(f"{name} {values[0]:.4g} -> {values[-1]:.4g}"
                            for name, values in series if values)
-        stopped = f", stopped early: {self.reason}" if self.stopped_early else ""
-        return f"History({self.epochs} epochs in {self.seconds:.3g} s: {trends}{stopped})"
+        others = [n for n in self.metrics if n != "val_loss" and not n.startswith("val_")]
+        named = f"; metrics {', '.join(others)}" if others else ""
+        stopped = f"; stopped early: {self.reason}" if self.stopped_early else ""
+        return (f"History({self.epochs} epochs in {self.seconds:.3g} s: "
+                f"{trends}{named}{stopped})")
 
     def __str__(self) -> str:
         if not self.loss:
