@@ -12,18 +12,9 @@ import pytest
 
 from neurogebra import ArgumentError, Expression, MathForge, ParameterError, Trainer, \
     UnknownFunctionError
+from tests.test_training import data, line
 
 FORGE = MathForge(plugins="builtin")
-
-
-def line():
-    return Expression("line", "m*x + b", params={"m": 0.0, "b": 0.0}, trainable_params=["m", "b"])
-
-
-def data(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, n)
-    return x, 3 * x + 2
 
 
 FIT = textwrap.dedent("""
@@ -187,3 +178,19 @@ def test_history_plot_has_a_panel_per_quantity():
     assert figure._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ArgumentError, match="no epochs"):
         type(history)().plot()
+
+
+def test_a_yaml_activation_with_a_trainable_param_trains_and_exports_it(tmp_path):
+    yaml = tmp_path / "scaled.yaml"
+    yaml.write_text("schema: 1\nfunctions:\n  - name: scaled\n    formula: k*tanh(x)\n"
+                    "    params: {k: 1.0}\n    trainable: [k]\n")
+    forge = MathForge(plugins="builtin", paths=[yaml])
+    model = forge.get("scaled")
+    assert model.trainable_params == ("k",)
+    x = np.linspace(-2, 2, 40)
+    Trainer(model, "mse", "adam", learning_rate=0.1, forge=forge).fit(
+        x, 3 * np.tanh(x), epochs=200, verbose=False)
+    assert model.params["k"] == pytest.approx(3, abs=1e-3)
+    torch = pytest.importorskip("torch", reason="the export needs torch")
+    assert [name for name, _ in model.to_torch_module().named_parameters()] == ["k"]
+    assert torch.is_tensor(model.to_torch_module().k)

@@ -13,12 +13,7 @@ import sympy
 from neurogebra import Expression, Primitive, hookimpl
 from neurogebra.cli import main
 from neurogebra.testing import assert_pack_ok, check_pack
-
-
-def pip(*args, cwd):
-    result = subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check"],
-                            cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+from tests.test_example_packs import pip
 
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,8 @@ class Trainer:
                 params at the end of each epoch.
             schedule: A learning-rate schedule: a catalog name
                 (``"cosine_decay"``), a formula in ``t`` or an Expression of
-                one variable; its value at ``t`` = 0, 1, 2... is the learning rate.
+                one variable; its value at ``t`` = 0, 1, 2... is the learning
+                rate (after the fit the optimiser keeps the last one, as in PyTorch).
             schedule_unit: What ``t`` counts: ``"epoch"`` or optimiser ``"step"``.
 
         Returns:
