@@ -15,6 +15,7 @@ The public API, re-exported from the layers (see docs/architecture.md)::
 from ._version import __version__ as __version__
 from .catalog import MathForge as MathForge
 from .catalog import hookimpl as hookimpl
+from .catalog import load_expression as load
 from .errors import ArgumentError as ArgumentError
 from .errors import CompositionError as CompositionError
 from .errors import DefinitionError as DefinitionError
@@ -50,6 +51,7 @@ __all__ = [
     "Expression",
     "MathForge",
     "hookimpl",
+    "load",
     "Primitive",
     "Trainer",
     "History",

@@ -1,3 +1,3 @@
 """The single source of neurogebra's version number."""
 
-__version__ = "0.1.0"
+__version__ = "3.0.0"

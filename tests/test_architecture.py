@@ -18,9 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "neurogebra_core"
 LAYERS = ["errors", "_version", "symbolic", "compile", "optim", "render", "expression",
-          "catalog", "training", "cli"]
+          "catalog", "training", "cli", "testing"]
 RANK = {"errors": 0, "_version": 0, "symbolic": 1, "compile": 2, "optim": 2, "render": 3,
-        "expression": 4, "catalog": 5, "training": 6, "cli": 7, "": 8}
+        "expression": 4, "catalog": 5, "training": 6, "cli": 7, "testing": 7, "": 8}
 
 
 def module_name(path: Path) -> str:

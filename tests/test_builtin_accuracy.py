@@ -77,7 +77,15 @@ LOSS_POINTS = {
 }
 
 
+SCHEDULE_TIMES = [0.0, 1.0, 7.5, 45.0, 150.0, 1000.0]
+SCHEDULE_KINKS = {"step_decay": [30.0, 60.0], "cosine_decay": [100.0],
+                  "warmup_cosine_decay": [10.0, 100.0], "one_cycle": [29.0, 99.0]}
+
+
 def cases():
+    for name in FORGE.list_all(category="schedule"):
+        kinks = SCHEDULE_KINKS.get(name, [])
+        yield name, [{"t": v} for v in SCHEDULE_TIMES + kinks], [{"t": k} for k in kinks]
     for name in FORGE.list_all(category="activation"):
         kinks = KINKS.get(name, [])
         points = [{"x": v} for v in GRID + kinks]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from neurogebra.cli import main
 
@@ -71,10 +72,58 @@ def test_validate_fails_with_file_line_messages(tmp_path, capsys):
     assert out.splitlines()[-1] == "FAILED: 2 function(s) checked, 2 problem(s)"
 
 
-def test_console_script_is_installed():
+def test_version_says_which_neurogebra_runs():
+    import neurogebra
     result = subprocess.run([sys.executable, "-m", "neurogebra.cli", "--version"],
                             capture_output=True, text=True)
-    assert result.stdout.startswith("neurogebra ")
+    assert neurogebra.__version__.split(".")[0] == "3"   # after the unrelated 2.5.11 on PyPI
+    assert result.stdout.startswith(f"neurogebra {neurogebra.__version__} (formulas for "
+                                    "machine learning: Expression, MathForge; Python 3.")
+    assert str(Path(neurogebra.__file__).parent) in result.stdout
+
+
+def test_list_search_keeps_the_best_match_first(capsys):
+    status, out = run(capsys, "list", "--search", "cosine")
+    names = [line.split()[0] for line in out.splitlines()]
+    assert status == 0 and names[:2] == ["cosine_decay", "warmup_cosine_decay"]
+    status, out = run(capsys, "list", "--category", "loss", "--search", "hinge")
+    assert {line.split()[0] for line in out.splitlines()} == {"hinge", "squared_hinge",
+                                                              "hinge_embedding", "soft_margin"}
+
+
+def test_validate_reports_a_folder_without_definitions(tmp_path, capsys):
+    status, out = run(capsys, "validate", str(tmp_path))
+    assert status == 1
+    assert out.splitlines() == [f"{tmp_path}: no definition files (.yaml or .yml) found here",
+                                "FAILED: 0 function(s) checked, 1 problem(s)"]
+
+
+def test_validate_checks_the_installed_packs(capsys):
+    status, out = run(capsys, "validate", "--installed", "--pack", "schedules")
+    assert (status, out) == (0, "ok: 6 function(s) checked, 0 problem(s)\n")
+    assert main(["validate"]) == 2
+    assert "or --installed (not both)" in capsys.readouterr().err
+    assert main(["validate", "registry", "--pack", "losses"]) == 2
+    assert "--pack goes with --installed" in capsys.readouterr().err
+
+
+def test_warnings_are_one_clean_line(install_packs, capsys):
+    install_packs(broken="from neurogebra import hookimpl\n"
+                         "@hookimpl\ndef neurogebra_expresions():\n    return []\n")
+    assert main(["list", "--category", "schedule"]) == 0
+    [line] = capsys.readouterr().err.splitlines()   # no source location, no code line
+    assert line.startswith("neurogebra: warning: pack 'broken' (distribution "
+                           "neurogebra-broken) has invalid hooks: neurogebra_expresions is not")
+
+
+def test_plot_chooses_the_variable_and_fixes_the_others(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="plots need matplotlib")
+    out = tmp_path / "mse.png"
+    assert main(["plot", "mse", "--out", str(out), "--variable", "y_true",
+                 "--set", "y_pred=1", "--range", "0", "2", "--derivatives", "0"]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert main(["plot", "mse", "--out", str(out), "--set", "y_pred"]) == 2
+    assert "--set takes NAME=NUMBER, got 'y_pred'" in capsys.readouterr().err
 
 
 def test_catalog_page_is_up_to_date():

@@ -48,7 +48,8 @@ def test_kink_derivative_is_pytorchs(name, point, wrt):
 
 def test_every_builtin_with_kinks_and_a_counterpart_is_compared():
     missing = []
-    for name in FORGE.list_all():
+    # a schedule's counterparts are scheduler objects, not functions autograd differentiates
+    for name in FORGE.list_all("activation") + FORGE.list_all("loss"):
         expression = FORGE.get(name)
         counterparts = set(expression.metadata.get("equivalents", {})) & {"pytorch", "jax"}
         zeros = dict.fromkeys(expression.variables, 0.0)

@@ -70,7 +70,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
-    with pytest.raises(MissingDependencyError, match=r"pip install 'neurogebra\[plot\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install matplotlib"):
         FORGE.get("relu").plot()
 
 
@@ -93,3 +93,13 @@ def test_latex_repr_and_catalog_table():
     table = FORGE._repr_html_()
     assert table.count("<tr>") == len(FORGE) + 1
     assert r"<tr><td>sigmoid</td><td>activation</td><td>\(\sigma\left(x\right)\)</td>" in table
+
+
+def test_catalog_pictures_are_small_pngs_of_the_function_and_its_derivative():
+    import struct
+    from neurogebra.render import PICTURE_SIZE, picture_png
+    png = picture_png(FORGE.get("mse"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (round(PICTURE_SIZE[0] * 72), round(PICTURE_SIZE[1] * 72))
+    assert len(png) < 60_000

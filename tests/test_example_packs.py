@@ -29,7 +29,7 @@ def site(tmp_path_factory):
     """A folder with the three example packs installed from wheels."""
     work = tmp_path_factory.mktemp("packs")
     wheels = work / "wheels"
-    for name in ("kernels", "schedules", "broken"):
+    for name in ("kernels", "warmups", "broken"):
         source = work / "src" / name
         shutil.copytree(PACKS / name, source)
         pip("wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(wheels),
@@ -71,7 +71,7 @@ def test_installed_packs_appear_in_mathforge(site):
     """)
     data = json.loads(result.stdout)
     assert data["packs"]["kernels"] == ["neurogebra-kernels", "1.0.0", 2]
-    assert data["packs"]["schedules"] == ["neurogebra-schedules", "0.3.0", 4]
+    assert data["packs"]["warmups"] == ["neurogebra-warmups", "0.4.0", 2]
     assert data["packs"]["activations"][0] == "neurogebra"
     assert data["rbf"] == pytest.approx(0.6065306597126334, rel=1e-15)
     assert data["warmup"] == pytest.approx(0.001 * (1 - 2.718281828459045 ** -1), rel=1e-14)
@@ -100,5 +100,5 @@ def test_builtin_selection_ignores_installed_packs(site):
         forge = MathForge(plugins="builtin")
         print(sorted(p["name"] for p in forge.packs), forge.plugin_errors)
     """)
-    assert result.stdout.strip() == "['activations', 'losses'] []"
+    assert result.stdout.strip() == "['activations', 'losses', 'schedules'] []"
     assert result.stderr == ""

@@ -23,6 +23,12 @@ def test_site_builds_strictly_with_the_api_reference(tmp_path):
         assert documented in api, documented
     catalog = (tmp_path / "site" / "catalog" / "index.html").read_text()
     assert "leaky_relu" in catalog
+    # every entry shows the picture the docs_hooks/pictures.py hook draws at build time
+    from neurogebra import MathForge
+    for name in MathForge(plugins="builtin").list_all():
+        assert f'src="../pictures/{name}.png"' in catalog, name
+        png = (tmp_path / "site" / "pictures" / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000, name
 
 
 def public_callables():

@@ -184,26 +184,3 @@ def test_a_small_network_learns_xor():
     Trainer(model, "mse", "adam", learning_rate=0.05, forge=FORGE).fit(
         {"x1": x1, "x2": x2}, target, epochs=1500, verbose=False)
     assert np.abs(model.eval(x1=x1, x2=x2) - target).max() < 0.05
-
-
-def test_progress_bar_only_on_a_terminal_and_when_verbose(monkeypatch, capsys):
-    import io
-    import sys
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    x, y = data()
-    Trainer(line(), forge=FORGE).fit(x, y, epochs=40, verbose=True)
-    shown = terminal.getvalue()
-    assert "\r[" in shown and "epoch 40/40" in shown and shown.endswith("\n")
-    terminal.seek(0)
-    terminal.truncate()
-    Trainer(line(), forge=FORGE).fit(x, y, epochs=40, verbose=False)
-    assert terminal.getvalue() == ""
-    monkeypatch.setattr(sys, "stderr", io.StringIO())   # not a terminal: nothing drawn
-    Trainer(line(), forge=FORGE).fit(x, y, epochs=40, verbose=True)
-    assert sys.stderr.getvalue() == ""

@@ -165,6 +165,7 @@ def expression_from_definition(definition: FunctionDefinition) -> Expression:
     try:
         return Expression(definition.name, definition.formula,
                           params={k: p.default for k, p in definition.params.items()},
+                          trainable_params=definition.trainable,
                           metadata=definition.metadata(), variables=definition.variables)
     except NeurogebraError as exc:
         raise definition.error(str(exc), "formula") from exc

@@ -195,15 +195,16 @@ class MathForge:
         return len(self._index())
 
     def get(self, name: str, params: Mapping[str, float] | None = None,
-            trainable: bool | Iterable[str] = False) -> Expression:
+            trainable: bool | Iterable[str] | None = None) -> Expression:
         """A fresh Expression for catalog function ``name``.
 
         Args:
             name: A catalog name, an alias, or ``pack.name``; any case.
             params: Values replacing the defaults.
-            trainable: ``True`` makes the definition's trainable params (or,
-                if it names none, all params) trainable; a list names them;
-                ``False`` leaves none trainable.
+            trainable: ``None`` (default) keeps the params the definition
+                declares ``trainable:``; ``True`` makes those (or, if it names
+                none, all params) trainable; a list names them; ``False``
+                leaves none trainable.
 
         Raises:
             UnknownFunctionError: no function has that name (with suggestions).
@@ -211,7 +212,7 @@ class MathForge:
         """
         entry = self._index().resolve(name)
         prototype = entry.prototype()
-        chosen = _trainable(prototype, entry, trainable)
+        chosen = _trainable(prototype, trainable)
         expression = Expression(prototype.name, prototype, trainable_params=chosen,
                                 variables=prototype.variables)
         for key, value in dict(params or {}).items():
@@ -395,13 +396,13 @@ def load_installed_primitives() -> None:
     register_pack_primitives(manager, packs)
 
 
-def _trainable(prototype: Expression, entry: Entry, trainable) -> tuple[str, ...]:
-    if trainable is False or trainable is None:
+def _trainable(prototype: Expression, trainable) -> tuple[str, ...]:
+    if trainable is None:
+        return prototype.trainable_params
+    if trainable is False:
         return ()
     if trainable is True:
-        declared = entry.definition.trainable if entry.definition else \
-            prototype.trainable_params
-        return tuple(declared) or tuple(prototype.params)
+        return prototype.trainable_params or tuple(prototype.params)
     if isinstance(trainable, str):
         return (trainable,)
     return tuple(trainable)

@@ -16,7 +16,7 @@ from ._definitions import FunctionDefinition, expression_from_definition
 from ._files import definition_files, read_definition_file
 from ._forge import load_installed_primitives
 
-__all__ = ["validate_paths", "check_examples"]
+__all__ = ["validate_paths", "check_examples", "example_mismatch"]
 
 DEFAULT_TOLERANCE = 1e-9
 
@@ -58,9 +58,14 @@ def _files(paths: Iterable[str | Path], problems: list[DefinitionError]) -> list
     files = []
     for path in paths:
         try:
-            files += definition_files(path)
+            found = definition_files(path)
         except DefinitionError as exc:
             problems.append(exc)
+            continue
+        if not found:
+            problems.append(DefinitionError("no definition files (.yaml or .yml) found here",
+                                            str(Path(path).resolve())))
+        files += found
     return files
 
 
@@ -83,18 +88,24 @@ def check_examples(definition: FunctionDefinition, expression: Expression
     problems = []
     lines = definition.example_lines or (None,) * len(definition.examples)
     for example, line in zip(definition.examples, lines):
-        inputs = {k: v for k, v in example.items() if k not in ("value", "tolerance")}
-        expected = example["value"]
-        tolerance = example.get("tolerance", DEFAULT_TOLERANCE)
-        try:
-            got = expression.eval(**inputs)
-        except NeurogebraError as exc:
-            problems.append(definition.error(f"example {inputs}: {exc}", "examples", line))
-            continue
-        if not _close(got, expected, tolerance):
-            problems.append(definition.error(
-                f"example {inputs} gives {got!r}, expected {expected!r}", "examples", line))
+        message = example_mismatch(expression, example)
+        if message is not None:
+            problems.append(definition.error(message, "examples", line))
     return problems
+
+
+def example_mismatch(expression: Expression, example: dict) -> str | None:
+    """What is wrong with one example (inputs, ``value``, ``tolerance``), or None."""
+    inputs = {k: v for k, v in example.items() if k not in ("value", "tolerance")}
+    expected = example["value"]
+    tolerance = example.get("tolerance", DEFAULT_TOLERANCE)
+    try:
+        got = expression.eval(**inputs)
+    except NeurogebraError as exc:
+        return f"example {inputs}: {exc}"
+    if _close(got, expected, tolerance):
+        return None
+    return f"example {inputs} gives {got!r}, expected {expected!r}"
 
 
 def _close(got: float, expected: float, tolerance: float) -> bool:

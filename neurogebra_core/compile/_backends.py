@@ -42,7 +42,7 @@ def require_module(module: str, extra: str):
     except ImportError:
         raise MissingDependencyError(
             f"the {extra} backend needs {module.split('.')[0]}; install it with: "
-            f"pip install 'neurogebra[{extra}]'") from None
+            f"pip install {module.split('.')[0]}") from None
 
 
 def _resolve(reference, extra: str) -> Callable:

@@ -7,14 +7,22 @@ the params in ``expression.params`` order; with ``bind_params=True`` (the
 default) the params' current values are baked in. JAX functions compose with
 ``jax.jit``, ``jax.grad`` and ``jax.vmap``; PyTorch functions are
 differentiable by autograd and run on the device of their input tensors.
+Like ``Expression.eval``, an exported function returns the inputs' broadcast
+shape even where the formula ignores an input (a model constant for the
+bound params gives an array of the input's shape, not a scalar).
+
+``to_torch_module`` keeps the params as float32 or float64 tensors, and its
+``to_expression()`` brings the values trained in PyTorch back.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import sympy
 
+from ..errors import EvaluationError
 from ..symbolic import symbol
 from ._backends import get_backend, require_module
 from ._codegen import compile_function
@@ -42,9 +50,35 @@ def to_function(expression, backend: str = "numpy", bind_params: bool = True) ->
         args += [symbol(p) for p in expression.params]
     function = compile_function(formula, args, backend, f"{expression.name} ({backend})",
                                 readable_names=True)
+    ignored = [v for v in expression.variables if symbol(v) not in formula.free_symbols]
+    if ignored:
+        function = _broadcasting(function, backend, ignored)
     function.__name__ = function.__qualname__ = _identifier(expression.name)
     function.__doc__ = f"{expression} (neurogebra export, {backend} backend)"
     return function
+
+
+_ZEROS_LIKE = {"numpy": "numpy.zeros_like", "jax": "jax.numpy.zeros_like",
+               "torch": "torch.zeros_like"}
+
+
+def _broadcasting(function: Callable, backend: str, ignored: list[str]) -> Callable:
+    """``function``, whose result also takes the shape of the inputs it ignores."""
+    module, _, name = _ZEROS_LIKE[backend].rpartition(".")
+    zeros_like = getattr(require_module(module, backend), name)
+    signature = inspect.signature(function)
+
+    def broadcast(*args, **kwargs):
+        result = function(*args, **kwargs)
+        values = signature.bind(*args, **kwargs).arguments
+        for variable in ignored:
+            value = values[variable]
+            if backend != "torch" or hasattr(value, "shape"):   # torch: tensors only
+                result = result + zeros_like(value)
+        return result
+
+    broadcast.__signature__ = signature
+    return broadcast
 
 
 def _identifier(name: str) -> str:
@@ -52,13 +86,30 @@ def _identifier(name: str) -> str:
     return cleaned if cleaned.isidentifier() else f"f_{cleaned}"
 
 
-def to_torch_module(expression):
+_TORCH_DTYPES = ("float32", "float64")
+
+
+def to_torch_module(expression, dtype="float64"):
     """A ``torch.nn.Module`` computing ``expression``.
 
-    Trainable params become ``torch.nn.Parameter`` (float64 scalars), the other
-    params buffers; ``forward`` takes the variables positionally or by name.
+    Trainable params become ``torch.nn.Parameter`` scalars, the other params
+    buffers; ``forward`` takes the variables positionally or by name, and
+    ``to_expression()`` returns a copy of ``expression`` holding the module's
+    current param values (the way back after training in PyTorch).
+
+    Args:
+        expression: What to compute (anything with ``name``, ``symbolic_expr``,
+            ``variables``, ``params``, ``trainable_params`` and ``clone()``).
+        dtype: ``"float32"`` or ``"float64"`` (or the torch dtype) of the params.
+
+    Raises:
+        EvaluationError: another dtype.
     """
     torch = require_module("torch", "torch")
+    name = str(dtype).replace("torch.", "")
+    if name not in _TORCH_DTYPES:
+        raise EvaluationError(f"dtype must be float32 or float64, got {dtype!r}")
+    dtype = getattr(torch, name)
     function = to_function(expression, "torch", bind_params=False)
     variables, params = expression.variables, tuple(expression.params)
     trainable = set(expression.trainable_params)
@@ -67,7 +118,7 @@ def to_torch_module(expression):
         def __init__(self):
             super().__init__()
             for name, value in expression.params.items():
-                tensor = torch.tensor(value, dtype=torch.float64)
+                tensor = torch.tensor(value, dtype=dtype)
                 if name in trainable:
                     self.register_parameter(name, torch.nn.Parameter(tensor))
                 else:
@@ -82,6 +133,12 @@ def to_torch_module(expression):
                                 f"got {', '.join(values) or 'none'}")
             return function(*(values[v] for v in variables),
                             *(getattr(self, p) for p in params))
+
+        def to_expression(self):
+            """A copy of the exported Expression with this module's param values."""
+            copy = expression.clone()
+            copy.params.update({p: float(getattr(self, p).detach().cpu()) for p in params})
+            return copy
 
         def extra_repr(self) -> str:
             return str(expression)

@@ -7,9 +7,10 @@ through the render layer; plus composition over names and gradient checks.
 
 from ._checking import GradientCheck, check_gradient, numerical_gradient
 from ._combining import formula_over_names, substitute
-from ._expression import Expression, as_expression, check_defined, merge_params
+from ._expression import (Expression, as_expression, check_defined, merge_params,
+                          register_definition_writer)
 from ._params import Params
 
 __all__ = ["Expression", "Params", "as_expression", "merge_params", "check_defined",
            "formula_over_names", "substitute", "numerical_gradient", "check_gradient",
-           "GradientCheck"]
+           "GradientCheck", "register_definition_writer"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import sympy
@@ -31,10 +32,26 @@ from ..symbolic import dag_size, derivative, from_sympy, parse_formula, reverse_
     symbol
 from ._params import Params
 
-__all__ = ["Expression", "as_expression", "merge_params", "check_defined"]
+__all__ = ["Expression", "as_expression", "merge_params", "check_defined",
+           "register_definition_writer"]
 
 # Above this many distinct subexpressions, gradients() uses reverse mode.
 REVERSE_MODE_SIZE = 60
+
+# The catalog layer's writer of definition files (see register_definition_writer).
+_DEFINITION_WRITERS: list = []
+
+
+def register_definition_writer(writer) -> None:
+    """Let ``to_yaml``/``save`` write the catalog's definition format.
+
+    The catalog layer owns the schema and registers its writer when it is
+    imported (as ``import neurogebra`` does), so this layer need not know it.
+
+    Args:
+        writer: ``writer(expression, name) -> YAML text``.
+    """
+    _DEFINITION_WRITERS[:] = [writer]
 
 
 def _to_sympy(formula) -> tuple[sympy.Expr, dict]:
@@ -399,15 +416,54 @@ class Expression:
         """
         return to_function(self, backend, bind_params)
 
-    def to_torch_module(self):
-        """A ``torch.nn.Module`` whose trainable params are ``nn.Parameter``s."""
-        return to_torch_module(self)
+    def to_yaml(self, name: str | None = None) -> str:
+        """This Expression as a YAML definition file, the format packs share.
+
+        The file holds the formula, the current param values as defaults, the
+        variables, the trainable params and the documentation;
+        ``neurogebra.load`` (or ``MathForge().load``) reads it back as an
+        equal Expression.
+
+        Args:
+            name: The catalog name to save under (default: this one's name).
+
+        Raises:
+            DefinitionError: the name is not an identifier, or the formula
+                cannot be written as text that reads back the same.
+        """
+        return _DEFINITION_WRITERS[0](self, name)
+
+    def save(self, path, name: str | None = None):
+        """Write :meth:`to_yaml` to a file; return its ``pathlib.Path``.
+
+        Args:
+            path: The file to write (``.yaml``).
+            name: The catalog name to save under (default: this one's name).
+        """
+        path = Path(path)
+        path.write_text(self.to_yaml(name), encoding="utf-8")
+        return path
+
+    def to_torch_module(self, dtype="float64"):
+        """A ``torch.nn.Module`` whose trainable params are ``nn.Parameter``s.
+
+        Its ``to_expression()`` returns a copy of this Expression with the
+        module's current param values, e.g. after training in PyTorch.
+
+        Args:
+            dtype: ``"float32"`` or ``"float64"`` (or the torch dtype) of the params.
+
+        Raises:
+            EvaluationError: another dtype.
+            MissingDependencyError: PyTorch is not installed.
+        """
+        return to_torch_module(self, dtype)
 
     def plot(self, x_range=(-5.0, 5.0), derivatives: int = 0, variable: str | None = None,
              points: int = 400, **fixed):
         """A matplotlib Figure of this function (and derivatives up to 2).
 
-        Needs matplotlib (``pip install 'neurogebra[plot]'``).
+        Needs matplotlib (``pip install matplotlib``).
 
         Args:
             x_range: ``(low, high)`` of the plotted variable.

@@ -12,7 +12,8 @@ _HEADER = """# Catalog of built-in functions
 
 Generated from `registry/*.yaml` by `neurogebra catalog --output docs/catalog.md`;
 do not edit by hand. Activations take `x`; losses take `y_pred` and `y_true` and
-are per element (no reduction). Derivatives are as neurogebra prints them.
+are per element (no reduction); schedules take `t`, the epoch or step count.
+Derivatives are as neurogebra prints them.
 """
 
 
@@ -24,9 +25,17 @@ class Catalog(Protocol):
     def get(self, name: str): ...
 
 
-def as_markdown(doc: Document) -> str:
-    """One function as a Markdown section headed ``### name``."""
-    lines = [f"### {doc.name}", "", f"- Formula: `{doc.formula}`"]
+def as_markdown(doc: Document, picture: str | None = None) -> str:
+    """One function as a Markdown section headed ``### name``.
+
+    Args:
+        doc: The function's document.
+        picture: The address of a picture of it to show under the heading.
+    """
+    lines = [f"### {doc.name}", ""]
+    if picture:
+        lines += [f"![{doc.name} and its derivative]({picture})", ""]
+    lines.append(f"- Formula: `{doc.formula}`")
     if doc.latex:
         lines.append(f"- Math: ${doc.latex}$")
     lines += [f"- d/d{variable}: `{formula}`" for variable, formula in doc.derivatives]
@@ -52,13 +61,20 @@ def _section(section: Section) -> list[str]:
     return [f"**{title}:**", "", *(f"- {item}" for item in items)]
 
 
-def catalog_markdown(forge: Catalog) -> str:
-    """The catalog reference page: every function by category, with derivatives."""
+def catalog_markdown(forge: Catalog, pictures: str | None = None) -> str:
+    """The catalog reference page: every function by category, with derivatives.
+
+    Args:
+        forge: The catalog.
+        pictures: A folder (relative to the page) holding ``NAME.png`` for each
+            function (see ``picture_png``); default: no pictures.
+    """
     lines = [_HEADER]
     for category in forge.categories():
         names = forge.list_all(category=category)
         lines += [f"## {category.capitalize()}s ({len(names)})", ""]
         lines.append(", ".join(f"[{n}](#{n})" for n in names))
         lines.append("")
-        lines += [as_markdown(document(forge.get(name), derivatives=True)) for name in names]
+        lines += [as_markdown(document(forge.get(name), derivatives=True),
+                              pictures and f"{pictures}/{name}.png") for name in names]
     return "\n".join(lines).rstrip() + "\n"

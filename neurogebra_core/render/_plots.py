@@ -3,8 +3,9 @@
 ``expr.plot()`` draws one Expression and, on request, its first and second
 derivatives; ``plot_many`` overlays several (the vanishing-gradient picture
 of sigmoid' against relu' is ``plot_many([sigmoid, relu], derivatives=1,
-only_derivatives=True)``). Figures are built without pyplot's global state,
-so they work the same in scripts, servers and notebooks.
+only_derivatives=True)``). Figures come from ``_figures.new_figure``: they
+display in a fresh notebook, join pyplot in scripts that use it, and stay
+free of global state elsewhere.
 """
 
 from __future__ import annotations
@@ -13,23 +14,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError, MissingDependencyError, VariableError
+from ..errors import ArgumentError, VariableError
+from ._figures import new_figure
 
 __all__ = ["plot", "plot_many"]
 
 _PRIMES = {0: "", 1: "'", 2: "''"}
-
-
-def _figure():
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "plotting needs matplotlib; install it with: pip install 'neurogebra[plot]'") from None
-    figure = Figure(figsize=(7, 4.5))
-    FigureCanvasAgg(figure)
-    return figure
 
 
 def _variable(expression, variable, fixed) -> str:
@@ -87,7 +77,7 @@ def plot_many(expressions: Sequence, x_range: tuple[float, float] = (-5.0, 5.0),
         raise ArgumentError(f"points must be an integer >= 2, got {points!r}")
     orders = _orders(derivatives, only_derivatives)
     xs = np.linspace(low, high, points)
-    figure = _figure()
+    figure = new_figure()
     axes = figure.subplots()
     names = set()
     for expression in expressions:

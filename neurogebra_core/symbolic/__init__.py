@@ -11,12 +11,13 @@ from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_funct
                          function_for_head, max_min_partial, parseable_functions,
                          register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
+from ._printing import formula_text
 from ._primitives import (Primitive, PrimitiveFunction, log_sigmoid, primitive_class,
                           register_primitive, register_primitive_loader, relu, sigmoid,
                           softplus)
 
 __all__ = [
-    "parse_formula", "symbol", "from_sympy",
+    "parse_formula", "symbol", "from_sympy", "formula_text",
     "FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
     "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import render
+
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
-    """What ``fit`` recorded: the mean loss and the params after each epoch.
+    """What ``fit`` recorded: the mean loss, metrics and params after each epoch.
 
     Attributes:
-        loss: The mean loss of each epoch.
+        loss: The mean training loss of each epoch (over its batches).
         params: The params after each epoch.
+        metrics: Each metric per epoch, by name; validation series are named
+            ``val_loss`` and ``val_<metric>``.
+        learning_rate: The learning rate of each epoch's last step (with a
+            schedule; empty otherwise).
         stopped_early: Whether a tolerance or a callback ended the fit.
         reason: Why it stopped early.
         seconds: The duration of the fit.
@@ -21,6 +27,8 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     params: list[dict[str, float]] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    learning_rate: list[float] = field(default_factory=list)
     stopped_early: bool = False
     reason: str = ""
     seconds: float = 0.0
@@ -28,6 +36,32 @@ class History:
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+    def last(self) -> dict[str, float]:
+        """The loss and every metric of the last epoch, by name."""
+        values = {"loss": self.loss[-1]} if self.loss else {}
+        values.update({k: v[-1] for k, v in self.metrics.items() if v})
+        return values
+
+    def plot(self, title: str | None = None):
+        """A matplotlib Figure of the loss and metrics per epoch (needs matplotlib).
+
+        Args:
+            title: The figure's title.
+        """
+        return render.plot_history(self, title)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(no epochs)"
+        series = [("loss", self.loss), ("val_loss", self.metrics.get("val_loss"))]
+        trends = ", ".join(f"{name} {values[0]:.4g} -> {values[-1]:.4g}"
+                           for name, values in series if values)
+        others = [n for n in self.metrics if n != "val_loss" and not n.startswith("val_")]
+        named = f"; metrics {', '.join(others)}" if others else ""
+        stopped = f"; stopped early: {self.reason}" if self.stopped_early else ""
+        return (f"History({self.epochs} epochs in {self.seconds:.3g} s: "
+                f"{trends}{named}{stopped})")
 
     def __str__(self) -> str:
         if not self.loss:

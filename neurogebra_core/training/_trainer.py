@@ -25,7 +25,9 @@ from ..optim import make_optimizer
 from ..symbolic import reverse_gradients, symbol
 from ._history import History
 from ._losses import loss_expression
-from ._progress import ProgressBar
+from ._metrics import Metric, evaluate_metrics, make_metrics
+from ._progress import Progress
+from ._schedules import Schedule
 
 __all__ = ["Trainer"]
 
@@ -52,8 +54,10 @@ class Trainer:
             raise ArgumentError(f"Trainer needs an Expression as model, got {type(model).__name__}")
         if not model.trainable_params:
             raise ParameterError(
-                f"model {model.name!r} has no trainable params; create it with "
-                f"trainable_params=[...] (its params: {', '.join(model.params) or 'none'})")
+                f"model {model.name!r} has no trainable params (its params: "
+                f"{', '.join(model.params) or 'none'}); make some trainable with "
+                "Expression(..., trainable_params=[...]), forge.get(name, trainable=True) "
+                "or `trainable: [...]` in its YAML definition")
         self.forge = forge if forge is not None else MathForge()
         self.model = model
         self.loss = loss_expression(loss, model, self.forge)
@@ -88,7 +92,8 @@ class Trainer:
             shuffle: bool = True, seed: int | None = None,
             callbacks: Iterable[Callable[[int, History], object]] = (),
             tolerance: float | None = None, patience: int = 5,
-            verbose: bool = True) -> History:
+            verbose: bool = True, validation: tuple | None = None, metrics: Iterable = (),
+            schedule=None, schedule_unit: str = "epoch") -> History:
         """Train for ``epochs`` passes over the data; update ``model.params``.
 
         Args:
@@ -103,7 +108,18 @@ class Trainer:
             tolerance: Stop once the loss has improved by less than this for
                 ``patience`` epochs.
             patience: See ``tolerance``.
-            verbose: Show a progress bar on a terminal.
+            verbose: Report progress: a tqdm bar on a terminal or in a
+                notebook, plain lines every tenth of the fit in a log file.
+            validation: ``(inputs, targets)`` evaluated after every epoch:
+                ``val_loss`` and ``val_<metric>`` in ``History.metrics``.
+            metrics: Catalog names (``"mae"``), formulas in ``y_pred`` and
+                ``y_true`` or Expressions, averaged over the samples with the
+                params at the end of each epoch.
+            schedule: A learning-rate schedule: a catalog name
+                (``"cosine_decay"``), a formula in ``t`` or an Expression of
+                one variable; its value at ``t`` = 0, 1, 2... is the learning
+                rate (after the fit the optimiser keeps the last one, as in PyTorch).
+            schedule_unit: What ``t`` counts: ``"epoch"`` or optimiser ``"step"``.
 
         Returns:
             The History of the fit (also kept as ``trainer.history``).
@@ -114,21 +130,29 @@ class Trainer:
         """
         columns, y = self._data(inputs, targets)
         epochs = _positive_int("epochs", epochs)
+        measured = make_metrics(metrics, self.model, self.forge)
+        held_out = None if validation is None else self._validation(validation)
+        rate = None if schedule is None else Schedule(schedule, schedule_unit, self.forge)
         count = len(y)
         size = count if batch_size is None else _positive_int("batch_size", batch_size)
         objective = self.compile()
         fixed = [self.model.params[p] for p in self._fixed]
         values = np.array([self.model.params[p] for p in self._trainable])
         rng = np.random.default_rng(seed)
-        history, best, waited = History(), math.inf, 0
-        bar = ProgressBar(epochs, enabled=verbose)
+        history, best, waited, steps = History(), math.inf, 0, 0
+        progress = Progress(epochs, enabled=verbose)
         start = time.perf_counter()
         for epoch in range(epochs):
             order = rng.permutation(count) if shuffle and size < count else None
             total = 0.0
+            if rate is not None and rate.unit == "epoch":
+                self.optimizer.learning_rate = rate(epoch)
             for first in range(0, count, size):
                 index = slice(first, first + size) if order is None else order[first:first + size]
                 batch = [c[index] for c in columns]
+                if rate is not None and rate.unit == "step":
+                    self.optimizer.learning_rate = rate(steps)
+                steps += 1
                 with np.errstate(all="ignore"):   # non-finite losses are caught below
                     outputs = objective(*batch, y[index], *values, *fixed)
                 loss = float(np.mean(outputs[0]))
@@ -142,7 +166,8 @@ class Trainer:
             self._store(values)
             history.loss.append(total / count)
             history.params.append(dict(self.model.params))
-            bar.update(epoch + 1, history.loss[-1])
+            self._record(history, columns, y, measured, held_out, rate)
+            progress.update(epoch + 1, history.last())
             if tolerance is not None:
                 improved = best - history.loss[-1] > tolerance
                 best, waited = min(best, history.loss[-1]), 0 if improved else waited + 1
@@ -154,7 +179,7 @@ class Trainer:
             if any(callback(epoch, history) is True for callback in callbacks):
                 history.stopped_early, history.reason = True, "a callback asked to stop"
                 break
-        bar.close()
+        progress.close(history.epochs, history.last(), history.reason)
         history.seconds = time.perf_counter() - start
         self.history = history
         return history
@@ -162,7 +187,58 @@ class Trainer:
     def _store(self, values: np.ndarray) -> None:
         self.model.params.update(zip(self._trainable, values.tolist()))
 
-    def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
+    def _record(self, history: History, columns, y, measured, held_out, rate) -> None:
+        """Append the epoch's metrics, validation results and learning rate."""
+        results = {}
+        if measured:
+            results.update(evaluate_metrics(self.model, self._predict(columns), y, measured))
+        if held_out is not None:
+            results.update(self._evaluate(*held_out, measured, prefix="val_"))
+        for name, value in results.items():
+            history.metrics.setdefault(name, []).append(value)
+        if rate is not None:
+            history.learning_rate.append(self.optimizer.learning_rate)
+
+    # -- using the model -------------------------------------------------------------
+    def predict(self, inputs) -> np.ndarray:
+        """The model's outputs for ``inputs``, with the current params.
+
+        Args:
+            inputs: As for :meth:`fit`: an array, or a dict from variable name to array.
+
+        Returns:
+            One output per sample, as a float64 array.
+        """
+        return np.array(self._predict(self._columns(inputs)))
+
+    def evaluate(self, inputs, targets, metrics: Iterable = ()) -> dict[str, float]:
+        """The mean loss (and metrics) of the model on data, without training.
+
+        Args:
+            inputs: As for :meth:`fit`.
+            targets: The ``y_true`` array.
+            metrics: As for :meth:`fit`.
+
+        Returns:
+            ``{"loss": ..., "<metric>": ...}``.
+        """
+        columns, y = self._data(inputs, targets)
+        return self._evaluate(columns, y, make_metrics(metrics, self.model, self.forge))
+
+    def _evaluate(self, columns, y, measured, prefix: str = "") -> dict[str, float]:
+        return evaluate_metrics(self.model, self._predict(columns), y,
+                                [Metric("loss", self.loss), *measured], prefix)
+
+    def _predict(self, columns: list[np.ndarray]) -> np.ndarray:
+        outputs = self.model(*columns)
+        return np.broadcast_to(outputs, np.broadcast_shapes(*(c.shape for c in columns)))
+
+    def _validation(self, validation) -> tuple[list[np.ndarray], np.ndarray]:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise ArgumentError("validation is a pair (inputs, targets), like fit's data")
+        return self._data(*validation)
+
+    def _columns(self, inputs) -> list[np.ndarray]:
         variables = self.model.variables
         if not variables:
             raise VariableError(f"model {self.model.name!r} has no input variables; declare "
@@ -182,7 +258,11 @@ class Trainer:
         if missing:
             raise VariableError(f"no data for variable(s) {', '.join(missing)} of "
                                 f"{self.model.name!r}")
-        columns = [_column(inputs[v], v) for v in variables]
+        return [_column(inputs[v], v) for v in variables]
+
+    def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
+        variables = self.model.variables
+        columns = self._columns(inputs)
         y = _column(targets, "targets")
         lengths = {name: len(c) for name, c in zip(variables, columns)}
         lengths["targets"] = len(y)
@@ -206,6 +286,14 @@ class Trainer:
         if history is not None:
             lines.append(f"last fit   {history}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        fitted = getattr(self, "history", None)
+        state = f", fitted {fitted.epochs} epochs" if fitted is not None else ""
+        return (f"Trainer({self.model.name!r}: {len(self._trainable)} trainable of "
+                f"{len(self.model.params)} params, loss {self.loss.name!r}, "
+                f"{type(self.optimizer).__name__}(learning_rate={self.optimizer.learning_rate:g})"
+                f"{state})")
 
 
 def _diverged(history: History, epoch: int, what: str) -> TrainingError:

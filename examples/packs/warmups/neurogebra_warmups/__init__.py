@@ -1,7 +1,8 @@
-"""Learning-rate schedules as expressions of the step ``t``.
+"""Warm-up learning-rate schedules as expressions of the step ``t``.
 
 Shows both Python hooks: a primitive (``log1mexp``, with its own derivative
-rule and stable kernels) and expressions generated in code.
+rule and stable kernels) and expressions generated in code. (neurogebra's
+built-in ``schedules`` pack has the common decays; these add to it.)
 """
 import math
 
@@ -50,12 +51,6 @@ def _schedule(name, formula, params, description):
 @hookimpl
 def neurogebra_expressions():
     return [
-        _schedule("cosine_decay", "lr_min + (lr_max - lr_min)*(1 + cos(pi*t/steps))/2",
-                  {"lr_max": 0.1, "lr_min": 0.0, "steps": 1000.0},
-                  "Cosine annealing from lr_max at t = 0 to lr_min at t = steps."),
-        _schedule("exponential_decay", "lr*rate**(t/steps)",
-                  {"lr": 0.1, "rate": 0.96, "steps": 100.0},
-                  "Multiply the rate by `rate` every `steps` steps, smoothly."),
         _schedule("inverse_sqrt", "lr*min(1, sqrt(warmup/t))",
                   {"lr": 0.001, "warmup": 4000.0},
                   "Constant during warm-up, then decaying like 1/sqrt(t) (Transformer)."),

@@ -1,0 +1,34 @@
+"""SymPy -> formula text that reads back to the same expression.
+
+SymPy's ``str`` prints floats with 15 significant digits, so ``0.1 + 1e-17``
+style constants lose their last bits. :func:`formula_text` prints every
+float as Python's shortest round-trip ``repr``, and everything else as SymPy
+does (the formula language reads SymPy's function names), except that a
+``Piecewise`` reads as the formula language's nested ``where(...)``.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+__all__ = ["formula_text"]
+
+
+class _FormulaPrinter(StrPrinter):
+    def _print_Float(self, expr) -> str:
+        return repr(float(expr))
+
+    def _print_Piecewise(self, expr) -> str:
+        *pieces, (last, otherwise) = expr.args
+        if otherwise is not sympy.true:
+            return super()._print_Piecewise(expr)
+        text = self._print(last)
+        for value, condition in reversed(pieces):
+            text = f"where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
+
+
+def formula_text(expr: sympy.Expr) -> str:
+    """``expr`` as formula text, floats printed exactly."""
+    return _FormulaPrinter().doprint(expr)
