@@ -61,11 +61,51 @@ def _children(node) -> tuple:
 
 def _times(*factors) -> sympy.Expr:
     """A product built without SymPy's canonical sorting (the costly part);
-    compilation does not need canonical forms."""
+    compilation does not need canonical forms.
+
+    A factor that is a ``where`` mask (a Piecewise with a piece that is 0)
+    takes the other factors inside its pieces: ``where(c, w, 0)*f`` becomes
+    ``where(c, w*f, 0)``, so a factor that is infinite or NaN where the mask
+    is 0 (the derivative of ``sqrt(x)`` in the branch not taken) never
+    reaches the result as ``0*nan``.
+    """
     factors = [f for f in factors if f != 1]
     if not factors:
         return sympy.S.One
+    for i, factor in enumerate(factors):
+        others = factors[:i] + factors[i + 1:]
+        if others and _is_mask(factor):
+            return sympy.Piecewise(*[(value if value == 0 else _times(value, *others), cond)
+                                     for value, cond in factor.args])
+        if others and factor.is_Add and all(_is_mask(t) for t in factor.args):
+            return sympy.Add(*[_times(t, *others) for t in factor.args], evaluate=False)
     return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+
+
+def _is_mask(e) -> bool:
+    return isinstance(e, sympy.Piecewise) and any(pair.expr == 0 for pair in e.args)
+
+
+def _product_partials(args: tuple) -> list[sympy.Expr]:
+    """d(a1*...*an)/d ai for every i, from the products of a binary tree over
+    the factors: each partial multiplies the log2(n) siblings on its leaf's
+    path, so the n partials take O(n log n) nodes and stay O(log n) deep,
+    where writing each out takes n*n."""
+    if len(args) <= 4:
+        return [_times(*(args[:i] + args[i + 1:])) for i in range(len(args))]
+    levels = [list(args)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([_times(*below[j:j + 2]) for j in range(0, len(below), 2)])
+    partials = []
+    for i in range(len(args)):
+        siblings, index = [], i
+        for level in levels[:-1]:
+            if index ^ 1 < len(level):
+                siblings.append(level[index ^ 1])
+            index //= 2
+        partials.append(_times(*siblings))
+    return partials
 
 
 def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
@@ -73,8 +113,7 @@ def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
     if node.is_Add:
         return [(arg, sympy.S.One) for arg in node.args]
     if node.is_Mul:
-        args = node.args
-        return [(arg, _times(*(args[:i] + args[i + 1:]))) for i, arg in enumerate(args)]
+        return list(zip(node.args, _product_partials(node.args)))
     if node.is_Pow:
         base, exponent = node.args
         pairs = [(base, _times(exponent, sympy.Pow(base, exponent - 1)))]
@@ -103,11 +142,11 @@ def reverse_gradients(expr: sympy.Expr, wrt: Sequence[sympy.Symbol]) -> list[sym
     depends: dict = {}
     for node in order:   # children first: does the node depend on any target?
         depends[node] = node in targets or any(depends.get(c, False) for c in _children(node))
-    adjoint = {expr: sympy.S.One}
+    adjoint: dict = {expr: [sympy.S.One]}   # node -> the terms of its adjoint
     for node in reversed(order):   # parents first
-        weight = adjoint.get(node)
-        if weight is None or node in targets or not depends[node]:
+        if node not in adjoint or node in targets or not depends[node]:
             continue
+        weight = _sum(adjoint[node])
         partials = _local_partials(node)
         if partials is None:   # unknown head: differentiate it as a whole
             for symbol in targets:
@@ -116,12 +155,16 @@ def reverse_gradients(expr: sympy.Expr, wrt: Sequence[sympy.Symbol]) -> list[sym
         for child, local in partials:
             if depends.get(child, False):
                 _accumulate(adjoint, child, _times(weight, local))
-    return [adjoint.get(s, sympy.S.Zero) for s in wrt]
+    return [_sum(adjoint.get(s, ())) for s in wrt]
 
 
 def _accumulate(adjoint: dict, node, contribution) -> None:
-    if contribution == 0:
-        return
-    if node in adjoint:
-        contribution = sympy.Add(adjoint[node], contribution, evaluate=False)
-    adjoint[node] = contribution
+    if contribution != 0:
+        adjoint.setdefault(node, []).append(contribution)
+
+
+def _sum(terms) -> sympy.Expr:
+    """One flat sum (a chain of two-term sums would nest as deep as it is long)."""
+    if not terms:
+        return sympy.S.Zero
+    return terms[0] if len(terms) == 1 else sympy.Add(*terms, evaluate=False)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import ArgumentError
-from ._autodiff import subexpressions
+from ..errors import ArgumentError, FormulaError
+from ._autodiff import dag_size, reverse_gradients, subexpressions
+from ._bounds import MAX_DERIVATIVE_NODES, MAX_ORDER, derivative_nodes
 from ._functions import max_min_partial
 from ._parsing import symbol
 
@@ -47,11 +48,31 @@ _PROXIES = {sympy.Max: _MaxProxy, sympy.Min: _MinProxy}
 
 
 def derivative(expr: sympy.Expr, name: str, order: int = 1) -> sympy.Expr:
-    """The ``order``-th derivative of ``expr`` with respect to the symbol ``name``, readable."""
+    """The ``order``-th derivative of ``expr`` with respect to the symbol ``name``, readable.
+
+    A derivative that SymPy would write with more than
+    :data:`~._bounds.MAX_DERIVATIVE_NODES` nodes (a product of hundreds of
+    factors that all depend on the variable) is taken in reverse mode
+    instead: the same function, written with shared subexpressions, built
+    for computing rather than reading.
+
+    Raises:
+        ArgumentError: ``order`` is above :data:`~._bounds.MAX_ORDER`.
+        FormulaError: even the shared form would be too large.
+    """
+    if order > MAX_ORDER:
+        raise ArgumentError(f"order must be at most {MAX_ORDER}, got {order}")
     variable = symbol(name)
     for _ in range(order):
-        expr = _diff(expr, variable)
-    return readable(expr)
+        if derivative_nodes(expr, variable) <= MAX_DERIVATIVE_NODES:
+            expr = readable(_diff(expr, variable))
+            continue
+        [expr] = reverse_gradients(expr, [variable])
+        if dag_size(expr) > MAX_DERIVATIVE_NODES:
+            raise FormulaError(
+                f"the derivative with respect to {name} would have more than "
+                f"{MAX_DERIVATIVE_NODES} distinct parts; differentiate a smaller formula")
+    return expr
 
 
 def _diff(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
