@@ -26,6 +26,7 @@ from .errors import ParameterError as ParameterError
 from .errors import PluginError as PluginError
 from .errors import PluginWarning as PluginWarning
 from .errors import RegistrationError as RegistrationError
+from .errors import ShapeError as ShapeError
 from .errors import TrainingError as TrainingError
 from .errors import UnknownFunctionError as UnknownFunctionError
 from .errors import VariableError as VariableError
@@ -67,6 +68,7 @@ __all__ = [
     "NeurogebraError",
     "ArgumentError",
     "FormulaError",
+    "ShapeError",
     "VariableError",
     "ParameterError",
     "CompositionError",

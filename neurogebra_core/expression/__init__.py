@@ -3,13 +3,15 @@
 A named SymPy formula with params and documentation that evaluates through
 the compile layer, differentiates through the symbolic layer and displays
 through the render layer; plus composition over names and gradient checks.
+Variables and params may be vectors and matrices (``_shaped``).
 """
 
 from ._checking import GradientCheck, check_gradient, numerical_gradient
 from ._combining import formula_over_names, substitute
 from ._expression import Expression, as_expression, check_defined, merge_params
 from ._params import Params
+from ._shaped import compose_shaped, declare, same_value
 
 __all__ = ["Expression", "Params", "as_expression", "merge_params", "check_defined",
            "formula_over_names", "substitute", "numerical_gradient", "check_gradient",
-           "GradientCheck"]
+           "GradientCheck", "compose_shaped", "declare", "same_value"]

@@ -43,7 +43,7 @@ def _section(section: Section) -> list[str]:
     if section.kind == "inline":
         return [f"**{title}:** " + ", ".join(f"`{item}`" for item in content)]
     if section.kind == "params":
-        items = [f"`{row.name}` = {row.value:g}" + (f": {row.description}" if row.description
+        items = [f"`{row.name}` = {row.shown}" + (f": {row.description}" if row.description
                                                     else "") for row in content]
     elif section.kind == "pairs":
         items = [f"{label}: `{text}`" for label, text in content]
