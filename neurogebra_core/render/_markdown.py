@@ -12,7 +12,10 @@ _HEADER = """# Catalog of built-in functions
 
 Generated from `registry/*.yaml` by `neurogebra catalog --output docs/catalog.md`;
 do not edit by hand. Activations take `x`; losses take `y_pred` and `y_true` and
-are per element (no reduction). Derivatives are as neurogebra prints them.
+are per element (no reduction). Vector functions act on the last axis (sizes
+such as `n` are bound by the inputs) and their losses give one value per
+sample. Derivatives are as neurogebra prints them: for vectors, the gradient of
+a scalar function and the Jacobian of a vector one.
 """
 
 
