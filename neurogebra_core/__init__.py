@@ -45,6 +45,7 @@ from .render import plot_many as plot_many
 from .symbolic import Primitive as Primitive
 from .training import History as History
 from .training import Trainer as Trainer
+from .training import initialize as initialize
 
 __all__ = [
     "__version__",
@@ -54,6 +55,7 @@ __all__ = [
     "Primitive",
     "Trainer",
     "History",
+    "initialize",
     "Optimizer",
     "SGD",
     "Momentum",

@@ -2,11 +2,15 @@
 
 The Trainer composes the model with a loss (catalog names, formulas,
 penalties), differentiates it in one reverse-mode pass, compiles it, and
-steps an optimiser over batches.
+steps an optimiser over batches; models may have vector and matrix params
+(initial values from ``initialize``), and ``accuracy`` scores classifiers.
 """
 
 from ._history import History
+from ._init import INITIALIZERS, initialize
 from ._losses import REGULARIZERS, loss_expression
+from ._metrics import METRICS, accuracy
 from ._trainer import Trainer
 
-__all__ = ["Trainer", "History", "REGULARIZERS", "loss_expression"]
+__all__ = ["Trainer", "History", "REGULARIZERS", "loss_expression", "initialize",
+           "INITIALIZERS", "accuracy", "METRICS"]
