@@ -79,7 +79,7 @@ SEEDS = st.integers(0, 2 ** 31 - 1)
 
 
 @pytest.mark.parametrize("name", CASES)
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=6, deadline=None, database=None)
 @given(seed=SEEDS)
 def test_batches_are_samples_side_by_side(name, seed):
     rng = np.random.default_rng(seed)
@@ -97,7 +97,7 @@ def test_batches_are_samples_side_by_side(name, seed):
 
 
 @pytest.mark.parametrize("name", CASES)
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=6, deadline=None, database=None)
 @given(seed=SEEDS)
 def test_symbolic_derivatives_agree_with_central_differences(name, seed):
     rng = np.random.default_rng(seed)
@@ -108,7 +108,7 @@ def test_symbolic_derivatives_agree_with_central_differences(name, seed):
 
 
 @pytest.mark.parametrize("name", CASES)
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=4, deadline=None, database=None)
 @given(seed=SEEDS)
 def test_pytorch_export_values_and_autograd_match(name, seed):
     torch = pytest.importorskip("torch", reason="the PyTorch backend needs the [torch] extra")
@@ -129,7 +129,7 @@ def test_pytorch_export_values_and_autograd_match(name, seed):
 
 
 @pytest.mark.parametrize("name", CASES)
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=3, deadline=None, database=None)
 @given(seed=SEEDS)
 def test_jax_export_under_jit_vmap_and_grad(name, seed):
     """(Compiled once per construct: JAX traces shapes, not values.)"""
