@@ -9,7 +9,7 @@ image is committed and each always matches the registry.
 from mkdocs.structure.files import File
 
 from neurogebra import MathForge
-from neurogebra.render import picture_png
+from neurogebra.render import has_picture, picture_png
 
 FOLDER = "pictures"
 
@@ -17,6 +17,8 @@ FOLDER = "pictures"
 def on_files(files, config):
     forge = MathForge(plugins="builtin")
     for name in forge.list_all():
-        files.append(File.generated(config, f"{FOLDER}/{name}.png",
-                                    content=picture_png(forge.get(name))))
+        expression = forge.get(name)
+        if has_picture(expression):
+            files.append(File.generated(config, f"{FOLDER}/{name}.png",
+                                        content=picture_png(expression)))
     return files

@@ -27,6 +27,7 @@ from .errors import ParameterError as ParameterError
 from .errors import PluginError as PluginError
 from .errors import PluginWarning as PluginWarning
 from .errors import RegistrationError as RegistrationError
+from .errors import ShapeError as ShapeError
 from .errors import TrainingError as TrainingError
 from .errors import UnknownFunctionError as UnknownFunctionError
 from .errors import VariableError as VariableError
@@ -45,6 +46,7 @@ from .render import plot_many as plot_many
 from .symbolic import Primitive as Primitive
 from .training import History as History
 from .training import Trainer as Trainer
+from .training import initialize as initialize
 
 __all__ = [
     "__version__",
@@ -55,6 +57,7 @@ __all__ = [
     "Primitive",
     "Trainer",
     "History",
+    "initialize",
     "Optimizer",
     "SGD",
     "Momentum",
@@ -69,6 +72,7 @@ __all__ = [
     "NeurogebraError",
     "ArgumentError",
     "FormulaError",
+    "ShapeError",
     "VariableError",
     "ParameterError",
     "CompositionError",

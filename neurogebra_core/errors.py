@@ -15,6 +15,7 @@ __all__ = [
     "NeurogebraError",
     "ArgumentError",
     "FormulaError",
+    "ShapeError",
     "VariableError",
     "ParameterError",
     "CompositionError",
@@ -67,6 +68,14 @@ def _underline(formula: str, offset: int, length: int, width: int = 40) -> str:
     shown = prefix + formula[start:end] + suffix
     caret = " " * (len(prefix) + offset - start) + "^" * min(length, end - offset)
     return f"    {shown}\n    {caret}"
+
+
+class ShapeError(FormulaError):
+    """Shapes that do not fit: in a formula (``W @ x`` with the wrong sizes), or
+    between a formula and the arrays it is evaluated on.
+
+    The message names both shapes; raised before any computation.
+    """
 
 
 class VariableError(NeurogebraError, ValueError):

@@ -28,7 +28,7 @@ from neurogebra import MathForge
 from neurogebra.symbolic import PrimitiveFunction, symbol
 
 ROOT = Path(__file__).resolve().parents[1]
-FORGE = MathForge(plugins="builtin")
+FORGE = MathForge(plugins=["activations", "losses"])   # scalar packs; vectors: test_vector_catalog.py
 X = ("x",)
 YY = ("y_pred", "y_true")
 

@@ -20,7 +20,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from neurogebra import MathForge
 from neurogebra.symbolic import primitive_class, symbol
 
-FORGE = MathForge(plugins="builtin")
+FORGE = MathForge(plugins=["activations", "losses", "schedules"])  # scalar packs; vectors: test_vector_catalog.py
 GRID = [-1000.0, -30.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 30.0, 1000.0]
 PROBABILITIES = [0.0, 1e-12, 0.5, 1 - 1e-12, 1.0]
 LABELS = [-1.0, 1.0]

@@ -88,7 +88,7 @@ def test_field_errors_cite_file_line_and_field(body, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("functions: []\n", "pack.yaml:1: missing `schema: 1`"),
-    ("schema: 2\nfunctions: []\n", "pack.yaml:1: schema: schema 2 is not supported"),
+    ("schema: 3\nfunctions: []\n", "pack.yaml:1: schema: schema 3 is not supported"),
     ("schema: 1\nfunction: []\n", "unknown top-level key 'function'. Did you mean 'functions'?"),
     ("schema: 1\nfunctions: {}\n", "`functions:` must be a list"),
     ("- a\n- b\n", "a definition file is a mapping"),

@@ -100,5 +100,5 @@ def test_builtin_selection_ignores_installed_packs(site):
         forge = MathForge(plugins="builtin")
         print(sorted(p["name"] for p in forge.packs), forge.plugin_errors)
     """)
-    assert result.stdout.strip() == "['activations', 'losses', 'schedules'] []"
+    assert result.stdout.strip() == "['activations', 'losses', 'schedules', 'vectors'] []"
     assert result.stderr == ""

@@ -13,7 +13,7 @@ import pytest
 from neurogebra import EvaluationError, Expression, MathForge, MissingDependencyError, Primitive
 from neurogebra.symbolic import register_primitive
 
-FORGE = MathForge(plugins="builtin")
+FORGE = MathForge(plugins=["activations", "losses", "schedules"])  # scalar packs; vectors: test_vector_catalog.py
 ACTIVATIONS = FORGE.list_all(category="activation")
 LOSSES = FORGE.list_all(category="loss")
 X = np.linspace(-6.0, 6.0, 41)          # avoids the kinks at +-0.5, +-3, 6...

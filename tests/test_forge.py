@@ -56,7 +56,8 @@ def test_list_and_categories(forge):
     assert names == sorted(names) and {"relu", "sigmoid", "mse"} <= set(names)
     assert set(forge.list_all(category="loss")) >= {"mse", "mae"}
     assert "relu" not in forge.list_all(category="loss")
-    assert forge.categories() == ["activation", "loss", "schedule"]
+    assert forge.categories() == ["activation", "loss", "normalization", "reduction",
+                                  "schedule", "similarity"]
     with pytest.raises(UnknownFunctionError, match="no category 'losses'. Did you mean 'loss'"):
         forge.list_all(category="losses")
 

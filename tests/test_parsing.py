@@ -44,7 +44,7 @@ def test_multiline_text_is_one_formula():
     ("x.real", "attribute access not allowed", "x.real"),
     ("lambda x: x", "lambda expressions are not allowed", "lambda"),
     ("[i for i in x]", "comprehensions not allowed", "[i for i in x]"),
-    ("x[0]", "subscripts not allowed", "x[0]"),
+    ("x[0]", "'x' is a scalar; declare it as a vector to index it", "x[0]"),
     ("foo(x)", "unknown function 'foo'", "foo"),
     ("expp(x)", "Did you mean 'exp'", "expp"),
     ("'text'", "str literals not allowed", "'text'"),

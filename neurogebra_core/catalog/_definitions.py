@@ -24,7 +24,8 @@ from typing import Any
 
 from ..errors import DefinitionError, NeurogebraError, did_you_mean
 from ..expression import Expression
-from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, TOP_LEVEL
+from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, SHAPES_VERSION, TOP_LEVEL, \
+    uses_shapes
 from ._yaml import LineMapping, load_yaml
 
 __all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition"]
@@ -80,6 +81,13 @@ class FunctionDefinition:
         meta["source"] = f"{self.source}:{self.line}"
         return meta
 
+    def shapes(self) -> dict:
+        """The declared vectors, matrices and class indices, as ``Expression(shapes=...)``."""
+        variables = self.variables if isinstance(self.variables, dict) else {}
+        declared = {name: spec for name, spec in variables.items() if spec}
+        declared.update({name: list(p.shape) for name, p in self.params.items() if p.shape})
+        return declared
+
 
 def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
                                                       list[DefinitionError]]:
@@ -99,7 +107,7 @@ def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
     definitions, errors = [], []
     for item in data["functions"]:
         try:
-            definitions.append(_definition(item, source, data.line))
+            definitions.append(_definition(item, source, data.line, data["schema"]))
         except DefinitionError as exc:
             errors.append(exc)
     return definitions, errors
@@ -126,7 +134,7 @@ def _check_top_level(data: LineMapping, source: str) -> None:
                               source, data.key_lines.get("functions", data.line), "functions")
 
 
-def _definition(item, source: str, parent_line: int) -> FunctionDefinition:
+def _definition(item, source: str, parent_line: int, version: int) -> FunctionDefinition:
     if not isinstance(item, LineMapping):
         raise DefinitionError("each item of `functions:` must be a mapping with name and "
                               "formula", source, parent_line)
@@ -150,6 +158,10 @@ def _definition(item, source: str, parent_line: int) -> FunctionDefinition:
     unknown = [t for t in values.get("trainable", ()) if t not in values.get("params", {})]
     if unknown:
         raise failing("trainable")(f"trainable names {unknown} are not params")
+    shaped = uses_shapes(values) if version < SHAPES_VERSION else None
+    if shaped:
+        raise failing(shaped)(f"vectors, matrices and class indices need "
+                              f"`schema: {SHAPES_VERSION}` at the top of the file")
     example_lines = tuple(getattr(e, "line", where.get("examples"))
                           for e in item.get("examples", ()))
     return FunctionDefinition(values, source, item.line, where, example_lines)
@@ -163,9 +175,12 @@ def expression_from_definition(definition: FunctionDefinition) -> Expression:
             the message cites the definition's file and line.
     """
     try:
+        variables = definition.variables
         return Expression(definition.name, definition.formula,
                           params={k: p.default for k, p in definition.params.items()},
                           trainable_params=definition.trainable,
-                          metadata=definition.metadata(), variables=definition.variables)
+                          metadata=definition.metadata(),
+                          variables=None if variables is None else list(variables),
+                          shapes=definition.shapes() or None)
     except NeurogebraError as exc:
         raise definition.error(str(exc), "formula") from exc

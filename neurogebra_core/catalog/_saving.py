@@ -19,12 +19,13 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import sympy
 import yaml
 
 from .._version import __version__
 from ..errors import DefinitionError, NeurogebraError
-from ..expression import Expression
+from ..expression import Expression, declaration_of, plain_shape
 from ..symbolic import formula_text, parse_formula
 from ._definitions import expression_from_definition
 from ._files import read_definition_file
@@ -53,7 +54,7 @@ def definition_yaml(expression: Expression, name: str | None = None) -> str:
         raise DefinitionError(f"{name!r} is not a catalog name (letters, digits and _, "
                               "starting with a letter); pass one with name=...")
     function = {"name": name, "formula": _exact_formula(expression),
-                "variables": list(expression.variables)}
+                "variables": _variables(expression)}
     if expression.params:
         function["params"] = _params(expression)
     if expression.trainable_params:
@@ -61,7 +62,8 @@ def definition_yaml(expression: Expression, name: str | None = None) -> str:
     function.update(_documentation(expression))
     header = (f"# {name}, saved by neurogebra {__version__}: load it with "
               f"neurogebra.load(path) or MathForge().load(path)\n")
-    body = yaml.safe_dump({"schema": SCHEMA_VERSIONS[-1], "functions": [function]},
+    schema = SCHEMA_VERSIONS[-1] if _declared(expression) else SCHEMA_VERSIONS[0]
+    body = yaml.safe_dump({"schema": schema, "functions": [function]},
                           sort_keys=False, allow_unicode=True, width=100,
                           default_flow_style=None)
     return header + body
@@ -93,10 +95,16 @@ def load_expression(path: str | Path, name: str | None = None) -> Expression:
 
 
 def _exact_formula(expression: Expression) -> str:
-    """Formula text that parses back to the same function, or an error."""
+    """Formula text that parses back to the same function, or an error: the
+    author's own text while the formula is unchanged, else the printed one."""
+    symbols = {n: expression.symbol(n) for n in _declared(expression)}
+    written = expression.written_formula
+    if written is not None and parse_formula(written, symbols=symbols or None) \
+            == expression.symbolic_expr:
+        return written
     text = formula_text(expression.symbolic_expr)
     try:
-        again = parse_formula(text)
+        again = parse_formula(text, symbols=symbols or None)
     except NeurogebraError as exc:
         raise DefinitionError(f"{expression.name!r} cannot be saved as formula text: {exc}") \
             from None
@@ -106,10 +114,32 @@ def _exact_formula(expression: Expression) -> str:
     return text
 
 
+def _declared(expression: Expression) -> dict:
+    """Variables and params declared as vectors, matrices or class indices: their declarations."""
+    names = (*expression.variables, *expression.params)
+    return {n: d for n in names if (d := declaration_of(expression.symbol(n))) is not None}
+
+
+def _variables(expression: Expression):
+    """The variable list, or for vectors and matrices a mapping to their declarations."""
+    declared = _declared(expression)
+    if not declared:
+        return list(expression.variables)
+    return {v: declared.get(v) for v in expression.variables}
+
+
 def _params(expression: Expression) -> dict:
     descriptions = expression.metadata.get("param_descriptions", {})
-    return {p: ({"default": v, "description": descriptions[p]} if descriptions.get(p) else v)
-            for p, v in expression.params.items()}
+    saved = {}
+    declared = _declared(expression)
+    for p, value in expression.params.items():
+        spec = {"default": np.asarray(value).tolist() if np.ndim(value) else value}
+        if p in declared:   # a vector or matrix: its shape, and every entry once trained
+            spec["shape"] = list(plain_shape(expression.symbol(p)))
+        if descriptions.get(p):
+            spec["description"] = descriptions[p]
+        saved[p] = spec if len(spec) > 1 else value
+    return saved
 
 
 def _documentation(expression: Expression) -> dict:
@@ -136,7 +166,8 @@ def _examples(expression: Expression, examples) -> list[dict]:
         if not set(inputs) <= names or not set(expression.variables) <= set(inputs):
             continue
         value = expression.eval(**inputs)
-        if math.isfinite(value):
+        if np.all(np.isfinite(value)):   # a vector function's value is a list
             tolerance = {"tolerance": example["tolerance"]} if "tolerance" in example else {}
-            kept.append({**inputs, "value": value, **tolerance})
+            shown = value.tolist() if isinstance(value, np.ndarray) else value
+            kept.append({**inputs, "value": shown, **tolerance})
     return kept

@@ -15,10 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-__all__ = ["Field", "Kind", "FIELDS", "FIELDS_BY_NAME", "TOP_LEVEL", "SCHEMA_VERSIONS",
-           "ParamDefinition", "json_schema", "fields_markdown", "top_level_markdown"]
+import numpy as np
 
-SCHEMA_VERSIONS = (1,)
+__all__ = ["Field", "Kind", "FIELDS", "FIELDS_BY_NAME", "TOP_LEVEL", "SCHEMA_VERSIONS",
+           "SHAPES_VERSION", "ParamDefinition", "json_schema", "fields_markdown",
+           "top_level_markdown", "uses_shapes"]
+
+SCHEMA_VERSIONS = (1, 2)
+SHAPES_VERSION = 2   # the first format with vector and matrix declarations
 
 # A check receives the value, the field name and `fail(message)`, which builds
 # the error to raise.
@@ -31,10 +35,12 @@ _IDENTIFIER_JSON = "^[A-Za-z_\u00aa-\uffff][A-Za-z0-9_\u00aa-\uffff]*$"
 
 @dataclass(frozen=True)
 class ParamDefinition:
-    """A param's default value and its documentation."""
+    """A param's default value, its documentation and, for a vector or matrix
+    param, its shape (the default then fills every entry)."""
 
     default: float
     description: str = ""
+    shape: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -98,27 +104,119 @@ def _read_params(value, key: str, fail: Fail) -> dict[str, ParamDefinition]:
     for name, spec in value.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise fail(f"param name {name!r} must be an identifier")
-        description = ""
+        description, shape = "", ()
         if isinstance(spec, dict):
-            extra = set(spec) - {"default", "description"}
+            extra = set(spec) - {"default", "description", "shape"}
             if extra or "default" not in spec:
-                raise fail(f"param {name!r} takes {{default: number, description: text}}; "
-                           f"got keys {sorted(map(str, spec))}")
+                raise fail(f"param {name!r} takes {{default: number, description: text}} "
+                           f"(and shape: [sizes] for a vector or matrix); got keys "
+                           f"{sorted(map(str, spec))}")
             description = spec.get("description", "")
             if not isinstance(description, str):
                 raise fail(f"description of param {name!r} must be text")
+            shape = _read_shape(spec.get("shape", []), f"param {name!r}", fail)
             spec = spec["default"]
-        default = _number(spec)
-        if default is None or not math.isfinite(default):
-            raise fail(f"default of param {name!r} must be a finite number, got {spec!r}")
-        result[name] = ParamDefinition(default, description.strip())
+        default = _array_default(spec, shape) if isinstance(spec, list) else _number(spec)
+        if default is None or not np.all(np.isfinite(default)):
+            lists = f" (or nested lists of shape {list(shape)})" if shape else ""
+            raise fail(f"default of param {name!r} must be a finite number{lists}, "
+                       f"got {spec!r}")
+        result[name] = ParamDefinition(default, description.strip(), shape)
     return result
+
+
+def _numbers_only(value) -> bool:
+    if isinstance(value, list):
+        return all(_numbers_only(v) for v in value)
+    return _number(value) is not None
+
+
+def _array_default(value: list, shape: tuple):
+    """A param's default given entry by entry (a saved trained matrix), or None
+    when it is not numbers of exactly the declared (integer) shape."""
+    if not all(isinstance(d, int) for d in shape) or not _numbers_only(value):
+        return None
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array if array.shape == shape else None
+
+
+def _read_size(value, where: str, fail: Fail):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and _NAME.match(value):
+        return value
+    raise fail(f"{where}: a size is a positive integer or a name, got {value!r}")
+
+
+def _read_shape(value, where: str, fail: Fail) -> tuple:
+    if not isinstance(value, list):
+        raise fail(f"{where}: shape must be a list of sizes like [n] or [10, 64], got {value!r}")
+    return tuple(_read_size(v, where, fail) for v in value)
+
+
+def _read_variables(value, key: str, fail: Fail):
+    """A list of names, or a mapping name -> declaration (None for a scalar)."""
+    if not isinstance(value, dict):
+        return _text_list(names=True)(value, key, fail)
+    result = {}
+    for name, spec in value.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise fail(f"variable name {name!r} must be an identifier")
+        result[name] = _read_declaration(name, spec, fail)
+    return result
+
+
+def _read_declaration(name: str, spec, fail: Fail):
+    where = f"variable {name!r}"
+    if spec is None or spec == {}:
+        return None
+    if isinstance(spec, list):
+        return list(_read_shape(spec, where, fail)) or None
+    if not isinstance(spec, dict) or not set(spec) <= {"shape", "simplex", "index"}:
+        raise fail(f"{where} takes a shape [sizes], {{shape: [sizes], simplex: true}} or "
+                   f"{{index: size}}; got {spec!r}")
+    if "index" in spec:
+        if len(spec) != 1:
+            raise fail(f"{where}: a class index is declared as {{index: n}} alone")
+        return {"index": _read_size(spec["index"], where, fail)}
+    if not isinstance(spec.get("simplex", False), bool):
+        raise fail(f"{where}: simplex must be true or false")
+    declaration = {"shape": list(_read_shape(spec.get("shape", []), where, fail))}
+    if spec.get("simplex"):
+        if len(declaration["shape"]) != 1:
+            raise fail(f"{where}: only a vector can be a distribution (simplex: true)")
+        declaration["simplex"] = True
+    return declaration if declaration["shape"] else None
+
+
+def uses_shapes(values: dict) -> str | None:
+    """The first field of read definition ``values`` that declares (or gives) vectors,
+    matrices or class indices, or None."""
+    variables = values.get("variables")
+    if isinstance(variables, dict) and any(variables.values()):
+        return "variables"
+    if any(p.shape for p in values.get("params", {}).values()):
+        return "params"
+    if any(isinstance(v, list) for e in values.get("examples", ()) for v in e.values()):
+        return "examples"
+    return None
 
 
 def _read_equivalents(value, key: str, fail: Fail) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise fail("equivalents must map a library name to text, e.g. {pytorch: torch.nn.ReLU}")
     return {str(k): v for k, v in value.items()}
+
+
+def _example_value(value):
+    """A number, or a (nested) list of numbers for a vector or matrix; None if neither."""
+    if isinstance(value, list):
+        items = [_example_value(v) for v in value]
+        return None if not items or any(i is None for i in items) else items
+    return _number(value)
 
 
 def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
@@ -128,12 +226,13 @@ def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
     for example in value:
         if not isinstance(example, dict) or "value" not in example:
             raise fail(f"each example needs inputs and `value`, got {example!r}")
-        numbers = {k: _number(v) for k, v in example.items()}
+        numbers = {k: _example_value(v) for k, v in example.items()}
         bad = [k for k, v in numbers.items() if v is None]
         if bad:
-            raise fail(f"example {dict(example)!r}: {bad} must be numbers")
+            raise fail(f"example {dict(example)!r}: {bad} must be numbers (or lists of "
+                       "numbers, for vectors and matrices)")
         tolerance = numbers.get("tolerance", 1.0)
-        if not (math.isfinite(tolerance) and tolerance > 0):
+        if not (isinstance(tolerance, float) and math.isfinite(tolerance) and tolerance > 0):
             raise fail(f"example {dict(example)!r}: tolerance must be a positive number")
         result.append(numbers)
     return tuple(result)
@@ -143,23 +242,38 @@ _STRING = {"type": "string"}
 _NUMBER = {"type": "number"}
 _TEXT_LIST_JSON = {"oneOf": [_STRING, {"type": "array", "items": _STRING}]}
 _NAME_LIST_JSON = {"type": "array", "items": {"type": "string", "pattern": _IDENTIFIER_JSON}}
+_SIZE_JSON = {"oneOf": [{"type": "integer", "minimum": 1},
+                        {"type": "string", "pattern": _NAME_JSON}]}
+_SHAPE_JSON = {"type": "array", "items": _SIZE_JSON}
+_DECLARATION_JSON = {"oneOf": [
+    {"type": "null"}, _SHAPE_JSON,
+    {"type": "object", "additionalProperties": False,
+     "properties": {"shape": _SHAPE_JSON, "simplex": {"type": "boolean"}}},
+    {"type": "object", "additionalProperties": False, "required": ["index"],
+     "properties": {"index": _SIZE_JSON}},
+]}
+_VALUE_JSON = {"$ref": "#/$defs/value"}
 
 TEXT = Kind("text", _STRING, _read_text)
 FORMULA = Kind("text", {"type": "string", "minLength": 1}, _read_formula)
 IDENTIFIER = Kind("identifier", {"type": "string", "pattern": _NAME_JSON}, _read_name)
 TEXT_LIST = Kind("list of text", _TEXT_LIST_JSON, _text_list(names=False))
 NAME_LIST = Kind("list of identifiers", _NAME_LIST_JSON, _text_list(names=True))
+VARIABLES = Kind("list of identifiers, or mapping", {"oneOf": [_NAME_LIST_JSON, {
+    "type": "object", "propertyNames": {"pattern": _IDENTIFIER_JSON},
+    "additionalProperties": _DECLARATION_JSON}]}, _read_variables)
 PARAMS = Kind("mapping", {
     "type": "object",
     "propertyNames": {"pattern": _IDENTIFIER_JSON},
     "additionalProperties": {"oneOf": [_NUMBER, {
         "type": "object", "required": ["default"], "additionalProperties": False,
-        "properties": {"default": _NUMBER, "description": _STRING}}]},
+        "properties": {"default": _VALUE_JSON, "description": _STRING,
+                       "shape": _SHAPE_JSON}}]},
 }, _read_params)
 EQUIVALENTS = Kind("mapping", {"type": "object", "additionalProperties": _STRING},
                    _read_equivalents)
 EXAMPLES = Kind("list of mappings", {"type": "array", "items": {
-    "type": "object", "required": ["value"], "additionalProperties": _NUMBER,
+    "type": "object", "required": ["value"], "additionalProperties": _VALUE_JSON,
     "properties": {"tolerance": {"type": "number", "exclusiveMinimum": 0}}}},
     _read_examples)
 
@@ -190,10 +304,14 @@ FIELDS: tuple[Field, ...] = (
           "letter.", required=True),
     Field("formula", FORMULA, "The formula, in neurogebra's formula language (parsed safely, "
           "never run).", required=True),
-    Field("variables", NAME_LIST, "Input variables in order; default: every free name that is "
-          "not a param, sorted."),
+    Field("variables", VARIABLES, "Input variables in order; default: every free name that is "
+          "not a param, sorted. As a mapping (schema 2), each name -> its declaration: a shape "
+          "[sizes] (sizes are integers or names, e.g. [n] or [k, d]), {shape: [sizes], simplex: "
+          "true} for targets that sum to 1, {index: n} for a class index among n, or null for "
+          "a scalar."),
     Field("params", PARAMS, "Param name -> default value, or -> {default: number, description: "
-          "text}.", default={}),
+          "text, shape: [sizes]}; a vector or matrix param (schema 2) is filled with its "
+          "default.", default={}),
     Field("trainable", NAME_LIST, "Params an optimiser may change by default.", default=()),
     Field("category", TEXT, "Group used by list_all(category=...), e.g. activation, loss.",
           documentation=True, default="other"),
@@ -213,7 +331,8 @@ FIELDS: tuple[Field, ...] = (
     Field("notes", TEXT, "Anything else worth knowing (conventions, differences).",
           documentation=True, default=""),
     Field("examples", EXAMPLES, "Checked examples: input values by variable or param name, "
-          "plus `value`, the expected result (and optionally `tolerance`, relative).",
+          "plus `value`, the expected result (and optionally `tolerance`, relative); vectors "
+          "and matrices are (nested) lists of numbers.",
           documentation=True, default=()),
 )
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -221,8 +340,9 @@ FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 # The keys of a file's top level: (name, JSON Schema, meaning)
 TOP_LEVEL: tuple[tuple[str, dict, str], ...] = (
     ("schema", {"enum": list(SCHEMA_VERSIONS)},
-     "Format version (required). This release reads `1`; later formats will raise the "
-     "number and older files keep working."),
+     "Format version (required). This release reads `1` and `2`; `2` adds vector, matrix "
+     "and class-index declarations (shapes). Later formats will raise the number and older "
+     "files keep working."),
     ("functions", {"type": "array", "items": {"$ref": "#/$defs/function"}},
      "The list of definitions."),
 )
@@ -244,7 +364,8 @@ def json_schema() -> dict:
         "additionalProperties": False,
         "required": [name for name, _, _ in TOP_LEVEL],
         "properties": {name: {**schema, "description": doc} for name, schema, doc in TOP_LEVEL},
-        "$defs": {"function": function},
+        "$defs": {"function": function, "value": {"oneOf": [
+            _NUMBER, {"type": "array", "minItems": 1, "items": _VALUE_JSON}]}},
     }
 
 

@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
+
 from ..errors import DefinitionError, NeurogebraError
 from ..expression import Expression
 from ._definitions import FunctionDefinition, expression_from_definition
@@ -108,7 +110,11 @@ def example_mismatch(expression: Expression, example: dict) -> str | None:
     return f"example {inputs} gives {got!r}, expected {expected!r}"
 
 
-def _close(got: float, expected: float, tolerance: float) -> bool:
+def _close(got, expected, tolerance: float) -> bool:
+    if isinstance(expected, list) or isinstance(got, np.ndarray):
+        got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+        return got.shape == expected.shape and all(
+            _close(float(g), float(e), tolerance) for g, e in zip(got.flat, expected.flat))
     if math.isnan(expected) or math.isnan(got):
         return math.isnan(expected) and math.isnan(got)
     return math.isclose(got, expected, rel_tol=tolerance, abs_tol=1e-12)

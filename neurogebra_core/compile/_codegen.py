@@ -118,6 +118,10 @@ class _Printer:
             self.namespace[key] = kernel
         return key
 
+    def _arguments(self, e) -> list[str]:
+        """The code of a function call's arguments."""
+        return [self.emit(a) for a in e.args]
+
     def _piecewise(self, e) -> str:
         *branches, (last_value, last_cond) = e.args
         if last_cond is sympy.true:
@@ -147,7 +151,7 @@ class _Printer:
             raise EvaluationError(
                 f"cannot evaluate {type(e).__name__}(...) with the {self.backend.name} "
                 "backend: no numeric implementation is known for it")
-        args = [self.emit(a) for a in e.args]
+        args = self._arguments(e)
         if function.fold:
             out = args[0]
             for a in args[1:]:

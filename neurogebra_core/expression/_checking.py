@@ -22,6 +22,8 @@ __all__ = ["numerical_gradient", "check_gradient", "GradientCheck"]
 def _point_values(expr: Expression, var: str, point) -> dict:
     if isinstance(point, Mapping):
         values = dict(point)
+        if var not in values and expr.shapes and var in expr.params:
+            values[var] = expr.params[var]     # a vector or matrix param at its value
         if var not in values:
             raise ArgumentError(f"the point must give a value for {var!r}")
         return values
@@ -40,17 +42,36 @@ def numerical_gradient(expr: Expression, var: str, point, eps: float = 1e-6):
         expr: The Expression.
         var: The variable or param differentiated by.
         point: A number (for a single variable) or a dict of values for every
-            variable; arrays work elementwise.
+            variable; arrays work elementwise. For vectors and matrices, each
+            entry of ``var`` is moved in turn (a vector or matrix param not in
+            the point is taken at its current value).
         eps: The half-width of the difference.
     """
     if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
         raise ArgumentError(f"eps must be a positive finite number, got {eps!r}")
     values = _point_values(expr, var, point)
+    if expr.shapes:
+        return _entrywise_differences(expr, var, values, eps)
     centre = values[var]
     plus = expr.eval(**{**values, var: np.add(centre, eps)})
     minus = expr.eval(**{**values, var: np.subtract(centre, eps)})
     result = (plus - minus) / (2 * eps)
     return float(result) if np.ndim(result) == 0 else result
+
+
+def _entrywise_differences(expr: Expression, var: str, values: dict, eps: float):
+    """Central differences by each entry of a vector or matrix ``var`` in turn:
+    shape (batch, shape of the formula, shape of ``var``), as ``gradient`` gives."""
+    centre = np.asarray(values[var], dtype=np.float64)
+    core = centre.shape[centre.ndim - len(expr.shapes.get(var, ())):]
+    columns = []
+    for entry in np.eye(int(np.prod(core))).reshape((-1,) + core):
+        plus = expr.eval(**{**values, var: centre + eps * entry})
+        minus = expr.eval(**{**values, var: centre - eps * entry})
+        columns.append((np.asarray(plus) - np.asarray(minus)) / (2 * eps))
+    result = np.stack(columns, axis=-1)
+    result = result.reshape(result.shape[:-1] + core)
+    return float(result) if result.ndim == 0 else result
 
 
 @dataclass(frozen=True)

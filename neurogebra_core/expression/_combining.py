@@ -21,7 +21,7 @@ __all__ = ["formula_over_names", "substitute"]
 def formula_over_names(formula: str, resolve: Callable[[str], Expression | None],
                        name: str | None = None,
                        check_free: Callable[[list[str], Sequence[Expression]], None] | None = None,
-                       ) -> Expression:
+                       symbols: Mapping[str, sympy.Symbol] | None = None) -> Expression:
     """The Expression of a formula whose names stand for Expressions.
 
     Args:
@@ -32,12 +32,13 @@ def formula_over_names(formula: str, resolve: Callable[[str], Expression | None]
         name: The result's name (default: the formula).
         check_free: Called with the free names and the resolved parts before
             anything is combined; it raises to refuse a free name.
+        symbols: Declared free names (vectors, matrices), as ``parse_formula`` takes them.
 
     Raises:
         FormulaError: the formula cannot be parsed.
         ParameterError: two parts give one param different values.
     """
-    template = parse_formula(formula, bare_function_names=True)
+    template = parse_formula(formula, bare_function_names=True, symbols=symbols)
     parts, free = {}, []
     for sym in sorted(template.free_symbols, key=lambda s: s.name):
         part = resolve(sym.name)

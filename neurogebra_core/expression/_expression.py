@@ -25,12 +25,15 @@ import sympy
 import sympy.tensor.tensor  # noqa: F401
 
 from .. import render
-from ..compile import Evaluator, to_function, to_torch_module
+from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import dag_size, derivative, from_sympy, parse_formula, reverse_gradients, \
-    symbol
+from ..symbolic import dag_size, derivative, formula_text, from_sympy, notation, \
+    parse_formula, reverse_gradients, shape_of, symbol
+from ..symbolic import latex as vector_latex
 from ._params import Params
+from ._shaped import compose_shaped, declaration_of, declared_symbols, merge_symbols, \
+    name_symbols, plain_shape, same_value, shaped_derivative, shaped_gradients, symbols_of
 
 __all__ = ["Expression", "as_expression", "merge_params", "check_defined",
            "register_definition_writer"]
@@ -54,12 +57,13 @@ def register_definition_writer(writer) -> None:
     _DEFINITION_WRITERS[:] = [writer]
 
 
-def _to_sympy(formula) -> tuple[sympy.Expr, dict]:
+def _to_sympy(formula, declared: dict) -> tuple[sympy.Expr, dict]:
     """The SymPy expression of ``formula`` and the params it brings along."""
     if isinstance(formula, Expression):
         return formula.symbolic_expr, dict(formula.params)
     if isinstance(formula, str):
-        return parse_formula(formula), {}
+        return (parse_formula(formula, symbols=declared) if declared
+                else parse_formula(formula)), {}
     if isinstance(formula, sympy.Basic):
         return from_sympy(formula), {}
     if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
@@ -97,20 +101,31 @@ class Expression:
         metadata: Documentation (``description``, ``category``...), copied.
         variables: The inputs in order (default: the free names that are not
             params, sorted).
+        shapes: The vectors, matrices and class indices among the variables and
+            params: name -> a shape (``["n"]``, ``[10, 64]``: sizes are
+            integers or names), ``{"shape": [...], "simplex": True}`` for
+            targets that sum to 1, or ``{"index": "n"}`` for a class index.
+            A param given as an array is a vector or matrix of its shape.
+            Every other name is a scalar.
 
     Raises:
         FormulaError: the formula is refused; the message points at the part.
+        ShapeError: the shapes of its parts do not fit (a FormulaError too).
         VariableError: ``variables`` does not cover the free names.
-        ParameterError: a param value is not a finite real number, or a
-            trainable name is not a param.
+        ParameterError: a param value is not a finite real number (or an
+            array of the param's shape), or a trainable name is not a param.
     """
 
     def __init__(self, name: str, formula, params: Mapping[str, float] | None = None,
                  trainable_params: Iterable[str] | None = None,
                  metadata: Mapping[str, Any] | None = None,
-                 variables: Iterable[str] | None = None):
+                 variables: Iterable[str] | None = None,
+                 shapes: Mapping[str, Any] | None = None):
         _check_name(name)
-        expr, inherited = _to_sympy(formula)
+        known = (formula._symbols or {}) if isinstance(formula, Expression) else \
+            (symbols_of(formula) if isinstance(formula, sympy.Basic) else {})
+        declared = declared_symbols(shapes, params, known)
+        expr, inherited = _to_sympy(formula, declared)
         check_defined(expr, f"formula of {name!r}")
         all_params = {**inherited, **dict(params or {})}
         if isinstance(formula, Expression):   # inherit whatever was not given
@@ -119,23 +134,34 @@ class Expression:
             metadata = formula.metadata if metadata is None else metadata
             variables = formula.variables if variables is None else variables
         self._setup(name, expr, all_params, trainable_params or (), metadata or {},
-                    _resolve_variables(name, expr, all_params, variables))
+                    _resolve_variables(name, expr, all_params, variables), declared)
+        self._written = formula if isinstance(formula, str) else \
+            (formula.written_formula if isinstance(formula, Expression) else None)
 
-    def _setup(self, name, expr, params, trainable, metadata, variables):
+    def _setup(self, name, expr, params, trainable, metadata, variables, declared=None):
         self._name = name
         self._expr = expr
         self._variables = tuple(variables)
-        self._params = Params(params, repr(name))
+        self._symbols = None     # name -> symbol, for an Expression with shaped names
+        if declared:
+            self._symbols = _shaped_names(name, expr, self._variables, params, declared)
+            shapes = {n: plain_shape(self._symbols[n]) for n in params
+                      if shape_of(self._symbols[n])}
+            self._params = Params(params, repr(name), shapes)
+        else:
+            self._params = Params(params, repr(name))
         self._trainable = _check_trainable(name, trainable, self._params)
         self._metadata = copy.deepcopy(dict(metadata))
         self._evaluator = None   # compiled on first evaluation
         self._fast = None        # the evaluator's fast path, kept here only
+        self._written = None     # the text it was parsed from, while unchanged
 
     @classmethod
-    def _make(cls, name, expr, params, trainable, metadata, variables) -> "Expression":
+    def _make(cls, name, expr, params, trainable, metadata, variables,
+              symbols=None) -> "Expression":
         """Build without parsing or re-validating (for derived expressions)."""
         obj = cls.__new__(cls)
-        obj._setup(name, expr, params, trainable, metadata, variables)
+        obj._setup(name, expr, params, trainable, metadata, variables, symbols)
         return obj
 
     # -- properties --------------------------------------------------------
@@ -149,8 +175,15 @@ class Expression:
 
     @property
     def formula(self) -> str:
-        """The formula as text (SymPy's printing)."""
-        return str(self._expr)
+        """The formula as text (SymPy's printing; for vectors and matrices, text the
+        parser reads back, such as ``outer(softmax(W @ x + b) - y_true, x)``)."""
+        return formula_text(self._expr) if self._symbols else str(self._expr)
+
+    @property
+    def written_formula(self) -> str | None:
+        """The formula text this Expression was parsed from, as its author wrote it;
+        None for one derived from others (a derivative, a sum...)."""
+        return self._written
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -168,11 +201,32 @@ class Expression:
     def metadata(self) -> dict:
         return self._metadata
 
+    @property
+    def shapes(self) -> dict[str, tuple]:
+        """The core shape of every vector or matrix variable and param
+        (``{"W": (10, "d"), "x": ("d",)}``); scalars are not listed."""
+        return {n: plain_shape(s) for n, s in (self._symbols or {}).items() if shape_of(s)}
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        """The SymPy symbol standing for a variable or param (for a vector or matrix,
+        a :class:`~neurogebra.symbolic.ShapedSymbol` that carries its shape).
+
+        Args:
+            name: The variable or param.
+
+        Raises:
+            VariableError: no variable or param has that name.
+        """
+        name = self._symbol_for(name)
+        return self._symbols[name] if self._symbols else symbol(name)
+
     # -- evaluation --------------------------------------------------------
     def _compiled(self) -> Evaluator:
         if self._evaluator is None:
-            evaluator = Evaluator(self._expr, self._variables, tuple(self._params),
-                                  repr(self._name))
+            evaluator = VectorEvaluator(self._expr, self._symbols, self._variables,
+                                        tuple(self._params), repr(self._name)) \
+                if self._symbols else Evaluator(self._expr, self._variables,
+                                                tuple(self._params), repr(self._name))
             self._fast = evaluator.fast_path()
             self._evaluator = evaluator
         return self._evaluator
@@ -182,7 +236,8 @@ class Expression:
 
         A Python number in gives a ``float``; lists and arrays give an
         ``ndarray`` broadcast over all inputs, computed in float64; a dask
-        array gives a lazy dask array.
+        array gives a lazy dask array. Vectors and matrices take arrays whose
+        last axes have the declared shape, after any leading batch axes.
 
         Args:
             **values: A value for every variable; params too, to override
@@ -191,6 +246,7 @@ class Expression:
         Raises:
             VariableError: a variable is missing or a keyword is unknown.
             EvaluationError: a value is not a real number or array.
+            ShapeError: arrays do not fit the declared shapes or each other.
         """
         fast = self._fast
         if fast is None:
@@ -219,6 +275,11 @@ class Expression:
     def gradient(self, var, order: int = 1) -> "Expression":
         """The derivative with respect to a variable or param, as an Expression.
 
+        For vectors and matrices it is written in matrix calculus: the
+        gradient of a scalar formula has the shape of ``var``; the derivative
+        of a vector formula is its Jacobian (shape of the formula, then of
+        ``var``).
+
         Args:
             var: The name (or SymPy symbol) to differentiate by.
             order: How many times to differentiate.
@@ -230,6 +291,9 @@ class Expression:
         name = self._symbol_for(var)
         if isinstance(order, bool) or not isinstance(order, int) or order < 1:
             raise ArgumentError(f"order must be a positive integer, got {order!r}")
+        if self._symbols:
+            return self._derivative(shaped_derivative(self._expr, self._symbols[name], order),
+                                    name, order)
         return self._derivative(derivative(self._expr, name, order), name, order)
 
     def _derivative(self, derivative: sympy.Expr, wrt: str, order: int = 1) -> "Expression":
@@ -238,7 +302,7 @@ class Expression:
             f"d^{order}({self._name})/d{wrt}^{order}"
         meta = {"derivative_of": self._name, "wrt": wrt, "order": order}
         return Expression._make(label, derivative, self._params, self._trainable, meta,
-                                self._variables)
+                                self._variables, self._symbols)
 
     def gradients(self, wrt: Iterable[str] | None = None) -> dict[str, "Expression"]:
         """All first partial derivatives, by name.
@@ -255,6 +319,9 @@ class Expression:
         names = self._variables if wrt is None else tuple(wrt)
         for name in names:
             self._symbol_for(name)
+        if self._symbols:
+            partials = shaped_gradients(self._expr, [self._symbols[n] for n in names])
+            return {n: self._derivative(d, n) for n, d in zip(names, partials)}
         if len(names) < 2 or dag_size(self._expr) <= REVERSE_MODE_SIZE:
             return {n: self.gradient(n) for n in names}
         partials = reverse_gradients(self._expr, [symbol(n) for n in names])
@@ -298,24 +365,40 @@ class Expression:
                 f"{self._name!r} has no variable {name!r}."
                 f"{did_you_mean(name, self._variables)} Variables: {', '.join(self._variables)}")
         params = merge_params(self, inner)
-        expr = self._expr.xreplace({symbol(name): inner._expr})
+        symbols = None
+        if self._symbols or inner._symbols:
+            expr, outer_table, inner_table = compose_shaped(
+                self._expr, self._name_table(), name, inner._expr, inner._name_table())
+            del outer_table[name]
+            symbols = merge_symbols(outer_table, inner_table)
+        else:
+            expr = self._expr.xreplace({symbol(name): inner._expr})
         variables = []
         for v in self._variables:
             for w in (inner._variables if v == name else (v,)):
                 if w not in variables:
                     variables.append(w)
-        return self._combined(f"{self._name}({inner._name})", expr, params, variables, inner)
+        return self._combined(f"{self._name}({inner._name})", expr, params, variables, inner,
+                              symbols)
+
+    def _name_table(self) -> dict:
+        """Name -> symbol for every variable and param."""
+        return self._symbols or name_symbols(self._variables + tuple(self._params), {})
 
     def _binary(self, other, operator: str, reflected: bool = False) -> "Expression":
         other = as_expression(other)
         left, right = (other, self) if reflected else (self, other)
         params = merge_params(left, right)
+        symbols = merge_symbols(left._name_table(), right._name_table()) \
+            if left._symbols or right._symbols else None
         expr = _OPERATORS[operator](left._expr, right._expr)
         check_defined(expr, f"{left._name} {operator} {right._name}")
+        if symbols:
+            shape_of(expr)
         variables = list(left._variables)
         variables += [v for v in right._variables if v not in variables]
         return left._combined(f"({left._name} {operator} {right._name})", expr, params,
-                              variables, right)
+                              variables, right, symbols)
 
     def __add__(self, other): return self._binary(other, "+")
     def __radd__(self, other): return self._binary(other, "+", True)
@@ -331,16 +414,17 @@ class Expression:
     def __neg__(self):
         return self._derived(-self._expr, f"(-{self._name})")
 
-    def _combined(self, name, expr, params, variables, other: "Expression") -> "Expression":
+    def _combined(self, name, expr, params, variables, other: "Expression",
+                  symbols=None) -> "Expression":
         """A result of combining this with ``other``: trainables and docs of both."""
         trainable = self._trainable + tuple(t for t in other._trainable
                                             if t not in self._trainable)
         metadata = {**other._metadata, **self._metadata}
-        return Expression._make(name, expr, params, trainable, metadata, variables)
+        return Expression._make(name, expr, params, trainable, metadata, variables, symbols)
 
     def _derived(self, expr, name) -> "Expression":
         return Expression._make(name, expr, self._params, self._trainable, self._metadata,
-                                self._variables)
+                                self._variables, self._symbols)
 
     # -- copying, comparing, pickling ------------------------------------------
     def clone(self, name: str | None = None) -> "Expression":
@@ -351,7 +435,9 @@ class Expression:
         """
         if name is not None:
             _check_name(name)
-        return self._derived(self._expr, self._name if name is None else name)
+        copy_ = self._derived(self._expr, self._name if name is None else name)
+        copy_._written = self._written
+        return copy_
 
     def __copy__(self):
         return self.clone()
@@ -365,7 +451,8 @@ class Expression:
     def __eq__(self, other):
         if not isinstance(other, Expression):
             return NotImplemented
-        return (self._key() == other._key() and dict(self._params) == dict(other._params)
+        return (self._key() == other._key() and self._params.keys() == other._params.keys()
+                and all(same_value(v, other._params[k]) for k, v in self._params.items())
                 and self._trainable == other._trainable)
 
     def __hash__(self):
@@ -374,28 +461,34 @@ class Expression:
     def __getstate__(self):
         return {"name": self._name, "expr": self._expr, "params": dict(self._params),
                 "trainable": self._trainable, "metadata": self._metadata,
-                "variables": self._variables}
+                "variables": self._variables, "symbols": self._symbols,
+                "written": self._written}
 
     def __setstate__(self, state):
         self._setup(state["name"], state["expr"], state["params"], state["trainable"],
-                    state["metadata"], state["variables"])
+                    state["metadata"], state["variables"], state.get("symbols"))
+        self._written = state.get("written")
 
     # -- display -------------------------------------------------------------
     def __repr__(self):
-        text = f"Expression({self._name!r}, {str(self._expr)!r}"
+        text = f"Expression({self._name!r}, {self.formula!r}"
         if self._params:
             text += f", params={dict(self._params)!r}"
         if self._trainable:
             text += f", trainable_params={list(self._trainable)!r}"
+        if self._symbols:
+            declared = {n: declaration_of(s) for n, s in self._symbols.items()}
+            text += f", shapes={ {n: d for n, d in declared.items() if d is not None}!r}"
         return text + ")"
 
     def __str__(self):
-        return f"{self._name}({', '.join(self._variables)}) = {self._expr}"
+        body = notation(self._expr) if self._symbols else self._expr
+        return f"{self._name}({', '.join(self._variables)}) = {body}"
 
     @property
     def latex(self) -> str:
         """LaTeX of the formula."""
-        return sympy.latex(self._expr)
+        return vector_latex(self._expr) if self._symbols else sympy.latex(self._expr)
 
     def _repr_html_(self) -> str:
         """Notebook display: name, LaTeX formula, params and documentation."""
@@ -471,7 +564,13 @@ class Expression:
             variable: The variable on the horizontal axis (default: the only free one).
             points: The number of sample points.
             **fixed: Values of the other variables and params.
+
+        Raises:
+            ArgumentError: the function has vector or matrix inputs.
         """
+        if self.shapes:
+            raise ArgumentError(f"plot() draws functions of scalars; {self._name!r} has vector "
+                                f"or matrix inputs ({', '.join(self.shapes)})")
         return render.plot(self, x_range, derivatives, variable, points, **fixed)
 
     def _repr_latex_(self) -> str:
@@ -510,6 +609,21 @@ def _resolve_variables(name, expr, params, variables) -> tuple[str, ...]:
             f"{', '.join(map(repr, unassigned))} in the formula of {name!r} is neither "
             f"listed in variables={variables} nor a param")
     return tuple(variables)
+
+
+def _shaped_names(name, expr, variables, params, declared) -> dict:
+    """The symbol of every variable and param of a shaped Expression.
+
+    Raises:
+        VariableError: a declared name is neither a variable nor a param.
+    """
+    names = tuple(variables) + tuple(params)
+    unknown = [n for n in declared if n not in names]
+    if unknown:
+        raise VariableError(f"{', '.join(map(repr, unknown))} is declared in shapes but is "
+                            f"neither a variable nor a param of {name!r}")
+    shape_of(expr)   # a formula given as SymPy is checked here
+    return name_symbols(names, declared)
 
 
 def _check_trainable(name, trainable, params) -> tuple[str, ...]:
@@ -552,7 +666,7 @@ def merge_params(*parts: Expression) -> dict:
                 raise CompositionError(f"{name!r} is a param of {part.name!r} but a variable "
                                        f"of {other.name!r}")
         for name, value in part.params.items():
-            if name in merged and merged[name] != value:
+            if name in merged and not same_value(merged[name], value):
                 raise ParameterError(
                     f"param {name!r} is {merged[name]} in {owners[name]!r} but {value} in "
                     f"{part.name!r}; set them equal or rename one")

@@ -10,7 +10,7 @@ from ._figures import in_notebook, new_figure
 from ._history import plot_history
 from ._html import as_html, catalog_html
 from ._markdown import as_markdown, catalog_markdown
-from ._pictures import PICTURE_SIZE, picture_png
+from ._pictures import PICTURE_SIZE, has_picture, picture_png
 from ._plots import plot, plot_many
 from ._sections import Document, Documented, ParamRow, Section, document, first_sentence, \
     title_latex
@@ -19,4 +19,4 @@ from ._text import as_text
 __all__ = ["document", "Document", "Section", "ParamRow", "Documented", "first_sentence",
            "title_latex", "as_text", "as_html", "as_markdown", "catalog_html",
            "catalog_markdown", "plot", "plot_many", "plot_history", "new_figure", "in_notebook",
-           "picture_png", "PICTURE_SIZE"]
+           "picture_png", "has_picture", "PICTURE_SIZE"]

@@ -34,7 +34,7 @@ def _section(section: Section) -> str:
         return f"<p><em>{title}:</em> {html.escape(', '.join(content))}</p>"
     if section.kind == "params":
         lines = ["<table><tr><th>param</th><th>value</th><th>trainable</th><th></th></tr>"]
-        lines += [f"<tr><td>{html.escape(row.name)}</td><td>{row.value:g}</td>"
+        lines += [f"<tr><td>{html.escape(row.name)}</td><td>{row.shown}</td>"
                   f"<td>{'yes' if row.trainable else ''}</td>"
                   f"<td>{html.escape(row.description)}</td></tr>" for row in content]
         return "\n".join(lines + ["</table>"])

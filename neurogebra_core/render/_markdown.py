@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ._pictures import has_picture
 from ._sections import Document, Section, document
 
 __all__ = ["as_markdown", "catalog_markdown"]
@@ -13,7 +14,10 @@ _HEADER = """# Catalog of built-in functions
 Generated from `registry/*.yaml` by `neurogebra catalog --output docs/catalog.md`;
 do not edit by hand. Activations take `x`; losses take `y_pred` and `y_true` and
 are per element (no reduction); schedules take `t`, the epoch or step count.
-Derivatives are as neurogebra prints them.
+Vector functions act on the last axis (sizes such as `n` are bound by the
+inputs) and their losses give one value per sample. Derivatives are as
+neurogebra prints them: for vectors, the gradient of a scalar function and the
+Jacobian of a vector one.
 """
 
 
@@ -52,7 +56,7 @@ def _section(section: Section) -> list[str]:
     if section.kind == "inline":
         return [f"**{title}:** " + ", ".join(f"`{item}`" for item in content)]
     if section.kind == "params":
-        items = [f"`{row.name}` = {row.value:g}" + (f": {row.description}" if row.description
+        items = [f"`{row.name}` = {row.shown}" + (f": {row.description}" if row.description
                                                     else "") for row in content]
     elif section.kind == "pairs":
         items = [f"{label}: `{text}`" for label, text in content]
@@ -75,6 +79,8 @@ def catalog_markdown(forge: Catalog, pictures: str | None = None) -> str:
         lines += [f"## {category.capitalize()}s ({len(names)})", ""]
         lines.append(", ".join(f"[{n}](#{n})" for n in names))
         lines.append("")
-        lines += [as_markdown(document(forge.get(name), derivatives=True),
-                              pictures and f"{pictures}/{name}.png") for name in names]
+        for name in names:
+            expression = forge.get(name)
+            picture = pictures and has_picture(expression) and f"{pictures}/{name}.png"
+            lines.append(as_markdown(document(expression, derivatives=True), picture or None))
     return "\n".join(lines).rstrip() + "\n"

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._figures import new_figure
 
-__all__ = ["picture_png", "PICTURE_SIZE"]
+__all__ = ["picture_png", "has_picture", "PICTURE_SIZE"]
 
 PICTURE_SIZE = (4.2, 2.6)   # inches; at 72 dpi a PNG of a few tens of kilobytes
 
@@ -49,6 +49,12 @@ def _limits(*curves: np.ndarray) -> tuple[float, float] | None:
     low, high = np.percentile(finite, [2, 98])
     pad = 0.1 * (high - low) or 0.5
     return float(low - pad), float(high + pad)
+
+
+def has_picture(expression) -> bool:
+    """Whether :func:`picture_png` can draw ``expression``: a function of numbers
+    (a function of vectors has no curve to draw)."""
+    return bool(expression.variables) and not getattr(expression, "shapes", None)
 
 
 def picture_png(expression, dpi: int = 72) -> bytes:

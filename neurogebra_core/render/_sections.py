@@ -47,6 +47,12 @@ class ParamRow:
     trainable: bool
     description: str
 
+    @property
+    def shown(self) -> str:
+        """The value as documentation shows it: the number, or an array's shape."""
+        shape = getattr(self.value, "shape", ())
+        return f"{self.value:g}" if not shape else f"array of shape {shape}"
+
 
 @dataclass(frozen=True)
 class Section:

@@ -44,7 +44,7 @@ def _section(section: Section) -> list[str]:
     if section.kind == "inline":
         return [f"{title}: " + ", ".join(content)]
     if section.kind == "params":
-        rows = [f"  {row.name} = {row.value:g}" + (f": {row.description}" if row.description
+        rows = [f"  {row.name} = {row.shown}" + (f": {row.description}" if row.description
                                                    else "") for row in content]
         return [f"{title}:", *rows]
     if section.kind == "pairs":

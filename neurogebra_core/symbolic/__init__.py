@@ -1,4 +1,5 @@
-"""The symbolic layer: formula text -> SymPy, primitives, derivatives.
+"""The symbolic layer: formula text -> SymPy, primitives, derivatives, and
+the shapes, operations and derivative rules of vectors and matrices.
 
 It knows nothing of numbers (kernels are named by reference, for the compile
 layer to resolve) and nothing of the catalog. Layers above import from here,
@@ -11,16 +12,27 @@ from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_funct
                          function_for_head, max_min_partial, parseable_functions,
                          register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
-from ._printing import formula_text
 from ._primitives import (Primitive, PrimitiveFunction, log_sigmoid, primitive_class,
                           register_primitive, register_primitive_loader, relu, sigmoid,
                           softplus)
+from ._shapes import (Identity, IndexSymbol, Ones, ShapedSymbol, Size, bind_sizes,
+                      format_shape, is_shaped, rebind, shape_of, shaped_atoms, size, sizes_of)
+from ._vector_autodiff import JacobianOf, derivative_of, jacobian, jvp, tidy, vector_gradients
+from ._vector_ops import (VecOp, diag, dot, log_softmax, logsumexp, matmul, mean, norm, onehot,
+                          outer, pick, softmax, transpose, vector_canonical, vmax, vsum)
+from ._vector_printing import formula_text, latex, notation
 
 __all__ = [
-    "parse_formula", "symbol", "from_sympy", "formula_text",
+    "parse_formula", "symbol", "from_sympy",
     "FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
     "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
     "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "reverse_gradients", "dag_size", "subexpressions",
+    "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
+    "format_shape", "is_shaped", "shaped_atoms", "bind_sizes", "rebind", "sizes_of",
+    "VecOp", "vsum", "mean", "vmax", "logsumexp", "norm", "softmax", "log_softmax", "dot", "matmul",
+    "outer", "transpose", "diag", "pick", "onehot", "vector_canonical",
+    "vector_gradients", "jvp", "jacobian", "derivative_of", "JacobianOf", "tidy",
+    "notation", "formula_text", "latex",
 ]

@@ -24,8 +24,10 @@ from typing import Mapping
 
 import sympy
 
-from ..errors import FormulaError, did_you_mean
+from ..errors import FormulaError, ShapeError, did_you_mean
 from ._functions import MAX_VARIADIC_ARGS, parseable_functions
+from ._shapes import IndexSymbol, ShapedSymbol, shape_of, sizes_of
+from ._vector_ops import REDUCTIONS, matmul, pick, vector_canonical
 
 __all__ = ["parse_formula", "symbol", "from_sympy"]
 
@@ -57,7 +59,7 @@ _COMPARE = {
     ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge,
 }
 _NODE_NAMES = {
-    ast.Attribute: "attribute access", ast.Subscript: "subscripts",
+    ast.Attribute: "attribute access",
     ast.Lambda: "lambda expressions", ast.ListComp: "comprehensions",
     ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
     ast.GeneratorExp: "comprehensions", ast.Constant: "this constant",
@@ -68,7 +70,8 @@ _NODE_NAMES = {
 }
 
 
-def parse_formula(text: str, bare_function_names: bool = False) -> sympy.Expr:
+def parse_formula(text: str, bare_function_names: bool = False,
+                  symbols: Mapping[str, sympy.Symbol] | None = None) -> sympy.Expr:
     """Parse formula ``text`` into a SymPy expression.
 
     The functions a formula may call are those of the function table,
@@ -79,12 +82,16 @@ def parse_formula(text: str, bare_function_names: bool = False) -> sympy.Expr:
         bare_function_names: Read a function name used without a call
             (``relu + 0.1*tanh``) as a plain symbol, as formulas over catalog
             names need.
+        symbols: Declared names (vectors, matrices, class indices) and the
+            symbols they stand for; the named sizes of their shapes may be
+            used in the formula too. Every other name is a real scalar.
 
     Returns:
         The SymPy expression; its symbols are real.
 
     Raises:
         FormulaError: the text is refused; the message points at the part.
+        ShapeError: the shapes of its parts do not fit (a FormulaError too).
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text, got {type(text).__name__}")
@@ -96,10 +103,11 @@ def parse_formula(text: str, bare_function_names: bool = False) -> sympy.Expr:
     source = _prepare(text)
     lead = len(source) - len(source.lstrip())
     tree = _parse_tree(source[lead:], text, lead)
-    builder = _Builder(text, source[lead:], lead, parseable_functions(), bare_function_names)
+    builder = _Builder(text, source[lead:], lead, parseable_functions(), bare_function_names,
+                       symbols)
     result = builder.build(tree.body)
     _check_result(result, text)
-    return result
+    return vector_canonical(result) if builder.declared else result
 
 
 def from_sympy(expr: sympy.Expr) -> sympy.Expr:
@@ -110,7 +118,8 @@ def from_sympy(expr: sympy.Expr) -> sympy.Expr:
     if not isinstance(expr, sympy.Expr):
         raise FormulaError(f"a formula must be a SymPy expression, got {type(expr).__name__}")
     real = {s: symbol(s.name) for s in expr.free_symbols
-            if isinstance(s, sympy.Symbol) and s != symbol(s.name)}
+            if isinstance(s, sympy.Symbol) and s != symbol(s.name)
+            and not isinstance(s, (ShapedSymbol, IndexSymbol))}
     return expr.xreplace(real)
 
 
@@ -158,12 +167,15 @@ class _Builder:
     """Walks a whitelisted AST and builds SymPy objects."""
 
     def __init__(self, text: str, source: str, lead: int, functions: Mapping,
-                 bare_function_names: bool = False):
+                 bare_function_names: bool = False,
+                 symbols: Mapping[str, sympy.Symbol] | None = None):
         self.bare_function_names = bare_function_names
         self.text = text
         self.lead = lead
         self.source_bytes = source.encode("utf-8")
         self.functions = functions
+        self.declared = dict(symbols or {})
+        self.sizes = {d.name: d for s in self.declared.values() for d in sizes_of(s)}
 
     # -- error helpers -------------------------------------------------
     def _where(self, node) -> tuple[int | None, int]:
@@ -188,7 +200,15 @@ class _Builder:
             what = _NODE_NAMES.get(type(node), type(node).__name__)
             raise self.fail(f"{what} not allowed in a formula", node)
         try:
-            return method(node, depth + 1)
+            result = method(node, depth + 1)
+            if self.declared and isinstance(result, sympy.Expr):
+                shape_of(result)   # shapes checked here, so an error points at this part
+            return result
+        except ShapeError as exc:
+            if exc.formula is not None:
+                raise
+            start, length = self._where(node)
+            raise ShapeError(exc.reason, self.text, start, length) from None
         except FormulaError:
             raise
         except (TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
@@ -215,6 +235,10 @@ class _Builder:
             raise self.fail(f"names starting with '_' are not allowed: {name!r}", node)
         if name == "pi":
             return sympy.pi
+        if name in self.declared:
+            return self.declared[name]
+        if name in self.sizes:
+            return self.sizes[name]
         if name in self.functions and not self.bare_function_names:
             raise self.fail(f"{name!r} is a function; call it as {name}(...)", node)
         return symbol(name)
@@ -237,10 +261,24 @@ class _Builder:
             exponent = self.build(node.right, depth)
             self._check_power(base, exponent, node)
             return base ** exponent
+        if isinstance(node.op, ast.MatMult):
+            return matmul(self.build(node.left, depth), self.build(node.right, depth))
         if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
             left, right = self.build(node.left, depth), self.build(node.right, depth)
             return (sympy.And if isinstance(node.op, ast.BitAnd) else sympy.Or)(left, right)
-        raise self.fail("operator not allowed in a formula (use +, -, *, /, **)", node)
+        raise self.fail("operator not allowed in a formula (use +, -, *, /, **, @)", node)
+
+    def _build_Subscript(self, node, depth):
+        """``x[k]``: the entry of vector ``x`` at index ``k`` (a number or a class index)."""
+        if isinstance(node.slice, (ast.Slice, ast.Tuple)):
+            raise self.fail("only one index is allowed (x[k]); slices and several axes are "
+                            "not", node.slice)
+        vector = self.build(node.value, depth)
+        if not shape_of(vector):
+            start, length = self._where(node.value)
+            raise ShapeError(f"{self.text[start:start + length]!r} is a scalar; declare it as "
+                             "a vector to index it")
+        return pick(vector, self.build(node.slice, depth))
 
     def _build_chain(self, node, depth):
         """Left-deep chains of + - * / are walked iteratively, not recursively."""
@@ -298,7 +336,10 @@ class _Builder:
             expected = str(low) if low == high else f"{low} to {high}"
             raise self.fail(f"{name}() takes {expected} arguments, got {len(node.args)}",
                             node)
-        return function.builder()(*(self.build(a, depth) for a in node.args))
+        args = [self.build(a, depth) for a in node.args]
+        if name in REDUCTIONS and len(args) == 1 and shape_of(args[0]):
+            return REDUCTIONS[name](args[0])   # max(v): the largest entry of a vector
+        return function.builder()(*args)
 
     def _build_piecewise(self, node, depth):
         """``Piecewise((value, condition), ...)``: SymPy's own printed form."""

@@ -1,10 +1,11 @@
 """SymPy -> formula text that reads back to the same expression.
 
 SymPy's ``str`` prints floats with 15 significant digits, so ``0.1 + 1e-17``
-style constants lose their last bits. :func:`formula_text` prints every
-float as Python's shortest round-trip ``repr``, and everything else as SymPy
-does (the formula language reads SymPy's function names), except that a
-``Piecewise`` reads as the formula language's nested ``where(...)``.
+style constants lose their last bits. :class:`ExactFormulaPrinter` prints
+every float as Python's shortest round-trip ``repr``, and everything else as
+SymPy does (the formula language reads SymPy's function names), except that a
+``Piecewise`` reads as the formula language's nested ``where(...)``. The
+printer of vector formulas (``_vector_printing.formula_text``) builds on it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import sympy
 from sympy.printing.str import StrPrinter
 
-__all__ = ["formula_text"]
+__all__ = ["ExactFormulaPrinter"]
 
 
-class _FormulaPrinter(StrPrinter):
+class ExactFormulaPrinter(StrPrinter):
+    """SymPy's printer with exact floats and ``where(...)`` for ``Piecewise``."""
+
     def _print_Float(self, expr) -> str:
         return repr(float(expr))
 
@@ -27,8 +30,3 @@ class _FormulaPrinter(StrPrinter):
         for value, condition in reversed(pieces):
             text = f"where({self._print(condition)}, {self._print(value)}, {text})"
         return text
-
-
-def formula_text(expr: sympy.Expr) -> str:
-    """``expr`` as formula text, floats printed exactly."""
-    return _FormulaPrinter().doprint(expr)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import render
 
-__all__ = ["History"]
+__all__ = ["History", "shown"]
+
+
+def shown(value) -> str:
+    """A param value in a summary: the number, or an array's shape."""
+    return f"{value:.6g}" if np.ndim(value) == 0 else f"array of shape {np.shape(value)}"
 
 
 @dataclass(repr=False)
@@ -66,7 +73,7 @@ class History:
     def __str__(self) -> str:
         if not self.loss:
             return "History(no epochs)"
-        final = ", ".join(f"{k}={v:.6g}" for k, v in self.params[-1].items())
+        final = ", ".join(f"{k}={shown(v)}" for k, v in self.params[-1].items())
         text = (f"{self.epochs} epochs in {self.seconds:.3f} s; loss {self.loss[0]:.6g} -> "
                 f"{self.loss[-1]:.6g}; {final}")
         return text + (f"; stopped early: {self.reason}" if self.stopped_early else "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..errors import ArgumentError, ParameterError, UnknownFunctionError, VariableError, \
     did_you_mean
 from ..expression import Expression, formula_over_names
-from ..symbolic import symbol
+from ..symbolic import ShapedSymbol, shape_of, vsum
 
 __all__ = ["loss_expression", "REGULARIZERS", "LOSS_VARIABLES"]
 
@@ -51,7 +51,7 @@ def loss_expression(loss, model: Expression, forge) -> Expression:
                 f"{did_you_mean(name, known)}")
         return forge.get(name)
 
-    result = formula_over_names(loss, resolve)
+    result = formula_over_names(loss, resolve, symbols=_output_symbols(model))
     extra = set(result.variables) - set(LOSS_VARIABLES) - set(model.params)
     if extra:
         raise VariableError(f"loss {loss!r} needs variables {', '.join(sorted(extra))}; a loss "
@@ -63,12 +63,29 @@ def loss_expression(loss, model: Expression, forge) -> Expression:
 
 
 def _penalties(model: Expression) -> dict[str, Expression]:
-    """The regularisers over the model's trainable params, as Expressions of them."""
+    """The regularisers over the model's trainable params, as Expressions of them
+    (a vector or matrix param counts with all its entries)."""
     trainable = model.trainable_params
-    symbols = [symbol(p) for p in trainable]
-    return {"l2": Expression("l2", sum(s ** 2 for s in symbols), variables=trainable),
-            "l1_penalty": Expression("l1_penalty", sum(abs(s) for s in symbols),
+    symbols = [model.symbol(p) for p in trainable]
+    return {"l2": Expression("l2", sum(_total(s ** 2) for s in symbols), variables=trainable),
+            "l1_penalty": Expression("l1_penalty", sum(_total(abs(s)) for s in symbols),
                                      variables=trainable)}
+
+
+def _total(entries):
+    """The sum of every entry of a vector or matrix (a scalar as it is)."""
+    while shape_of(entries):
+        entries = vsum(entries)
+    return entries
+
+
+def _output_symbols(model: Expression) -> dict | None:
+    """``y_pred`` and ``y_true`` of the model's output shape, for a model with a vector
+    output (so a loss formula such as ``-dot(y_true, log(y_pred))`` reads them as vectors)."""
+    shape = shape_of(model.symbolic_expr) if model.shapes else ()
+    if not shape:
+        return None
+    return {name: ShapedSymbol(name, shape) for name in LOSS_VARIABLES}
 
 
 def _check_no_clash(loss: Expression, model: Expression) -> None:

@@ -6,6 +6,8 @@ with respect to every trainable param in one reverse-mode pass, and compiled
 once into a NumPy function that returns the per-sample loss and gradients for
 a whole batch. Each step averages them over the batch and hands the mean
 gradient to the optimiser. No finite differences, no per-sample loop.
+Models with vector and matrix params train the same way through
+``_vector_objective``, on batches of arrays with the vector axis last.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from ..errors import ArgumentError, ParameterError, TrainingError, VariableError
 from ..expression import Expression
 from ..optim import make_optimizer
 from ..symbolic import reverse_gradients, symbol
-from ._history import History
+from ._history import History, shown
 from ._losses import loss_expression
 from ._metrics import Metric, evaluate_metrics, make_metrics
 from ._progress import Progress
 from ._schedules import Schedule
+from ._vector_objective import VectorObjective
 
 __all__ = ["Trainer"]
 
@@ -66,6 +69,7 @@ class Trainer:
         self._trainable = model.trainable_params
         self._fixed = tuple(p for p in model.params if p not in self._trainable)
         self._compiled = None
+        self._vector = None   # the objective of a model with vector or matrix params
 
     # -- the compiled objective ------------------------------------------------
     def compile(self) -> Callable:
@@ -73,8 +77,12 @@ class Trainer:
 
         Returns:
             ``f(inputs..., y_true, trainable..., fixed...) -> (loss, *gradients)``,
-            per sample, for whole arrays.
+            per sample, for whole arrays (for vector and matrix params: summed
+            over the batch, whose size the keyword ``_n`` gives).
         """
+        if self._compiled is None and (self.model.shapes or self.loss.shapes):
+            self._vector = VectorObjective(self.model, self.loss)
+            self._compiled = self._vector.function
         if self._compiled is None:
             constants = {symbol(p): sympy.Float(v) for p, v in self.loss.params.items()}
             constants[symbol("y_pred")] = self.model.symbolic_expr
@@ -135,9 +143,7 @@ class Trainer:
         rate = None if schedule is None else Schedule(schedule, schedule_unit, self.forge)
         count = len(y)
         size = count if batch_size is None else _positive_int("batch_size", batch_size)
-        objective = self.compile()
-        fixed = [self.model.params[p] for p in self._fixed]
-        values = np.array([self.model.params[p] for p in self._trainable])
+        objective, values = self._objective(columns, y)
         rng = np.random.default_rng(seed)
         history, best, waited, steps = History(), math.inf, 0, 0
         progress = Progress(epochs, enabled=verbose)
@@ -154,9 +160,7 @@ class Trainer:
                     self.optimizer.learning_rate = rate(steps)
                 steps += 1
                 with np.errstate(all="ignore"):   # non-finite losses are caught below
-                    outputs = objective(*batch, y[index], *values, *fixed)
-                loss = float(np.mean(outputs[0]))
-                gradient = np.array([np.mean(g) for g in outputs[1:]])
+                    loss, gradient = objective(batch, y[index], values)
                 if not (math.isfinite(loss) and np.isfinite(gradient).all()):
                     raise _diverged(history, epoch, f"the loss became {loss}")
                 total += loss * len(y[index])
@@ -184,7 +188,31 @@ class Trainer:
         self.history = history
         return history
 
+    def _objective(self, columns, y) -> tuple[Callable, np.ndarray]:
+        """``(batch, targets, values) -> (mean loss, mean gradient)``, and the
+        trainable params' current values as one vector."""
+        compiled = self.compile()
+        if self._vector is not None:
+            return self._vector.start(columns, y)
+        try:
+            np.broadcast_shapes(*(c.shape for c in columns), y.shape)
+        except ValueError:
+            shapes = ", ".join(f"{v} {c.shape}" for v, c in zip(self.model.variables, columns))
+            raise TrainingError(
+                f"data of shapes {shapes} and targets {y.shape} do not fit the scalar model "
+                f"{self.model.name!r}; for inputs with several features per sample declare "
+                "them as vectors, e.g. Expression(..., shapes={'x': [3]})") from None
+        fixed = [self.model.params[p] for p in self._fixed]
+
+        def objective(batch, targets, values):
+            outputs = compiled(*batch, targets, *values, *fixed)
+            return float(np.mean(outputs[0])), np.array([np.mean(g) for g in outputs[1:]])
+        return objective, np.array([self.model.params[p] for p in self._trainable])
+
     def _store(self, values: np.ndarray) -> None:
+        if self._vector is not None:
+            self._vector.store(values)
+            return
         self.model.params.update(zip(self._trainable, values.tolist()))
 
     def _record(self, history: History, columns, y, measured, held_out, rate) -> None:
@@ -225,12 +253,29 @@ class Trainer:
         columns, y = self._data(inputs, targets)
         return self._evaluate(columns, y, make_metrics(metrics, self.model, self.forge))
 
+    def score(self, inputs, targets, metric: str = "accuracy") -> float:
+        """One metric of the model on data: by default, a classifier's accuracy.
+
+        Args:
+            inputs: As for :meth:`fit`.
+            targets: The true outputs (class indices or one-hot rows for accuracy).
+            metric: A metric as in :meth:`fit` (``"accuracy"``, a catalog name, a formula).
+
+        Raises:
+            ArgumentError: an unknown metric, or data that do not fit it.
+        """
+        columns, y = self._data(inputs, targets)
+        [measured] = make_metrics([metric], self.model, self.forge)
+        return measured.mean(self._predict(columns), y, self.model)
+
     def _evaluate(self, columns, y, measured, prefix: str = "") -> dict[str, float]:
         return evaluate_metrics(self.model, self._predict(columns), y,
                                 [Metric("loss", self.loss), *measured], prefix)
 
     def _predict(self, columns: list[np.ndarray]) -> np.ndarray:
         outputs = self.model(*columns)
+        if self.model.shapes:   # a vector output keeps its own last axis
+            return np.asarray(outputs)
         return np.broadcast_to(outputs, np.broadcast_shapes(*(c.shape for c in columns)))
 
     def _validation(self, validation) -> tuple[list[np.ndarray], np.ndarray]:
@@ -280,7 +325,7 @@ class Trainer:
                  f"loss       {self.loss.formula}  (mean over the batch)",
                  f"optimizer  {self.optimizer!r}",
                  "params     " + ", ".join(
-                     f"{k}={v:.6g}{' (trainable)' if k in self._trainable else ''}"
+                     f"{k}={shown(v)}{' (trainable)' if k in self._trainable else ''}"
                      for k, v in self.model.params.items())]
         history = getattr(self, "history", None)
         if history is not None:
