@@ -71,3 +71,19 @@ def test_a_broadcast_too_large_for_memory_names_the_shapes():
                          timeout=120)
     assert "needs arrays of shape (100000, 100000), which do not fit in memory" in out.stdout, \
         out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("formula, values", [
+    ("sign(x)", {"x": float("nan")}),
+    ("w*sign(x - 1) + b", {"x": float("nan")}),
+    ("x**0.5", {"x": float("-inf")}),
+    ("abs(x**w)", {"x": -3.0}),
+    ("x**w", {"x": -3.0}),
+])
+def test_floats_and_arrays_agree_on_special_values(formula, values):
+    f = Expression("f", formula, params={"w": 0.7, "b": 1.0} if "w" in formula else None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scalar = f.eval(**values)
+        array = f.eval(**{k: np.array([v]) for k, v in values.items()})[0]
+    assert np.isnan(scalar) and np.isnan(array)

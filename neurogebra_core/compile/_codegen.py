@@ -24,6 +24,7 @@ import sympy
 from ..errors import EvaluationError
 from ..symbolic import PrimitiveFunction, formula_function, function_for_head
 from ._backends import get_backend
+from ._kernels import scalar_pow
 from ._stable import stabilize
 
 __all__ = ["compile_function"]
@@ -105,6 +106,9 @@ class _Printer:
             return f"(1.0/{self.emit(base)}**{int(-exp)})"
         if base is sympy.E:
             return f"{self._kernel(formula_function('exp'))}({self.emit(exp)})"
+        if not self.vectorised and not exp.is_Integer:   # Python's ** can be complex
+            self.namespace.setdefault("_pow", scalar_pow)
+            return f"_pow({self.emit(base)}, {self.emit(exp)})"
         return f"({self.emit(base)}**{self.emit(exp)})"
 
     def _kernel(self, function) -> str | None:

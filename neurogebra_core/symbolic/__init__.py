@@ -10,6 +10,7 @@ from ._autodiff import dag_size, reverse_gradients, subexpressions
 from ._bounds import (MAX_CONSTANT_DIGITS, MAX_DERIVATIVE_NODES, MAX_NESTING, MAX_NODES,
                       MAX_ORDER, MAX_TREE_NODES, check_composition, check_size,
                       constant_digits, operation_digits)
+from ._definedness import undefined_reason
 from ._derivatives import derivative, readable
 from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_function,
                          function_for_head, max_min_partial, parseable_functions,
@@ -32,7 +33,7 @@ __all__ = [
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
     "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
     "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu",
-    "derivative", "readable", "reverse_gradients", "dag_size", "subexpressions",
+    "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
     "rewrite_bottom_up", "substitute_symbols",
     "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",
     "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "operation_digits",

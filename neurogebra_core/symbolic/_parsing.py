@@ -22,12 +22,14 @@ import io
 import math
 import re
 import tokenize
+import unicodedata
 from typing import Mapping
 
 import sympy
 
 from ..errors import FormulaError, ShapeError, did_you_mean
 from ._bounds import MAX_CONSTANT_DIGITS, constant_digits, operation_digits
+from ._definedness import undefined_reason
 from ._functions import MAX_VARIADIC_ARGS, parseable_functions
 from ._shapes import IndexSymbol, ShapedSymbol, shape_of, sizes_of
 from ._vector_ops import REDUCTIONS, matmul, pick, vector_canonical
@@ -43,9 +45,11 @@ MAX_EXPONENT = 1_000
 # operators first makes the refusal the same everywhere.
 MAX_OPERATORS = 2_000
 
-# Python keywords a formula may use as plain names; replaced by a look-alike
-# identifier of the same length before parsing, then mapped back.
-_KEYWORD_NAMES = {"lambda": "\u03bbambda"}
+# Python keywords a formula may use as plain names; replaced before parsing by
+# a stand-in of the same length (so offsets into the text stay right) that
+# starts with "_", which no name in a formula may (so no user name collides
+# with it), then mapped back.
+_KEYWORD_NAMES = {"lambda": "_lmbda"}
 _KEYWORD_BACK = {v: k for k, v in _KEYWORD_NAMES.items()}
 _LAMBDA_EXPR = re.compile(r"\blambda\b[^:]*:")
 
@@ -130,8 +134,13 @@ def _prepare(text: str) -> str:
     if match:
         raise FormulaError("lambda expressions are not allowed", text,
                            match.start(), len("lambda"))
+    _check_names_are_normal(text)
     source = re.sub(r"[\n\r\t]", " ", text)
     for keyword, stand_in in _KEYWORD_NAMES.items():
+        match = re.search(rf"\b{stand_in}\b", source)
+        if match:
+            raise FormulaError(f"names starting with '_' are not allowed: {stand_in!r}", text,
+                               match.start(), len(stand_in))
         source = re.sub(rf"\b{keyword}\b", stand_in, source)
     return source
 
@@ -151,6 +160,20 @@ def _check_operator_count(source: str, text: str) -> None:
 
 
 _GROUPING = frozenset("()],")
+
+
+def _check_names_are_normal(text: str) -> None:
+    """Refuse names Python would silently rewrite (NFKC): ``ｘ`` and ``𝑥`` would
+    both become ``x`` in the formula but stay themselves everywhere else."""
+    if text.isascii():
+        return
+    for match in re.finditer(r"\w+", text):
+        name = match.group()
+        normal = unicodedata.normalize("NFKC", name)
+        if normal != name:
+            raise FormulaError(f"the name {name!r} is written with characters that read as "
+                               f"{normal!r}; write {normal!r}", text, match.start(),
+                               len(name))
 
 
 def _parse_tree(source: str, text: str, lead: int) -> ast.Expression:
@@ -219,8 +242,10 @@ class _Builder:
             raise self.fail(f"{what} not allowed in a formula", node)
         try:
             result = method(node, depth + 1)
-            if self.declared and isinstance(result, sympy.Expr):
-                shape_of(result)   # shapes checked here, so an error points at this part
+            if isinstance(result, sympy.Expr):
+                self._check_defined(result, node)
+                if self.declared:
+                    shape_of(result)   # shapes checked here, so an error points at this part
             return result
         except ShapeError as exc:
             if exc.formula is not None:
@@ -231,6 +256,14 @@ class _Builder:
             raise
         except (TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
             raise self.fail(f"cannot build this part of the formula: {exc}", node) from None
+
+    def _check_defined(self, result, node) -> None:
+        """Refuse a part that is undefined, infinite or not real where it is
+        built: SymPy would absorb it into the parts around it (``1/(1/0)`` is
+        0, ``tanh(oo)`` is 1) and the formula would silently mean something else."""
+        reason = undefined_reason(result)
+        if reason:
+            raise self.fail(f"this part of the formula {reason}", node)
 
     def _build_Constant(self, node, depth):
         value = node.value
