@@ -10,6 +10,7 @@ parameter. Third-party packs add optimisers through the
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Callable, Mapping
 
 import numpy as np
@@ -67,7 +68,7 @@ def _check_positive(name, value, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) \
             or value < 0 or (value == 0 and not allow_zero):
         raise ArgumentError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
-                            f"number, got {value!r}")
+                            f"number, got {reprlib.repr(value)}")
 
 
 def _finite(value) -> bool:
