@@ -393,3 +393,24 @@ def test_a_text_wrt_is_one_name():
     f = Expression("f", "a*b*ab", variables=["a", "b", "ab"])
     assert sorted(f.gradients(wrt="ab")) == ["ab"]
     assert sorted(f.hessian(wrt="ab")) == ["ab"]
+
+
+def test_value_and_gradients_agree_with_eval_and_gradients():
+    f = Expression("f", "a*sin(x)*exp(-b*x) + where(x > 1, x**2, -x)",
+                   params={"a": 2.0, "b": 0.5})
+    x = np.array([-1.0, 0.5, 1.0, 2.5])
+    value, partials = f.value_and_gradients(["x", "a", "b"], x=x)
+    np.testing.assert_allclose(value, f.eval(x=x), rtol=1e-14)
+    for name, g in f.gradients(["x", "a", "b"]).items():
+        np.testing.assert_allclose(partials[name], g.eval(x=x), rtol=1e-13, atol=1e-15)
+    value, partials = f.value_and_gradients(x=1.5, a=1.0)   # a param overridden
+    assert value == f.eval(x=1.5, a=1.0) and set(partials) == {"x"}
+    assert type(value) is float and type(partials["x"]) is float
+
+
+def test_value_and_gradients_refuse_unknown_names():
+    f = Expression("f", "x*y")
+    with pytest.raises(VariableError, match="'z'"):
+        f.value_and_gradients(["z"], x=1.0, y=2.0)
+    with pytest.raises(VariableError, match="missing value for variable 'y'"):
+        f.value_and_gradients(x=1.0)

@@ -24,7 +24,8 @@ import sympy
 import sympy.tensor.tensor  # noqa: F401
 
 from .. import render
-from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
+from ..compile import BundleEvaluator, Evaluator, VectorEvaluator, to_function, \
+    to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
 from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
@@ -168,6 +169,7 @@ class Expression:
         self._metadata = copied_metadata(metadata, repr(name))
         self._evaluator = None   # compiled on first evaluation
         self._fast = None        # the evaluator's fast path, kept here only
+        self._bundles = {}       # names differentiated by -> value and gradients compiled together
         self._written = None     # the text it was parsed from, while unchanged
 
     @classmethod
@@ -340,6 +342,45 @@ class Expression:
             return {n: self.gradient(n) for n in names}
         partials = reverse_gradients(self._expr, [symbol(n) for n in names])
         return {n: self._derivative(d, n) for n, d in zip(names, partials)}
+
+    def value_and_gradients(self, wrt: Iterable[str] | None = None, **values):
+        """The value and the first partial derivatives at one point (or array
+        of points), computed together.
+
+        The partials of a formula share most of their parts with each other
+        and with the value (a network's forward pass, its local derivatives);
+        here they are compiled into one function, so each shared part is
+        computed once per call instead of once per partial.
+
+        Args:
+            wrt: The variables and params to differentiate by (default: every
+                variable).
+            **values: A value for every variable, as for :meth:`eval`.
+
+        Returns:
+            ``(value, {name: partial})``: floats for numbers, arrays for arrays.
+
+        Raises:
+            VariableError: a name is unknown, or a variable has no value.
+            EvaluationError: a value is not a real number or array.
+        """
+        names = self._variables if wrt is None else names_argument(wrt, "wrt", repr(self._name))
+        names = tuple(dict.fromkeys(names))
+        bundle = self._bundles.get(names)
+        if bundle is None:
+            if self._symbols:   # vectors and matrices: each evaluated by itself
+                partials = self.gradients(names)
+                return self.eval(**values), {n: p.eval(**values) for n, p in partials.items()}
+            for name in names:
+                self._symbol_for(name)
+            # one reverse pass: the partials share the adjoints of every part
+            partials = reverse_gradients(self._expr, [symbol(n) for n in names])
+            bundle = BundleEvaluator([self._expr, *partials], self._variables,
+                                     tuple(self._params),
+                                     f"value and gradients of {self._name!r}")
+            self._bundles[names] = bundle
+        value, *results = bundle.evaluate(values, self._params)
+        return value, dict(zip(names, results))
 
     def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
         """Second partial derivatives as ``h[a][b] = d2f/da db``.
