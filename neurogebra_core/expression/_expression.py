@@ -28,10 +28,10 @@ from ..compile import BundleEvaluator, Evaluator, VectorEvaluator, to_function, 
     to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
-    dag_size, derivative, \
-    formula_text, from_sympy, notation, operation_digits, parse_formula, reverse_gradients, \
-    shape_of, substitute_symbols, symbol, undefined_reason
+from ..symbolic import MAX_CONSTANT_DIGITS, ExactFormulaPrinter, check_composition, check_size, \
+    constant_digits, dag_size, derivative, formula_text, from_sympy, measure, notation, \
+    operation_digits, parse_formula, reverse_gradients, shape_of, substitute_symbols, symbol, \
+    undefined_reason
 from ..symbolic import latex as vector_latex
 from ._arguments import copied_metadata, mapping_argument, names_argument
 from ._params import Params
@@ -82,6 +82,19 @@ def _to_sympy(formula, declared: dict) -> tuple[sympy.Expr, dict]:
     raise FormulaError(
         f"a formula must be text, a SymPy expression or an Expression, "
         f"got {type(formula).__name__}")
+
+
+def _exact_text(expr: sympy.Expr) -> str:
+    return ExactFormulaPrinter().doprint(expr)
+
+
+def _printable(printer, expr: sympy.Expr) -> str:
+    """``printer(expr)``, or a description when SymPy's recursive printers
+    cannot go as deep as the formula (a composition hundreds of levels deep)."""
+    try:
+        return printer(expr)
+    except RecursionError:
+        return f"<a formula {measure(expr)[1]} levels deep, too deep to print>"
 
 
 def check_defined(expr: sympy.Expr, what: str) -> None:
@@ -193,7 +206,8 @@ class Expression:
     def formula(self) -> str:
         """The formula as text (SymPy's printing; for vectors and matrices, text the
         parser reads back, such as ``outer(softmax(W @ x + b) - y_true, x)``)."""
-        return formula_text(self._expr) if self._symbols else str(self._expr)
+        printer = formula_text if self._symbols else _exact_text
+        return _printable(printer, self._expr)
 
     @property
     def written_formula(self) -> str | None:
@@ -543,13 +557,13 @@ class Expression:
         return text + ")"
 
     def __str__(self):
-        body = notation(self._expr) if self._symbols else self._expr
+        body = _printable(notation if self._symbols else str, self._expr)
         return f"{self._name}({', '.join(self._variables)}) = {body}"
 
     @property
     def latex(self) -> str:
         """LaTeX of the formula."""
-        return vector_latex(self._expr) if self._symbols else sympy.latex(self._expr)
+        return _printable(vector_latex if self._symbols else sympy.latex, self._expr)
 
     def _repr_html_(self) -> str:
         """Notebook display: name, LaTeX formula, params and documentation."""
