@@ -25,6 +25,7 @@ from ..errors import ArgumentError, ParameterError, TrainingError, VariableError
 from ..expression import Expression
 from ..optim import make_optimizer
 from ..symbolic import reverse_gradients, symbol
+from ._batches import BatchSource, IterableSource, as_column, check_lengths, make_source
 from ._history import History, shown
 from ._losses import loss_expression
 from ._metrics import Metric, evaluate_metrics, make_metrics
@@ -96,7 +97,7 @@ class Trainer:
         return self._compiled
 
     # -- fitting -------------------------------------------------------------------
-    def fit(self, inputs, targets, epochs: int = 100, batch_size: int | None = None,
+    def fit(self, inputs, targets=None, epochs: int = 100, batch_size: int | None = None,
             shuffle: bool = True, seed: int | None = None,
             callbacks: Iterable[Callable[[int, History], object]] = (),
             tolerance: float | None = None, patience: int = 5,
@@ -106,11 +107,21 @@ class Trainer:
 
         Args:
             inputs: An array (models of one variable) or a dict from variable
-                name to array, one row per sample.
-            targets: The ``y_true`` array, one per sample.
+                name to array, one row per sample. Arrays may be NumPy
+                memmaps or dask arrays, read a few chunks at a time (see the
+                guide "From a laptop to a cluster"). Without ``targets``: the
+                batches, an iterable of ``(inputs, targets)`` pairs or a
+                function returning a new one each epoch.
+            targets: The ``y_true`` array, one per sample (None: ``inputs``
+                are batches).
             epochs: Passes over the data.
-            batch_size: Samples per step (default: all of them).
-            shuffle: Shuffle the samples at each epoch.
+            batch_size: Samples per step (default: all of them; over chunked
+                data, the gradient of all of them summed chunk by chunk).
+                Batches from an iterable keep their own size.
+            shuffle: Shuffle the samples at each epoch (memmaps and dask
+                arrays: the order of their chunks, and the rows within a few
+                chunks read together; batches from an iterable come in their
+                own order).
             seed: Seed of the shuffling.
             callbacks: Functions ``f(epoch, history)``; one returning True stops training.
             tolerance: Stop once the loss has improved by less than this for
@@ -118,8 +129,9 @@ class Trainer:
             patience: See ``tolerance``.
             verbose: Report progress: a tqdm bar on a terminal or in a
                 notebook, plain lines every tenth of the fit in a log file.
-            validation: ``(inputs, targets)`` evaluated after every epoch:
-                ``val_loss`` and ``val_<metric>`` in ``History.metrics``.
+            validation: ``(inputs, targets)`` (or a function returning
+                batches) evaluated after every epoch: ``val_loss`` and
+                ``val_<metric>`` in ``History.metrics``.
             metrics: Catalog names (``"mae"``), formulas in ``y_pred`` and
                 ``y_true`` or Expressions, averaged over the samples with the
                 params at the end of each epoch.
@@ -133,44 +145,41 @@ class Trainer:
             The History of the fit (also kept as ``trainer.history``).
 
         Raises:
-            TrainingError: the data are unusable or the loss diverges; the
-                params keep the values of the last finished epoch.
+            TrainingError: the loss diverges; the params keep the values of
+                the last finished epoch.
+            DataError: the data are unusable (a TrainingError too).
         """
-        columns, y = self._data(inputs, targets)
         epochs = _positive_int("epochs", epochs)
+        source = self._source(inputs, targets, epochs)
         measured = make_metrics(metrics, self.model, self.forge)
         held_out = None if validation is None else self._validation(validation)
         rate = None if schedule is None else Schedule(schedule, schedule_unit, self.forge)
-        count = len(y)
-        size = count if batch_size is None else _positive_int("batch_size", batch_size)
-        objective, values = self._objective(columns, y)
+        size = None if batch_size is None else _positive_int("batch_size", batch_size)
+        objective, values = self._objective(*source.sample())
         rng = np.random.default_rng(seed)
         history, best, waited, steps = History(), math.inf, 0, 0
         progress = Progress(epochs, enabled=verbose)
         start = time.perf_counter()
         for epoch in range(epochs):
-            order = rng.permutation(count) if shuffle and size < count else None
-            total = 0.0
+            total, count = 0.0, 0
             if rate is not None and rate.unit == "epoch":
                 self.optimizer.learning_rate = rate(epoch)
-            for first in range(0, count, size):
-                index = slice(first, first + size) if order is None else order[first:first + size]
-                batch = [c[index] for c in columns]
+            for parts in source.steps(size, shuffle, rng):
                 if rate is not None and rate.unit == "step":
                     self.optimizer.learning_rate = rate(steps)
                 steps += 1
                 with np.errstate(all="ignore"):   # non-finite losses are caught below
-                    loss, gradient = objective(batch, y[index], values)
+                    loss, gradient, samples = _step(objective, parts, values)
                 if not (math.isfinite(loss) and np.isfinite(gradient).all()):
                     raise _diverged(history, epoch, f"the loss became {loss}")
-                total += loss * len(y[index])
+                total, count = total + loss * samples, count + samples
                 values = self.optimizer.step(values, gradient)
                 if not np.isfinite(values).all():
                     raise _diverged(history, epoch, "a param became non-finite")
             self._store(values)
             history.loss.append(total / count)
             history.params.append(dict(self.model.params))
-            self._record(history, columns, y, measured, held_out, rate)
+            self._record(history, source, measured, held_out, rate)
             progress.update(epoch + 1, history.last())
             if tolerance is not None:
                 improved = best - history.loss[-1] > tolerance
@@ -215,13 +224,14 @@ class Trainer:
             return
         self.model.params.update(zip(self._trainable, values.tolist()))
 
-    def _record(self, history: History, columns, y, measured, held_out, rate) -> None:
+    def _record(self, history: History, source: BatchSource, measured, held_out, rate) -> None:
         """Append the epoch's metrics, validation results and learning rate."""
         results = {}
         if measured:
-            results.update(evaluate_metrics(self.model, self._predict(columns), y, measured))
+            results.update(source.mean(lambda columns, y: evaluate_metrics(
+                self.model, self._predict(columns), y, measured)))
         if held_out is not None:
-            results.update(self._evaluate(*held_out, measured, prefix="val_"))
+            results.update(self._evaluate(held_out, measured, prefix="val_"))
         for name, value in results.items():
             history.metrics.setdefault(name, []).append(value)
         if rate is not None:
@@ -232,45 +242,52 @@ class Trainer:
         """The model's outputs for ``inputs``, with the current params.
 
         Args:
-            inputs: As for :meth:`fit`: an array, or a dict from variable name to array.
+            inputs: As for :meth:`fit`: an array, or a dict from variable name
+                to array; memmaps and dask arrays are read a few chunks at a time.
 
         Returns:
             One output per sample, as a float64 array.
         """
-        return np.array(self._predict(self._columns(inputs)))
+        source = make_source(self._columns(inputs), None, self.model.variables)
+        outputs = [self._predict(columns) for columns, _ in source.pieces()]
+        return np.array(outputs[0]) if len(outputs) == 1 else np.concatenate(outputs)
 
     def evaluate(self, inputs, targets, metrics: Iterable = ()) -> dict[str, float]:
         """The mean loss (and metrics) of the model on data, without training.
 
         Args:
             inputs: As for :meth:`fit`.
-            targets: The ``y_true`` array.
+            targets: The ``y_true`` array (None: ``inputs`` are batches).
             metrics: As for :meth:`fit`.
 
         Returns:
-            ``{"loss": ..., "<metric>": ...}``.
+            ``{"loss": ..., "<metric>": ...}``, means over all samples (over
+            chunks or batches: their means weighted by their sizes).
         """
-        columns, y = self._data(inputs, targets)
-        return self._evaluate(columns, y, make_metrics(metrics, self.model, self.forge))
+        return self._evaluate(self._source(inputs, targets),
+                              make_metrics(metrics, self.model, self.forge))
 
-    def score(self, inputs, targets, metric: str = "accuracy") -> float:
+    def score(self, inputs, targets=None, metric: str = "accuracy") -> float:
         """One metric of the model on data: by default, a classifier's accuracy.
 
         Args:
             inputs: As for :meth:`fit`.
-            targets: The true outputs (class indices or one-hot rows for accuracy).
+            targets: The true outputs (class indices or one-hot rows for
+                accuracy; None: ``inputs`` are batches).
             metric: A metric as in :meth:`fit` (``"accuracy"``, a catalog name, a formula).
 
         Raises:
             ArgumentError: an unknown metric, or data that do not fit it.
         """
-        columns, y = self._data(inputs, targets)
+        source = self._source(inputs, targets)
         [measured] = make_metrics([metric], self.model, self.forge)
-        return measured.mean(self._predict(columns), y, self.model)
+        return source.mean(lambda columns, y: {
+            "score": measured.mean(self._predict(columns), y, self.model)})["score"]
 
-    def _evaluate(self, columns, y, measured, prefix: str = "") -> dict[str, float]:
-        return evaluate_metrics(self.model, self._predict(columns), y,
-                                [Metric("loss", self.loss), *measured], prefix)
+    def _evaluate(self, source: BatchSource, measured, prefix: str = "") -> dict[str, float]:
+        every = [Metric("loss", self.loss), *measured]
+        return source.mean(lambda columns, y: evaluate_metrics(
+            self.model, self._predict(columns), y, every, prefix))
 
     def _predict(self, columns: list[np.ndarray]) -> np.ndarray:
         outputs = self.model(*columns)
@@ -278,10 +295,13 @@ class Trainer:
             return np.asarray(outputs)
         return np.broadcast_to(outputs, np.broadcast_shapes(*(c.shape for c in columns)))
 
-    def _validation(self, validation) -> tuple[list[np.ndarray], np.ndarray]:
+    def _validation(self, validation) -> BatchSource:
+        if callable(validation):
+            return self._source(validation)
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise ArgumentError("validation is a pair (inputs, targets), like fit's data")
-        return self._data(*validation)
+            raise ArgumentError("validation is a pair (inputs, targets), like fit's data, or "
+                                "a function returning batches")
+        return self._source(*validation)
 
     def _columns(self, inputs) -> list[np.ndarray]:
         variables = self.model.variables
@@ -303,20 +323,21 @@ class Trainer:
         if missing:
             raise VariableError(f"no data for variable(s) {', '.join(missing)} of "
                                 f"{self.model.name!r}")
-        return [_column(inputs[v], v) for v in variables]
+        return [as_column(inputs[v], v) for v in variables]
 
-    def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
-        variables = self.model.variables
+    def _data(self, inputs, targets) -> tuple[list, object]:
+        """The checked columns and targets (memmaps and dask arrays stay lazy)."""
         columns = self._columns(inputs)
-        y = _column(targets, "targets")
-        lengths = {name: len(c) for name, c in zip(variables, columns)}
-        lengths["targets"] = len(y)
-        if len(set(lengths.values())) != 1:
-            raise TrainingError("data arrays have different lengths: " +
-                                ", ".join(f"{k}={n}" for k, n in lengths.items()))
-        if len(y) == 0:
-            raise TrainingError("no training data (empty arrays)")
+        y = as_column(targets, "targets")
+        check_lengths([*columns, y], [*self.model.variables, "targets"])
         return columns, y
+
+    def _source(self, inputs, targets=None, epochs: int = 1) -> BatchSource:
+        """Where the batches come from: arrays, chunked arrays or the user's batches."""
+        if targets is None:
+            return IterableSource(inputs, self._data, epochs)
+        columns, y = self._data(inputs, targets)
+        return make_source(columns, y, [*self.model.variables, "targets"])
 
     # -- reporting -------------------------------------------------------------------
     def summary(self) -> str:
@@ -349,14 +370,20 @@ def _diverged(history: History, epoch: int, what: str) -> TrainingError:
                          "learning_rate.", history)
 
 
-def _column(values, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TrainingError(f"data for {name!r} is not numeric: {exc}") from None
-    if array.ndim == 0:
-        raise TrainingError(f"data for {name!r} must be an array of samples, got a scalar")
-    return array
+def _step(objective: Callable, parts, values: np.ndarray) -> tuple[float, np.ndarray, int]:
+    """The mean loss and gradient of one step, and its number of samples. A step
+    over several parts (a full batch of chunked data) sums them part by part."""
+    loss_sum, gradient_sum, count = 0.0, 0.0, 0
+    for number, (batch, targets) in enumerate(parts):
+        loss, gradient = objective(batch, targets, values)
+        if number == 0:
+            first = loss, gradient, len(targets)
+        loss_sum += loss * len(targets)
+        gradient_sum = gradient_sum + gradient * len(targets)
+        count += len(targets)
+    if number == 0:
+        return first   # one part: its own means, exactly
+    return loss_sum / count, gradient_sum / count, count
 
 
 def _positive_int(name: str, value) -> int:
