@@ -165,3 +165,31 @@ def test_dask_arrays_stay_lazy_and_compute_in_chunks(monkeypatch):
     mse = FORGE.get("mse").eval(y_pred=x, y_true=1.0)
     assert float(mse.mean().compute()) == pytest.approx(float(np.mean(
         (np.linspace(-5, 5, 200_000) - 1) ** 2)))
+
+
+def test_dask_graphs_are_named_by_the_generated_code_without_pickling(monkeypatch):
+    da = pytest.importorskip("dask.array", reason="dask support needs the [dask] extra")
+    tokenize = pytest.importorskip("dask.tokenize", reason="dask names graphs here")
+
+    pickled, pickle = [], tokenize._normalize_pickle
+
+    def watched(value):
+        pickled.append(f"{type(value).__module__}.{getattr(value, '__qualname__', '')}")
+        return pickle(value)
+    monkeypatch.setattr(tokenize, "_normalize_pickle", watched)
+    x = da.linspace(-5, 5, 1000, chunks=100)
+    gelu = FORGE.get("gelu")
+    first, again = gelu.eval(x=x), gelu.eval(x=x)
+    assert first.name == again.name and first.name.startswith("neurogebra-")
+    assert pickled == []
+    assert FORGE.get("silu").eval(x=x).name != first.name
+    leaky = FORGE.get("leaky_relu").eval(x=x, alpha=0.2)   # a number stays a number
+    np.testing.assert_array_equal(leaky.compute(), FORGE.get("leaky_relu").eval(
+        x=x.compute(), alpha=0.2))
+    rows, columns = x[:, None], da.linspace(0, 1, 3, chunks=3)[None, :]
+    squared = FORGE.get("mse").eval(y_pred=rows, y_true=columns)   # broadcast, like NumPy
+    assert squared.shape == (1000, 3)
+    np.testing.assert_array_equal(squared.compute(), FORGE.get("mse").eval(
+        y_pred=rows.compute(), y_true=columns.compute()))
+    with pytest.raises(EvaluationError, match="'x' of 'gelu' is a dask array of complex128"):
+        gelu.eval(x=x.astype(complex))
