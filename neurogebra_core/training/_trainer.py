@@ -252,7 +252,7 @@ class Trainer:
         outputs = [self._predict(columns) for columns, _ in source.pieces()]
         return np.array(outputs[0]) if len(outputs) == 1 else np.concatenate(outputs)
 
-    def evaluate(self, inputs, targets, metrics: Iterable = ()) -> dict[str, float]:
+    def evaluate(self, inputs, targets=None, metrics: Iterable = ()) -> dict[str, float]:
         """The mean loss (and metrics) of the model on data, without training.
 
         Args:
