@@ -178,6 +178,9 @@ def test_iterables_of_batches_are_read_as_often_as_needed():
         fit(lambda: 3, epochs=1)
     with pytest.raises(ArgumentError, match="an iterable of \\(inputs, targets\\) pairs"):
         fit(3.0, epochs=1)
+    for inputs in (x, {"x": x}, da.from_array(x)):
+        with pytest.raises(ArgumentError, match="targets are missing: pass fit"):
+            fit(inputs, epochs=1)
 
 
 # -- under a memory limit ---------------------------------------------------------------

@@ -37,8 +37,9 @@ Three sources:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from itertools import chain
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -105,19 +106,20 @@ def check_lengths(columns: Sequence, names: Sequence[str]) -> int:
     return count
 
 
-class BatchSource:
+class BatchSource(ABC):
     """Data read as batches and pieces; see the module's docstring."""
 
-    count: int | None = None   # samples per epoch, when known before reading them
-
+    @abstractmethod
     def steps(self, batch_size: int | None, shuffle: bool, rng) -> Iterator[Iterable[Piece]]:
-        raise NotImplementedError
+        """One epoch: for each optimiser step, the parts whose mean gradient it takes."""
 
+    @abstractmethod
     def pieces(self) -> Iterator[Piece]:
-        raise NotImplementedError
+        """All the data once, in order, in pieces that fit in memory."""
 
+    @abstractmethod
     def sample(self) -> Piece:
-        raise NotImplementedError
+        """A first piece, to check the data's shapes against the model."""
 
     def mean(self, measure: Callable[[list, np.ndarray], dict]) -> dict[str, float]:
         """``measure(columns, targets)`` (a dict of means) over all the data:
@@ -140,10 +142,9 @@ class ArraySource(BatchSource):
 
     def __init__(self, columns: list[np.ndarray], targets: np.ndarray | None):
         self.columns, self.targets = columns, targets
-        self.count = len(targets) if targets is not None else None
 
     def steps(self, batch_size, shuffle, rng):
-        count = self.count
+        count = len(self.targets)
         size = count if batch_size is None else batch_size
         order = rng.permutation(count) if shuffle and size < count else None
         for first in range(0, count, size):
@@ -243,9 +244,13 @@ class IterableSource(BatchSource):
     or a one-shot iterator; ``read(inputs, targets)`` checks one batch."""
 
     def __init__(self, batches, read: Callable[[object, object], Piece], epochs: int = 1):
+        if isinstance(batches, (np.ndarray, Mapping)) or is_dask(batches):
+            raise ArgumentError("targets are missing: pass fit(inputs, targets), or, without "
+                                "targets, batches (an iterable of (inputs, targets) pairs or a "
+                                "function returning one)")
         if callable(batches):
             self._new = batches
-        elif isinstance(batches, Iterable) and not isinstance(batches, (str, bytes, dict)):
+        elif isinstance(batches, Iterable) and not isinstance(batches, (str, bytes)):
             self._new = lambda: batches
         else:
             raise ArgumentError(

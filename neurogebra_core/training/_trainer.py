@@ -372,18 +372,18 @@ def _diverged(history: History, epoch: int, what: str) -> TrainingError:
 
 def _step(objective: Callable, parts, values: np.ndarray) -> tuple[float, np.ndarray, int]:
     """The mean loss and gradient of one step, and its number of samples. A step
-    over several parts (a full batch of chunked data) sums them part by part."""
-    loss_sum, gradient_sum, count = 0.0, 0.0, 0
-    for number, (batch, targets) in enumerate(parts):
-        loss, gradient = objective(batch, targets, values)
-        if number == 0:
-            first = loss, gradient, len(targets)
-        loss_sum += loss * len(targets)
-        gradient_sum = gradient_sum + gradient * len(targets)
+    over several parts (a full batch of chunked data) averages them part by part."""
+    parts = iter(parts)
+    batch, targets = next(parts)
+    loss, gradient = objective(batch, targets, values)
+    count = len(targets)
+    for batch, targets in parts:
+        part_loss, part_gradient = objective(batch, targets, values)
         count += len(targets)
-    if number == 0:
-        return first   # one part: its own means, exactly
-    return loss_sum / count, gradient_sum / count, count
+        share = len(targets) / count
+        loss += (part_loss - loss) * share
+        gradient = gradient + (part_gradient - gradient) * share
+    return loss, gradient, count
 
 
 def _positive_int(name: str, value) -> int:
