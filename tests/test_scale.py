@@ -70,13 +70,15 @@ def test_unshuffled_minibatches_of_chunked_data_are_those_of_the_arrays(tmp_path
         assert params == expected_here[1]
 
 
-def test_a_full_batch_over_chunks_sums_their_gradients():
+def test_a_full_batch_over_chunks_averages_their_gradients(tmp_path):
     x, y = data()
     history, params = fit(x, y, epochs=5)
-    chunked_history, chunked_params = fit(da.from_array(x, chunks=1000),
-                                          da.from_array(y, chunks=1000), epochs=5)
-    np.testing.assert_allclose(chunked_history.loss, history.loss, rtol=1e-13)
-    assert chunked_params == pytest.approx(params, rel=1e-13)
+    # dask arrays only: a task per chunk; with a memmap: window after window
+    for chunked in [(da.from_array(x, chunks=1000), da.from_array(y, chunks=700)),
+                    (memmaps(tmp_path, x)[0], da.from_array(y, chunks=700))]:
+        chunked_history, chunked_params = fit(*chunked, epochs=5)
+        np.testing.assert_allclose(chunked_history.loss, history.loss, rtol=1e-13)
+        assert chunked_params == pytest.approx(params, rel=1e-13)
 
 
 def test_shuffled_chunks_train_reproducibly_and_differ_from_the_plain_order():
@@ -125,18 +127,22 @@ def test_vector_models_stream_from_dask_arrays():
     truth = np.array([1.0, -2.0, 0.5])
     targets = features @ truth
 
-    def fitted(inputs, outputs):
+    def fitted(inputs, outputs, batch_size):
         model = Expression("linear", "dot(w, x)", shapes={"x": [3], "w": [3]},
                            params={"w": np.zeros(3)}, trainable_params=["w"])
         history = Trainer(model, "mse", "adam", learning_rate=0.05).fit(
-            inputs, outputs, epochs=4, batch_size=64, shuffle=False, verbose=False)
+            inputs, outputs, epochs=4, batch_size=batch_size, shuffle=False, verbose=False)
         return history.loss, model.params["w"]
 
-    loss, weights = fitted(features, targets)
-    chunked_loss, chunked_weights = fitted(da.from_array(features, chunks=(300, 3)),
-                                           da.from_array(targets, chunks=300))
+    chunked = da.from_array(features, chunks=(300, 2)), da.from_array(targets, chunks=300)
+    loss, weights = fitted(features, targets, 64)
+    chunked_loss, chunked_weights = fitted(*chunked, 64)
     assert chunked_loss == loss
     np.testing.assert_array_equal(chunked_weights, weights)
+    loss, weights = fitted(features, targets, None)
+    chunked_loss, chunked_weights = fitted(*chunked, None)
+    np.testing.assert_allclose(chunked_loss, loss, rtol=1e-13)
+    np.testing.assert_allclose(chunked_weights, weights, rtol=1e-13)
 
 
 # -- bad sources ------------------------------------------------------------------------
@@ -215,24 +221,27 @@ needs_proc = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 
 @needs_proc
-def test_a_lazy_dask_array_four_times_the_memory_limit_trains():
+def test_a_lazy_dask_array_three_times_the_memory_limit_trains():
     found = run_limited("""
         import dask.array as da
-        rows = 48_000_000                # x and y: 768 MB of float64
+        rows = 36_000_000                # x and y: 576 MB of float64
         x = da.random.default_rng(0).uniform(-1, 1, rows, chunks=250_000)
         y = 3 * x + 2 + da.random.default_rng(1).normal(0, 0.1, rows, chunks=250_000)
         trainer.fit(x[:1000], y[:1000], epochs=1, verbose=False)   # threads and caches start
         limit_address_space(192 * 2 ** 20)
         history = trainer.fit(x, y, epochs=1, batch_size=100_000, seed=0, verbose=False)
         print(history.loss[0], model.params["m"], model.params["b"])
+        full_batch = trainer.fit(x, y, epochs=1, verbose=False)   # a dask task per chunk
+        print(full_batch.loss[0])
         try:
             x.compute()
         except MemoryError:
             print("whole-refused")
     """)
-    loss, m, b = map(float, found[:3])
+    loss, m, b, full_batch_loss = map(float, found[:4])
     assert np.isfinite(loss) and abs(m - 3) < 0.01 and abs(b - 2) < 0.01
-    assert found[3] == "whole-refused"
+    assert full_batch_loss == pytest.approx(0.01, rel=0.01)   # the noise's variance
+    assert found[4] == "whole-refused"
 
 
 @needs_proc

@@ -3,10 +3,13 @@
 ``fit``, ``evaluate``, ``score`` and ``predict`` read their data through one
 abstraction, a :class:`BatchSource`, which gives
 
-* ``steps(batch_size, shuffle, rng)``: one epoch as optimiser steps, each
-  step a sequence of *parts* ``(columns, targets)`` whose mean gradient is the
-  step's gradient (one part, except a full-batch step over data that do not
-  fit in memory, which is summed part by part);
+* ``steps(batch_size, shuffle, rng)``: one epoch as optimiser steps; each
+  step's ``mean(objective, values)`` is its mean loss and gradient. A step is
+  one part ``(columns, targets)``, except a full-batch step over data that do
+  not fit in memory: over memmaps, the windows averaged one after another;
+  over dask arrays, each chunk's mean computed where dask computes the chunk
+  (on a worker, with a ``distributed.Client``), so that only the gradients
+  travel;
 * ``pieces()``: the data once, in order, in pieces that fit in memory (for
   losses, metrics and predictions, averaged over pieces weighted by their
   sizes);
@@ -37,6 +40,7 @@ Three sources:
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from itertools import chain
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -106,12 +110,64 @@ def check_lengths(columns: Sequence, names: Sequence[str]) -> int:
     return count
 
 
+def _average(means: Iterable[tuple[float, np.ndarray, int]]) -> tuple[float, np.ndarray, int]:
+    """The mean loss and gradient of parts given as ``(loss, gradient, samples)``
+    (one part: its own, exactly), and the number of samples."""
+    means = iter(means)
+    loss, gradient, count = next(means)
+    for part_loss, part_gradient, size in means:
+        count += size
+        share = size / count
+        loss += (part_loss - loss) * share
+        gradient = gradient + (part_gradient - gradient) * share
+    return loss, gradient, count
+
+
+class Step:
+    """One optimiser step over parts ``(columns, targets)``, read one at a time."""
+
+    def __init__(self, parts: Iterable[Piece]):
+        self.parts = parts
+
+    def mean(self, objective: Callable, values: np.ndarray) -> tuple[float, np.ndarray, int]:
+        """The step's mean loss and gradient by ``objective(columns, targets,
+        values) -> (loss, gradient)``, and its number of samples."""
+        return _average((*objective(columns, targets, values), len(targets))
+                        for columns, targets in self.parts)
+
+
+class ChunkMeans:
+    """A full-batch step over dask arrays: each chunk's mean loss and gradient
+    are computed as a dask task next to the chunk, and averaged here."""
+
+    def __init__(self, columns: list, targets, bounds: list[int]):
+        sizes = tuple(b - a for a, b in zip(bounds, bounds[1:]))
+        aligned = [c.rechunk((sizes, *((-1,) * (c.ndim - 1)))) for c in [*columns, targets]]
+        self.blocks = [list(chunk) for chunk in zip(
+            *(c.to_delayed().reshape(-1) for c in aligned))]
+
+    def mean(self, objective: Callable, values: np.ndarray) -> tuple[float, np.ndarray, int]:
+        import dask
+        step = uuid.uuid4().hex   # named here: dask would otherwise pickle the objective
+        tasks = [dask.delayed(_chunk_mean)(objective, blocks, values,
+                                           dask_key_name=f"neurogebra-gradient-{step}-{i}")
+                 for i, blocks in enumerate(self.blocks)]
+        return _average(dask.compute(*tasks))
+
+
+def _chunk_mean(objective: Callable, blocks: list, values: np.ndarray):
+    """One chunk's mean loss and gradient, and its size (a dask task)."""
+    *columns, targets = (np.asarray(b, dtype=np.float64) for b in blocks)
+    with np.errstate(all="ignore"):   # the Trainer checks the result
+        return (*objective(columns, targets, values), len(targets))
+
+
 class BatchSource(ABC):
     """Data read as batches and pieces; see the module's docstring."""
 
     @abstractmethod
-    def steps(self, batch_size: int | None, shuffle: bool, rng) -> Iterator[Iterable[Piece]]:
-        """One epoch: for each optimiser step, the parts whose mean gradient it takes."""
+    def steps(self, batch_size: int | None, shuffle: bool, rng) -> Iterator[Step | ChunkMeans]:
+        """One epoch, step by step."""
 
     @abstractmethod
     def pieces(self) -> Iterator[Piece]:
@@ -149,7 +205,7 @@ class ArraySource(BatchSource):
         order = rng.permutation(count) if shuffle and size < count else None
         for first in range(0, count, size):
             index = slice(first, first + size) if order is None else order[first:first + size]
-            yield ([c[index] for c in self.columns], self.targets[index]),
+            yield Step([([c[index] for c in self.columns], self.targets[index])])
 
     def pieces(self):
         yield self.columns, self.targets
@@ -192,8 +248,10 @@ class ChunkedSource(BatchSource):
 
     def steps(self, batch_size, shuffle, rng):
         chunks = len(self.bounds) - 1
-        if batch_size is None or batch_size >= self.count:   # one step, summed window by window
-            yield self._windows(range(chunks))
+        if batch_size is None or batch_size >= self.count:   # one step over all the data
+            everything = [*self.columns, self.targets]
+            yield ChunkMeans(self.columns, self.targets, self.bounds) \
+                if all(is_dask(c) for c in everything) else Step(self._windows(range(chunks)))
             return
         order = rng.permutation(chunks) if shuffle else range(chunks)
         held: Piece | None = None   # the rows of a batch begun in the last window
@@ -207,14 +265,14 @@ class ChunkedSource(BatchSource):
                 held = _joined(held, ([c[:start] for c in columns], targets[:start]))
                 if len(held[1]) < batch_size:
                     continue
-                yield held,
+                yield Step([held])
             whole = start + (len(targets) - start) // batch_size * batch_size
             for first in range(start, whole, batch_size):
                 index = slice(first, first + batch_size)
-                yield ([c[index] for c in columns], targets[index]),
+                yield Step([([c[index] for c in columns], targets[index])])
             held = [c[whole:] for c in columns], targets[whole:]
         if held is not None and len(held[1]):
-            yield held,
+            yield Step([held])
 
     def pieces(self):
         return self._windows(range(len(self.bounds) - 1))
@@ -308,7 +366,7 @@ class IterableSource(BatchSource):
                                 "fitting on an iterable of batches")
         started, self._started = self._started, None
         for piece in started if started is not None else self._checked(self._iterate()):
-            yield piece,
+            yield Step([piece])
 
     def pieces(self):
         return self._checked(self._iterate())

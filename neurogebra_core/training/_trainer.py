@@ -115,8 +115,10 @@ class Trainer:
             targets: The ``y_true`` array, one per sample (None: ``inputs``
                 are batches).
             epochs: Passes over the data.
-            batch_size: Samples per step (default: all of them; over chunked
-                data, the gradient of all of them summed chunk by chunk).
+            batch_size: Samples per step (default: all of them; over memmaps
+                and dask arrays, averaged chunk by chunk, over dask arrays in
+                a dask task per chunk, on a cluster's workers when a
+                ``distributed.Client`` is active).
                 Batches from an iterable keep their own size.
             shuffle: Shuffle the samples at each epoch (memmaps and dask
                 arrays: the order of their chunks, and the rows within a few
@@ -164,12 +166,12 @@ class Trainer:
             total, count = 0.0, 0
             if rate is not None and rate.unit == "epoch":
                 self.optimizer.learning_rate = rate(epoch)
-            for parts in source.steps(size, shuffle, rng):
+            for step in source.steps(size, shuffle, rng):
                 if rate is not None and rate.unit == "step":
                     self.optimizer.learning_rate = rate(steps)
                 steps += 1
                 with np.errstate(all="ignore"):   # non-finite losses are caught below
-                    loss, gradient, samples = _step(objective, parts, values)
+                    loss, gradient, samples = step.mean(objective, values)
                 if not (math.isfinite(loss) and np.isfinite(gradient).all()):
                     raise _diverged(history, epoch, f"the loss became {loss}")
                 total, count = total + loss * samples, count + samples
@@ -368,22 +370,6 @@ def _diverged(history: History, epoch: int, what: str) -> TrainingError:
     return TrainingError(f"{what} during epoch {epoch + 1}: training diverged. The params "
                          "keep their values from the last finished epoch; try a smaller "
                          "learning_rate.", history)
-
-
-def _step(objective: Callable, parts, values: np.ndarray) -> tuple[float, np.ndarray, int]:
-    """The mean loss and gradient of one step, and its number of samples. A step
-    over several parts (a full batch of chunked data) averages them part by part."""
-    parts = iter(parts)
-    batch, targets = next(parts)
-    loss, gradient = objective(batch, targets, values)
-    count = len(targets)
-    for batch, targets in parts:
-        part_loss, part_gradient = objective(batch, targets, values)
-        count += len(targets)
-        share = len(targets) / count
-        loss += (part_loss - loss) * share
-        gradient = gradient + (part_gradient - gradient) * share
-    return loss, gradient, count
 
 
 def _positive_int(name: str, value) -> int:

@@ -15,8 +15,8 @@ da = pytest.importorskip("dask.array", reason="dask arrays need the [dask] extra
 
 def rows_of_an_epoch(source, batch_size, seed):
     steps = list(source.steps(batch_size, True, np.random.default_rng(seed)))
-    assert all(len(parts) == 1 for parts in steps)
-    return [parts[0] for parts in steps]
+    assert all(len(step.parts) == 1 for step in steps)
+    return [step.parts[0] for step in steps]
 
 
 @pytest.mark.parametrize("chunks", [7, 100, 333])
@@ -49,3 +49,19 @@ def test_memmaps_are_read_in_blocks(monkeypatch, tmp_path):
     pieces = list(source.pieces())
     assert all(x.dtype == np.float64 for (x,), _ in pieces)
     np.testing.assert_array_equal(np.concatenate([x for (x,), _ in pieces]), np.arange(420))
+
+
+def test_a_full_batch_over_dask_arrays_is_a_task_per_chunk(tmp_path):
+    x = np.arange(1000.0)
+    lazy = da.from_array(x, chunks=300)
+    everything_lazy = batches.make_source([lazy], da.from_array(-x, chunks=250), ["x", "y"])
+    [step] = everything_lazy.steps(None, True, np.random.default_rng(0))
+    assert isinstance(step, batches.ChunkMeans) and len(step.blocks) == 4
+    mean = step.mean(lambda columns, y, values: (float(np.mean(columns[0] + y)),
+                                                 np.array([np.mean(columns[0])])), None)
+    loss, gradient, samples = mean
+    assert loss == 0.0 and gradient.tolist() == [499.5] and samples == 1000
+    on_disk = np.memmap(tmp_path / "x", dtype=np.float64, mode="w+", shape=(1000,))
+    mixed = batches.make_source([on_disk], lazy, ["x", "y"])
+    [step] = mixed.steps(None, True, np.random.default_rng(0))
+    assert isinstance(step, batches.Step)
