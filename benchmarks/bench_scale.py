@@ -4,6 +4,8 @@
    read from a memmap and from dask arrays, against the same arrays in
    memory (target: streaming <= 1.5x in memory). Lazily generated dask data
    are shown for reference (their time includes making the random numbers).
+   Then one full-batch step over the same dask arrays (a dask task per chunk,
+   on the machine's cores) against the step in memory (target: <= 1.5x).
 2. Building the lazy graph of ``gelu.eval(x=dask_array)`` (1e6 points in 10
    chunks) against a plain ``da.map_blocks`` of a NumPy function (target:
    <= 2x), and against the way neurogebra did it before: ``map_blocks`` of a
@@ -37,13 +39,13 @@ def line():
     return Expression("line", "m*x + b", params={"m": 0.0, "b": 0.0}, trainable_params=["m", "b"])
 
 
-def one_epoch(inputs, targets):
+def one_epoch(inputs, targets, batch_size=100_000):
     """Seconds for one shuffled epoch (the best of three), the loss compiled beforehand."""
     def run():
         trainer = Trainer(line(), "mse", "adam", learning_rate=0.1)
         trainer.compile()
         start = time.perf_counter()
-        trainer.fit(inputs, targets, epochs=1, batch_size=100_000, seed=0, verbose=False)
+        trainer.fit(inputs, targets, epochs=1, batch_size=batch_size, seed=0, verbose=False)
         return time.perf_counter() - start
     return min(run() for _ in range(3))
 
@@ -72,6 +74,9 @@ def streaming_fits() -> bool:
     lazy_y = 3 * lazy_x + 2 + da.random.default_rng(1).normal(0, 0.1, rows, chunks=250_000)
     report("fit epoch, 4e6 rows: dask, generated lazily", one_epoch(lazy_x, lazy_y),
            in_memory, unit="ms", scale=1e3)
+    ok &= report("full-batch step, 4e6 rows: dask, task per chunk", one_epoch(
+        *chunked, batch_size=None), one_epoch(x, y, batch_size=None), 1.5, unit="ms",
+        scale=1e3)
     return ok
 
 
