@@ -54,9 +54,8 @@ __all__ = ["BatchSource", "ArraySource", "ChunkedSource", "IterableSource", "mak
 
 # A memmap is read in blocks of about this many bytes (as float64, all columns).
 BLOCK_BYTES = 4 * 2 ** 20
-# A window holds as many chunks as fit in this many bytes (at least one, at most 8).
+# A window holds as many chunks as fit in this many bytes (at least one).
 WINDOW_BYTES = 32 * 2 ** 20
-_MOST_CHUNKS_PER_WINDOW = 8
 
 Piece = tuple  # (list of float64 columns, float64 targets or None)
 
@@ -223,7 +222,7 @@ class ChunkedSource(BatchSource):
         row_bytes = 8 * sum(int(np.prod(c.shape[1:])) for c in everything)
         self.bounds = _chunk_bounds(everything, count, row_bytes)
         largest = max(b - a for a, b in zip(self.bounds, self.bounds[1:]))
-        self.window = max(1, min(_MOST_CHUNKS_PER_WINDOW, WINDOW_BYTES // (largest * row_bytes)))
+        self.window = max(1, WINDOW_BYTES // (largest * row_bytes))
 
     def _load(self, chunks: Sequence[int]) -> Piece:
         """The rows of these chunks, in this order, as float64 arrays in memory."""
