@@ -205,6 +205,9 @@ def test_vector_formulas_stay_lazy_on_dask_arrays():
     softmax = vectors.get("softmax").eval(x=lazy_scores)
     assert isinstance(softmax, da.Array) and softmax.chunks == ((4, 4, 2), (3,))
     np.testing.assert_array_equal(softmax.compute(), vectors.get("softmax").eval(x=scores))
+    one = vectors.get("softmax").eval(x=da.from_array(scores[0], chunks=2))   # no batch axis
+    assert isinstance(one, da.Array) and one.shape == (3,)
+    np.testing.assert_array_equal(one.compute(), vectors.get("softmax").eval(x=scores[0]))
     loss = vectors.get("cross_entropy_index")
     lazy_loss = loss.eval(y_pred=lazy_scores, y_true=da.from_array(classes, chunks=5))
     assert lazy_loss.shape == (10,)

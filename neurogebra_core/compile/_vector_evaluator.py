@@ -24,9 +24,8 @@ computed; each input's vector and matrix axes are kept whole in every block.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 import string
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -96,8 +95,8 @@ class VectorEvaluator(Evaluator):
         for a, s, n in zip(arrays, symbols, names):
             core = len(_core(s))
             lead = a.ndim - core if a.ndim else 0
-            if not lead:
-                pairs += [np.asarray(_filled(a, s, sizes, n) if not _is_dask(a) else a), None]
+            if not lead:   # no batch axes: the same (small) value in every block
+                pairs += [np.asarray(a) if _is_dask(a) else _filled(a, s, sizes, n), None]
                 continue
             lazy = da.asarray(a).astype(np.float64)
             lazy = lazy.rechunk({axis: -1 for axis in range(lead, a.ndim)})
