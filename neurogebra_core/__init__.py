@@ -18,6 +18,7 @@ from .catalog import hookimpl as hookimpl
 from .catalog import load_expression as load
 from .errors import ArgumentError as ArgumentError
 from .errors import CompositionError as CompositionError
+from .errors import DataError as DataError
 from .errors import DefinitionError as DefinitionError
 from .errors import EvaluationError as EvaluationError
 from .errors import FormulaError as FormulaError
@@ -82,6 +83,7 @@ __all__ = [
     "UnknownFunctionError",
     "RegistrationError",
     "TrainingError",
+    "DataError",
     "MissingDependencyError",
     "PluginWarning",
 ]

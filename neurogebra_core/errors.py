@@ -25,6 +25,7 @@ __all__ = [
     "UnknownFunctionError",
     "RegistrationError",
     "TrainingError",
+    "DataError",
     "PluginWarning",
     "MissingDependencyError",
     "did_you_mean",
@@ -153,6 +154,12 @@ class TrainingError(NeurogebraError, RuntimeError):
     def __init__(self, message: str, history=None):
         self.history = history
         super().__init__(message)
+
+
+class DataError(TrainingError):
+    """Data cannot be read as samples: arrays of different lengths, a batch
+    whose shape differs from the first one, an empty source, a lazy array
+    without known chunk sizes."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from neurogebra import EvaluationError, Expression, MathForge, MissingDependencyError, Primitive
+from neurogebra import (EvaluationError, Expression, MathForge, MissingDependencyError, Primitive,
+                        ShapeError)
 from neurogebra.symbolic import register_primitive
 
 FORGE = MathForge(plugins=["activations", "losses", "schedules"])  # scalar packs; vectors: test_vector_catalog.py
@@ -187,3 +188,62 @@ def test_dask_arrays_stay_lazy_and_compute_in_chunks(monkeypatch):
     mse = FORGE.get("mse").eval(y_pred=x, y_true=1.0)
     assert float(mse.mean().compute()) == pytest.approx(float(np.mean(
         (np.linspace(-5, 5, 200_000) - 1) ** 2)))
+
+
+def test_dask_graphs_are_named_by_the_generated_code_without_pickling(monkeypatch):
+    da = pytest.importorskip("dask.array", reason="dask support needs the [dask] extra")
+    tokenize = pytest.importorskip("dask.tokenize", reason="dask names graphs here")
+
+    pickled, pickle = [], tokenize._normalize_pickle
+
+    def watched(value):
+        pickled.append(f"{type(value).__module__}.{getattr(value, '__qualname__', '')}")
+        return pickle(value)
+    monkeypatch.setattr(tokenize, "_normalize_pickle", watched)
+    x = da.linspace(-5, 5, 1000, chunks=100)
+    gelu = FORGE.get("gelu")
+    first, again = gelu.eval(x=x), gelu.eval(x=x)
+    assert first.name == again.name and first.name.startswith("neurogebra-")
+    assert pickled == []
+    assert FORGE.get("silu").eval(x=x).name != first.name
+    leaky = FORGE.get("leaky_relu").eval(x=x, alpha=0.2)   # a number stays a number
+    np.testing.assert_array_equal(leaky.compute(), FORGE.get("leaky_relu").eval(
+        x=x.compute(), alpha=0.2))
+    rows, columns = x[:, None], da.linspace(0, 1, 3, chunks=3)[None, :]
+    squared = FORGE.get("mse").eval(y_pred=rows, y_true=columns)   # broadcast, like NumPy
+    assert squared.shape == (1000, 3)
+    np.testing.assert_array_equal(squared.compute(), FORGE.get("mse").eval(
+        y_pred=rows.compute(), y_true=columns.compute()))
+    with pytest.raises(EvaluationError, match="'x' of 'gelu' is a dask array of complex128"):
+        gelu.eval(x=x.astype(complex))
+
+
+def test_vector_formulas_stay_lazy_on_dask_arrays():
+    da = pytest.importorskip("dask.array", reason="dask support needs the [dask] extra")
+    vectors = MathForge(plugins=["vectors"])
+    rng = np.random.default_rng(0)
+    scores, classes = rng.normal(size=(10, 3)), rng.integers(0, 3, 10).astype(float)
+    lazy_scores = da.from_array(scores, chunks=(4, 2))   # the class axis is joined per block
+    softmax = vectors.get("softmax").eval(x=lazy_scores)
+    assert isinstance(softmax, da.Array) and softmax.chunks == ((4, 4, 2), (3,))
+    np.testing.assert_array_equal(softmax.compute(), vectors.get("softmax").eval(x=scores))
+    one = vectors.get("softmax").eval(x=da.from_array(scores[0], chunks=2))   # no batch axis
+    assert isinstance(one, da.Array) and one.shape == (3,)
+    np.testing.assert_array_equal(one.compute(), vectors.get("softmax").eval(x=scores[0]))
+    loss = vectors.get("cross_entropy_index")
+    lazy_loss = loss.eval(y_pred=lazy_scores, y_true=da.from_array(classes, chunks=5))
+    assert lazy_loss.shape == (10,)
+    np.testing.assert_array_equal(lazy_loss.compute(), loss.eval(y_pred=scores, y_true=classes))
+    wrong = classes.copy()
+    wrong[7] = 5.0
+    lazy_wrong = loss.eval(y_pred=lazy_scores, y_true=da.from_array(wrong, chunks=5))
+    with pytest.raises(EvaluationError, match="holds class indices \\(0 to 2\\); got 5.0"):
+        lazy_wrong.compute()   # values are checked block by block
+    pair = Expression("pair", "dot(a, b)", shapes={"a": [3], "b": [3]}, params={"b": 1.0})
+    with pytest.raises(ShapeError, match="a has shape \\(10, 4\\), but its last axes must be"):
+        pair.eval(a=da.ones((10, 4)))   # shapes are checked at once
+    grid = rng.normal(size=(4, 1, 3)), rng.normal(size=(1, 5, 3))
+    lazy_grid = pair.eval(a=da.from_array(grid[0], chunks=(2, 1, 3)), b=grid[1])
+    np.testing.assert_array_equal(lazy_grid.compute(), pair.eval(a=grid[0], b=grid[1]))
+    ones = pair.eval(a=da.from_array(grid[0], chunks=(2, 1, 3)))   # b = 1.0 in every entry
+    np.testing.assert_allclose(ones.compute(), grid[0].sum(-1))

@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from neurogebra import (ArgumentError, Expression, MathForge, Optimizer, SGD, Trainer,
-                        TrainingError)
+from neurogebra import (SGD, ArgumentError, DataError, Expression, MathForge, Optimizer,
+                        Trainer, TrainingError)
 
 FORGE = MathForge(plugins="builtin")
 X = np.linspace(-1.0, 1.0, 32)
@@ -212,3 +212,11 @@ def test_ctrl_c_in_a_real_process_leaves_a_consistent_model(tmp_path):
     os.kill(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert out.strip() == "kept True True interrupted", err[-2000:]
+
+
+def test_a_nan_in_lazy_data_is_named_when_its_batch_is_read():
+    da = pytest.importorskip("dask.array", reason="dask support needs the [dask] extra")
+    inputs = np.where(np.arange(32) == 20, np.nan, X)
+    with pytest.raises(DataError, match=r"the data for 'x' hold nan in this batch \(epoch 1\): "
+                                        "training stopped"):
+        fit(inputs=da.from_array(inputs, chunks=8), batch_size=16, shuffle=False)

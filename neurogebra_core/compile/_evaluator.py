@@ -18,6 +18,7 @@ Names are checked strictly: a missing variable or an unknown keyword raises
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 import warnings
 from typing import Mapping, Sequence
@@ -212,11 +213,37 @@ class Evaluator:
         return result
 
     def _call_dask(self, args: list):
-        """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now."""
+        """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now.
+
+        The chunks are mapped through the bound method :meth:`_blocks`, which
+        dask names by :meth:`__dask_tokenize__` (the generated code's hash)
+        instead of pickling the evaluator, and which a ``distributed`` worker
+        unpickles with the compiled function. Numbers stay plain arguments.
+        """
         import dask.array as da
-        lazy = da.broadcast_arrays(*(da.asarray(a).astype(np.float64) for a in args))
-        return da.map_blocks(lambda *blocks: self._call_array(list(blocks), scalar_out=False),
-                             *lazy, dtype=np.float64)
+        for a, name in zip(args, self.var_names + self.param_names):
+            if _is_dask(a) and a.dtype.kind not in "biuf":
+                raise EvaluationError(f"value for {name!r} of {self.label} is a dask array of "
+                                      f"{a.dtype}; neurogebra evaluates real numbers only")
+        lazy = [i for i, a in enumerate(args) if not _is_real_scalar(a)]
+        names = self.var_names + self.param_names
+        _check_broadcast([args[i] for i in lazy], [names[i] for i in lazy], self.label)
+        arrays = da.broadcast_arrays(*(da.asarray(args[i]).astype(np.float64) for i in lazy))
+        blocks = [float(a) if _is_real_scalar(a) else a for a in args]
+        for i, array in zip(lazy, arrays):
+            blocks[i] = array
+        return da.map_blocks(self._blocks, *blocks, dtype=_F64, token="neurogebra",
+                             meta=np.empty((0,) * max(a.ndim for a in arrays), np.float64))
+
+    def _blocks(self, *blocks):
+        return self._call_array(list(blocks), scalar_out=False)
+
+    def __dask_tokenize__(self):
+        """What names this evaluator's dask tasks: its NumPy code, not a pickle of it."""
+        function = self._array
+        if function is None:
+            function = self._array = self._compile("numpy")
+        return "neurogebra", self.label, hashlib.sha1(function.source.encode()).hexdigest()
 
     def _warn_non_finite(self, result, arrays, kinds):
         """Warn when floating-point trouble reached the result.

@@ -16,10 +16,15 @@ to 1 and class indices must be whole numbers in range, since the readable
 derivatives rely on it. A shaped param whose value is a number is that
 number in every entry (``weight: 1.0`` is a vector of ones of the size the
 inputs give).
+
+On dask arrays evaluation stays lazy: shapes are checked at once, from the
+arrays' shapes, and values (distributions, class indices) block by block when
+computed; each input's vector and matrix axes are kept whole in every block.
 """
 
 from __future__ import annotations
 
+import string
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -27,7 +32,7 @@ import sympy
 
 from ..errors import EvaluationError, ShapeError
 from ..symbolic import IndexSymbol, ShapedSymbol, Size, format_shape, shape_of
-from ._evaluator import Evaluator, _as_array
+from ._evaluator import _F64, Evaluator, _as_array, _is_dask
 from ._float_errors import run_recording
 from ._vector_codegen import compile_vector_function
 
@@ -56,6 +61,8 @@ class VectorEvaluator(Evaluator):
 
     def call(self, args: list):
         """Evaluate on resolved argument values (variables, then params)."""
+        if any(_is_dask(a) for a in args):
+            return self._call_dask(args)
         arrays, batch, sizes = self.bind(args)
         function = self._array
         if function is None:
@@ -68,6 +75,41 @@ class VectorEvaluator(Evaluator):
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()
         return float(result) if not shape else result
+
+    def _call_dask(self, args: list):
+        """A lazy dask array: one checked NumPy call per block of the batch axes.
+
+        Inputs with batch axes become dask arrays whose core axes are one
+        chunk; params without batch axes go whole to every block.
+        """
+        import dask.array as da
+        names = self.var_names + self.param_names
+        symbols = [self.symbols[n] for n in names]
+        arrays = [a if _is_dask(a) else _as_array(a, n, self.label) for a, n in zip(args, names)]
+        sizes = _core_sizes(names, symbols, arrays, set(self.param_names))
+        batch = _batch_shape(names, symbols, arrays)
+        output = resolve_shape(shape_of(self.expr), sizes)
+        letters = iter(string.ascii_letters)
+        batch_index = [next(letters) for _ in batch]
+        pairs = []
+        for a, s, n in zip(arrays, symbols, names):
+            core = len(_core(s))
+            lead = a.ndim - core if a.ndim else 0
+            if not lead:   # no batch axes: the same (small) value in every block
+                pairs += [np.asarray(a) if _is_dask(a) else _filled(a, s, sizes, n), None]
+                continue
+            lazy = da.asarray(a).astype(np.float64)
+            lazy = lazy.rechunk({axis: -1 for axis in range(lead, a.ndim)})
+            index = batch_index[len(batch) - lead:] + [next(letters) for _ in range(core)]
+            pairs += [lazy, "".join(index)]
+        out = [next(letters) for _ in output]
+        return da.blockwise(self._blocks, "".join(batch_index + out), *pairs,
+                            new_axes=dict(zip(out, output)), concatenate=True,
+                            dtype=_F64, token="neurogebra",
+                            meta=np.empty((0,) * (len(batch) + len(output)), np.float64))
+
+    def _blocks(self, *blocks):
+        return np.asarray(self.call(list(blocks)), dtype=np.float64)
 
     def bind(self, args: list) -> tuple[list[np.ndarray], tuple, dict]:
         """The inputs as float64 arrays, their common batch shape and the named sizes.

@@ -267,7 +267,8 @@ class Expression:
         A Python number in gives a ``float``; lists and arrays give an
         ``ndarray`` broadcast over all inputs, computed in float64; a dask
         array gives a lazy dask array. Vectors and matrices take arrays whose
-        last axes have the declared shape, after any leading batch axes.
+        last axes have the declared shape, after any leading batch axes (on
+        dask arrays: shapes checked at once, values block by block).
 
         Args:
             **values: A value for every variable; params too, to override

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..errors import ArgumentError, TrainingError
+from ..errors import ArgumentError, DataError
 
 __all__ = ["data_column", "samples_of_scalars", "check_tolerance", "check_patience",
            "check_seed", "check_callbacks", "asks_to_stop"]
@@ -24,28 +24,28 @@ def data_column(values, name: str) -> np.ndarray:
     """``values`` as a float64 array of samples: real, finite numbers.
 
     Raises:
-        TrainingError: text, complex or non-finite values (the first bad sample
+        DataError: text, complex or non-finite values (the first bad sample
             is named), numbers beyond float64, or a single number.
     """
     kind = np.asarray(values).dtype.kind if not _is_array_like_of_text(values) else "U"
     if kind in "USV":
-        raise TrainingError(f"data for {name!r} must be numbers, got text")
+        raise DataError(f"data for {name!r} must be numbers, got text")
     if kind == "c":
-        raise TrainingError(f"data for {name!r} are complex numbers; training uses real "
+        raise DataError(f"data for {name!r} are complex numbers; training uses real "
                             "numbers only (take .real or abs() first if that is meant)")
     try:
         array = np.asarray(values, dtype=np.float64)
     except OverflowError:
-        raise TrainingError(f"data for {name!r} hold a number beyond the float64 range") from None
+        raise DataError(f"data for {name!r} hold a number beyond the float64 range") from None
     except (TypeError, ValueError) as exc:
-        raise TrainingError(f"data for {name!r} are not numeric: {exc}") from None
+        raise DataError(f"data for {name!r} are not numeric: {exc}") from None
     if array.ndim == 0:
-        raise TrainingError(f"data for {name!r} must be an array of samples, got a scalar")
+        raise DataError(f"data for {name!r} must be an array of samples, got a scalar")
     finite = np.isfinite(array)
     if not finite.all():
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
         index = where[0] if len(where) == 1 else where
-        raise TrainingError(f"data for {name!r} hold {array[where]} at sample {index}; "
+        raise DataError(f"data for {name!r} hold {array[where]} at sample {index}; "
                             "remove or fill the non-finite values before training")
     return array
 
@@ -60,7 +60,7 @@ def samples_of_scalars(array: np.ndarray, name: str, model: str) -> np.ndarray:
     if array.ndim == 2 and array.shape[1] == 1:
         return array[:, 0]
     if array.ndim != 1:
-        raise TrainingError(
+        raise DataError(
             f"data for {name!r} have shape {array.shape}, but {model!r} takes one number "
             "per sample, an array of shape (N,); for several features per sample declare "
             "the input a vector, e.g. Expression(..., shapes={'x': [3]})")

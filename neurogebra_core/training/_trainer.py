@@ -23,12 +23,14 @@ import sympy
 
 from ..catalog import MathForge
 from ..compile import compile_function
-from ..errors import ArgumentError, ParameterError, TrainingError, VariableError, did_you_mean
+from ..errors import ArgumentError, DataError, ParameterError, TrainingError, VariableError, \
+    did_you_mean
 from ..expression import Expression
 from ..optim import make_optimizer
 from ..symbolic import reverse_gradients, symbol
+from ._batches import BatchSource, IterableSource, Step, as_column, check_lengths, make_source
 from ._checks import asks_to_stop, check_callbacks, check_patience, check_seed, \
-    check_tolerance, data_column, samples_of_scalars
+    check_tolerance, samples_of_scalars
 from ._history import History, shown
 from ._losses import loss_expression
 from ._metrics import Metric, evaluate_metrics, make_metrics
@@ -105,7 +107,7 @@ class Trainer:
         return self._compiled
 
     # -- fitting -------------------------------------------------------------------
-    def fit(self, inputs, targets, epochs: int = 100, batch_size: int | None = None,
+    def fit(self, inputs, targets=None, epochs: int = 100, batch_size: int | None = None,
             shuffle: bool = True, seed: int | None = None,
             callbacks: Iterable[Callable[[int, History], object]] = (),
             tolerance: float | None = None, patience: int = 5,
@@ -115,11 +117,23 @@ class Trainer:
 
         Args:
             inputs: An array (models of one variable) or a dict from variable
-                name to array, one row per sample.
-            targets: The ``y_true`` array, one per sample.
+                name to array, one row per sample. Arrays may be NumPy
+                memmaps or dask arrays, read a few chunks at a time (see the
+                guide "From a laptop to a cluster"). Without ``targets``: the
+                batches, an iterable of ``(inputs, targets)`` pairs or a
+                function returning a new one each epoch.
+            targets: The ``y_true`` array, one per sample (None: ``inputs``
+                are batches).
             epochs: Passes over the data.
-            batch_size: Samples per step (default: all of them).
-            shuffle: Shuffle the samples at each epoch.
+            batch_size: Samples per step (default: all of them; over memmaps
+                and dask arrays, averaged chunk by chunk, over dask arrays in
+                a dask task per chunk, on a cluster's workers when a
+                ``distributed.Client`` is active).
+                Batches from an iterable keep their own size.
+            shuffle: Shuffle the samples at each epoch (memmaps and dask
+                arrays: the order of their chunks, and the rows within a few
+                chunks read together; batches from an iterable come in their
+                own order).
             seed: Seed of the shuffling.
             callbacks: Functions ``f(epoch, history)``; one returning True stops training.
             tolerance: Stop once the loss has improved by less than this for
@@ -127,8 +141,9 @@ class Trainer:
             patience: See ``tolerance``.
             verbose: Report progress: a tqdm bar on a terminal or in a
                 notebook, plain lines every tenth of the fit in a log file.
-            validation: ``(inputs, targets)`` evaluated after every epoch:
-                ``val_loss`` and ``val_<metric>`` in ``History.metrics``.
+            validation: ``(inputs, targets)`` (or a function returning
+                batches) evaluated after every epoch: ``val_loss`` and
+                ``val_<metric>`` in ``History.metrics``.
             metrics: Catalog names (``"mae"``), formulas in ``y_pred`` and
                 ``y_true`` or Expressions, averaged over the samples with the
                 params at the end of each epoch.
@@ -142,19 +157,19 @@ class Trainer:
             The History of the fit (also kept as ``trainer.history``).
 
         Raises:
-            TrainingError: the data are unusable or the loss diverges; the
-                params keep the values of the last finished epoch.
+            TrainingError: the loss diverges; the params keep the values of
+                the last finished epoch.
+            DataError: the data are unusable (a TrainingError too).
         """
-        columns, y = self._data(inputs, targets)
         epochs = _positive_int("epochs", epochs)
         tolerance, patience = check_tolerance(tolerance), check_patience(patience)
         seed, callbacks = check_seed(seed), check_callbacks(callbacks)
+        source = self._source(inputs, targets, epochs)
         measured = make_metrics(metrics, self.model, self.forge)
         held_out = None if validation is None else self._validation(validation)
         rate = None if schedule is None else Schedule(schedule, schedule_unit, self.forge)
-        count = len(y)
-        size = count if batch_size is None else _positive_int("batch_size", batch_size)
-        objective, values = self._objective(columns, y)
+        size = None if batch_size is None else _positive_int("batch_size", batch_size)
+        objective, values = self._objective(*source.sample())
         rng = np.random.default_rng(seed)
         history, best, waited, steps = History(), math.inf, 0, 0
         progress = Progress(epochs, enabled=verbose)
@@ -163,12 +178,12 @@ class Trainer:
         finished = self._checkpoint(values, history)
         try:
             for epoch in range(epochs):
-                values, steps, total = self._epoch(
-                    objective, columns, y, values, epoch, size, shuffle, rng, rate, steps)
+                values, steps, loss = self._epoch(
+                    objective, source, values, epoch, size, shuffle, rng, rate, steps)
                 self._store(values)
-                history.loss.append(total / count)
+                history.loss.append(loss)
                 history.params.append(dict(self.model.params))
-                self._record(history, columns, y, measured, held_out, rate)
+                self._record(history, source, measured, held_out, rate)
                 finished = self._checkpoint(values, history)
                 progress.update(epoch + 1, history.last())
                 if tolerance is not None:
@@ -194,29 +209,25 @@ class Trainer:
             history.seconds = time.perf_counter() - start
         return history
 
-    def _epoch(self, objective, columns, y, values, epoch, size, shuffle, rng, rate, steps):
-        """One pass over the data: ``(new values, steps taken so far, summed loss)``."""
-        count = len(y)
-        order = rng.permutation(count) if shuffle and size < count else None
-        total = 0.0
+    def _epoch(self, objective, source, values, epoch, size, shuffle, rng, rate, steps):
+        """One pass over the data: ``(new values, steps taken so far, mean loss)``."""
+        total, count = 0.0, 0
         if rate is not None and rate.unit == "epoch":
             self.optimizer.learning_rate = rate(epoch)
-        for first in range(0, count, size):
-            index = slice(first, first + size) if order is None else order[first:first + size]
-            batch, targets = [c[index] for c in columns], y[index]
+        for step in source.steps(size, shuffle, rng):
             if rate is not None and rate.unit == "step":
                 self.optimizer.learning_rate = rate(steps)
             with np.errstate(all="ignore"):   # non-finite losses are caught below
-                loss, gradient = objective(batch, targets, values)
+                loss, gradient, samples = step.mean(objective, values)
             if not (math.isfinite(loss) and np.isfinite(gradient).all()):
-                raise self._non_finite(batch, targets, values, epoch, started=steps > 0)
-            total += loss * len(targets)
+                raise self._non_finite(step, values, epoch, started=steps > 0)
+            total, count = total + loss * samples, count + samples
             values = self._step(values, gradient)
             steps += 1
             if not np.isfinite(values).all():
                 raise TrainingError(f"a param became non-finite during epoch {epoch + 1}: "
                                     f"training diverged. {_KEPT}; try a smaller learning_rate.")
-        return values, steps, total
+        return values, steps, total / count
 
     def _step(self, values: np.ndarray, gradient: np.ndarray) -> np.ndarray:
         """The optimiser's update, checked: one finite-or-not number per param."""
@@ -243,20 +254,30 @@ class Trainer:
         vars(self.optimizer).update(state)
         history.truncate(epochs)
 
-    def _non_finite(self, batch, targets, values, epoch, started: bool) -> TrainingError:
+    def _non_finite(self, step, values, epoch, started: bool) -> TrainingError:
         """Why the loss or its gradient is not finite, with the sample named.
 
         Before the first update the learning rate cannot be the cause: the
-        model, its derivative or its initial params are."""
-        cause = self._first_non_finite(batch, targets, values)
+        data, the model, its derivative or its initial params are."""
+        cause = "the loss or its gradient is not finite"
+        parts = step.parts if isinstance(step, Step) and isinstance(step.parts, list) else ()
+        for columns, targets in parts:   # in memory, so it can be looked at again
+            cause = self._first_non_finite(columns, targets, values) or cause
+        if cause.startswith("the data"):
+            return DataError(f"{cause} (epoch {epoch + 1}): training stopped. {_KEPT}; remove "
+                             "or fill the non-finite values.")
         if not started:
             return TrainingError(f"cannot start training: {cause}. {_START_HINT}")
         return TrainingError(f"{cause} during epoch {epoch + 1}: training diverged. {_KEPT}; "
                              "try a smaller learning_rate.")
 
-    def _first_non_finite(self, batch, targets, values) -> str:
+    def _first_non_finite(self, batch, targets, values) -> str | None:
+        for name, data in [*zip(self.model.variables, batch), ("targets", targets)]:
+            bad = np.argwhere(~np.isfinite(data))   # data read lazily were not checked before
+            if bad.size:
+                return f"the data for {name!r} hold {data[tuple(bad[0])]} in this batch"
         if self._vector is not None:
-            return "the loss or its gradient is not finite on this batch"
+            return None
         fixed = [self.model.params[p] for p in self._fixed]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -276,7 +297,7 @@ class Trainer:
                 if predictions is not None and not np.isfinite(predictions[i]):
                     where += f" (the model itself gives {predictions[i]} there)"
                 return f"{where}, with params {params}"
-        return "the loss or its gradient is not finite"
+        return None
 
     def _objective(self, columns, y) -> tuple[Callable, np.ndarray]:
         """``(batch, targets, values) -> (mean loss, mean gradient)``, and the
@@ -297,13 +318,14 @@ class Trainer:
             return
         self.model.params.update(zip(self._trainable, values.tolist()))
 
-    def _record(self, history: History, columns, y, measured, held_out, rate) -> None:
+    def _record(self, history: History, source: BatchSource, measured, held_out, rate) -> None:
         """Append the epoch's metrics, validation results and learning rate."""
         results = {}
         if measured:
-            results.update(evaluate_metrics(self.model, self._predict(columns), y, measured))
+            results.update(source.mean(lambda columns, y: evaluate_metrics(
+                self.model, self._predict(columns), y, measured)))
         if held_out is not None:
-            results.update(self._evaluate(*held_out, measured, prefix="val_"))
+            results.update(self._evaluate(held_out, measured, prefix="val_"))
         for name, value in results.items():
             history.metrics.setdefault(name, []).append(value)
         if rate is not None:
@@ -314,45 +336,52 @@ class Trainer:
         """The model's outputs for ``inputs``, with the current params.
 
         Args:
-            inputs: As for :meth:`fit`: an array, or a dict from variable name to array.
+            inputs: As for :meth:`fit`: an array, or a dict from variable name
+                to array; memmaps and dask arrays are read a few chunks at a time.
 
         Returns:
             One output per sample, as a float64 array.
         """
-        return np.array(self._predict(self._columns(inputs)))
+        source = make_source(self._columns(inputs), None, self.model.variables)
+        outputs = [self._predict(columns) for columns, _ in source.pieces()]
+        return np.array(outputs[0]) if len(outputs) == 1 else np.concatenate(outputs)
 
-    def evaluate(self, inputs, targets, metrics: Iterable = ()) -> dict[str, float]:
+    def evaluate(self, inputs, targets=None, metrics: Iterable = ()) -> dict[str, float]:
         """The mean loss (and metrics) of the model on data, without training.
 
         Args:
             inputs: As for :meth:`fit`.
-            targets: The ``y_true`` array.
+            targets: The ``y_true`` array (None: ``inputs`` are batches).
             metrics: As for :meth:`fit`.
 
         Returns:
-            ``{"loss": ..., "<metric>": ...}``.
+            ``{"loss": ..., "<metric>": ...}``, means over all samples (over
+            chunks or batches: their means weighted by their sizes).
         """
-        columns, y = self._data(inputs, targets)
-        return self._evaluate(columns, y, make_metrics(metrics, self.model, self.forge))
+        return self._evaluate(self._source(inputs, targets),
+                              make_metrics(metrics, self.model, self.forge))
 
-    def score(self, inputs, targets, metric: str = "accuracy") -> float:
+    def score(self, inputs, targets=None, metric: str = "accuracy") -> float:
         """One metric of the model on data: by default, a classifier's accuracy.
 
         Args:
             inputs: As for :meth:`fit`.
-            targets: The true outputs (class indices or one-hot rows for accuracy).
+            targets: The true outputs (class indices or one-hot rows for
+                accuracy; None: ``inputs`` are batches).
             metric: A metric as in :meth:`fit` (``"accuracy"``, a catalog name, a formula).
 
         Raises:
             ArgumentError: an unknown metric, or data that do not fit it.
         """
-        columns, y = self._data(inputs, targets)
+        source = self._source(inputs, targets)
         [measured] = make_metrics([metric], self.model, self.forge)
-        return measured.mean(self._predict(columns), y, self.model)
+        return source.mean(lambda columns, y: {
+            "score": measured.mean(self._predict(columns), y, self.model)})["score"]
 
-    def _evaluate(self, columns, y, measured, prefix: str = "") -> dict[str, float]:
-        return evaluate_metrics(self.model, self._predict(columns), y,
-                                [Metric("loss", self.loss), *measured], prefix)
+    def _evaluate(self, source: BatchSource, measured, prefix: str = "") -> dict[str, float]:
+        every = [Metric("loss", self.loss), *measured]
+        return source.mean(lambda columns, y: evaluate_metrics(
+            self.model, self._predict(columns), y, every, prefix))
 
     def _predict(self, columns: list[np.ndarray]) -> np.ndarray:
         outputs = self.model(*columns)
@@ -360,10 +389,13 @@ class Trainer:
             return np.asarray(outputs)
         return np.broadcast_to(outputs, np.broadcast_shapes(*(c.shape for c in columns)))
 
-    def _validation(self, validation) -> tuple[list[np.ndarray], np.ndarray]:
+    def _validation(self, validation) -> BatchSource:
+        if callable(validation):
+            return self._source(validation)
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise ArgumentError("validation is a pair (inputs, targets), like fit's data")
-        return self._data(*validation)
+            raise ArgumentError("validation is a pair (inputs, targets), like fit's data, or "
+                                "a function returning batches")
+        return self._source(*validation)
 
     def _columns(self, inputs) -> list[np.ndarray]:
         variables = self.model.variables
@@ -385,7 +417,7 @@ class Trainer:
         if missing:
             raise VariableError(f"no data for variable(s) {', '.join(missing)} of "
                                 f"{self.model.name!r}")
-        columns = [data_column(inputs[v], v) for v in variables]
+        columns = [as_column(inputs[v], v) for v in variables]
         if self._scalar_samples():
             columns = [samples_of_scalars(c, v, self.model.name)
                        for c, v in zip(columns, variables)]
@@ -395,20 +427,21 @@ class Trainer:
         """Does every sample hold one number per input and one target?"""
         return not (self.model.shapes or self.loss.shapes)
 
-    def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
-        variables = self.model.variables
+    def _data(self, inputs, targets) -> tuple[list, object]:
+        """The checked columns and targets (memmaps and dask arrays stay lazy)."""
         columns = self._columns(inputs)
-        y = data_column(targets, "targets")
+        y = as_column(targets, "targets")
         if self._scalar_samples():
             y = samples_of_scalars(y, "targets", self.model.name)
-        lengths = {name: len(c) for name, c in zip(variables, columns)}
-        lengths["targets"] = len(y)
-        if len(set(lengths.values())) != 1:
-            raise TrainingError("data arrays have different lengths: " +
-                                ", ".join(f"{k}={n}" for k, n in lengths.items()))
-        if len(y) == 0:
-            raise TrainingError("no training data (empty arrays)")
+        check_lengths([*columns, y], [*self.model.variables, "targets"])
         return columns, y
+
+    def _source(self, inputs, targets=None, epochs: int = 1) -> BatchSource:
+        """Where the batches come from: arrays, chunked arrays or the user's batches."""
+        if targets is None:
+            return IterableSource(inputs, self._data, epochs)
+        columns, y = self._data(inputs, targets)
+        return make_source(columns, y, [*self.model.variables, "targets"])
 
     # -- reporting -------------------------------------------------------------------
     def summary(self) -> str:
