@@ -84,16 +84,15 @@ class _Printer:
                 den.append(f.base ** -f.exp)
             else:
                 num.append(f)
-        sign = ""
-        if coeff == -1:
-            sign = "-"
-        elif coeff != 1:
-            num.insert(0, abs(coeff))
-            sign = "-" if coeff.is_negative else ""
+        sign = "-" if coeff.is_negative else ""
         top = "*".join(self.emit(f) for f in num) or "1.0"
         if den:
             bottom = "*".join(self.emit(f) for f in den)
             top += "/" + (bottom if len(den) == 1 else f"({bottom})")
+        if abs(coeff) != 1:
+            # the number last: 100*|d|/m overflows where |d|/m*100 does not, and
+            # x*exp(-x**2)*2 is 0 where 2*x is already infinite
+            top += f"*{self.emit(abs(coeff))}"
         return f"({sign}{top})"
 
     def _pow(self, e) -> str:

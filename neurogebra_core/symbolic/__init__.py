@@ -8,13 +8,13 @@ never from the private modules.
 
 from ._autodiff import dag_size, reverse_gradients, subexpressions
 from ._derivatives import derivative, readable
-from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_function,
-                         function_for_head, max_min_partial, parseable_functions,
-                         register_function, sech2)
+from ._functions import (BACKEND_NAMES, STABLE_HEADS, FormulaFunction, dsigmoid,
+                         formula_function, function_for_head, max_min_partial,
+                         parseable_functions, register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
-from ._primitives import (Primitive, PrimitiveFunction, log_sigmoid, primitive_class,
-                          register_primitive, register_primitive_loader, relu, sigmoid,
-                          softplus)
+from ._primitives import (Primitive, PrimitiveFunction, fused_primitives, log_sigmoid,
+                          primitive_class, register_primitive, register_primitive_loader, relu,
+                          sigmoid, softplus)
 from ._shapes import (Identity, IndexSymbol, Ones, ShapedSymbol, Size, bind_sizes,
                       format_shape, is_shaped, rebind, shape_of, shaped_atoms, size, sizes_of)
 from ._vector_autodiff import JacobianOf, derivative_of, jacobian, jvp, tidy, vector_gradients
@@ -26,8 +26,8 @@ __all__ = [
     "parse_formula", "symbol", "from_sympy",
     "FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
-    "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-    "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "STABLE_HEADS", "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
+    "register_primitive_loader", "fused_primitives", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "reverse_gradients", "dag_size", "subexpressions",
     "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
     "format_shape", "is_shaped", "shaped_atoms", "bind_sizes", "rebind", "sizes_of",

@@ -32,7 +32,7 @@ from ..errors import RegistrationError
 
 __all__ = ["FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
            "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
-           "ArgumentIndexError"]
+           "ArgumentIndexError", "STABLE_HEADS"]
 
 BACKEND_NAMES = ("math", "numpy", "jax", "torch")
 _KERNELS = "neurogebra.compile._kernels."   # numeric helpers live in the compile layer
@@ -89,12 +89,62 @@ def max_min_partial(node: sympy.Expr, argindex: int) -> sympy.Expr:
     return sympy.Heaviside(mine - rest if isinstance(node, sympy.Max) else rest - mine, 1)
 
 
+# -- internal heads: only the stable rewrites (compile._stable) produce them ------------
+
 class sech2(sympy.Function):
     """1 - tanh(u)**2, computed without cancellation (an internal head of stable rewrites)."""
 
 
 class dsigmoid(sympy.Function):
     """sigmoid(u)*sigmoid(-u), the sigmoid's derivative in one pass (internal)."""
+
+
+class scaled_dsigmoid(sympy.Function):
+    """p*sigmoid(u)*sigmoid(-u) without overflow or a subnormal intermediate (internal)."""
+
+
+class shifted(sympy.Function):
+    """(u + shift)/divisor: a*u + b with its root -b/a exact, so no cancellation (internal)."""
+
+
+class expm1_minus_texp(sympy.Function):
+    """expm1(t) - t*exp(t), about -t**2/2 near 0, without cancellation (internal)."""
+
+
+class log1p_diff(sympy.Function):
+    """log1p(a) - log1p(b), without cancellation for a near b (internal)."""
+
+
+class log_of_sum(sympy.Function):
+    """log(a + b), without the rounding of a + b near 1 (internal)."""
+
+
+class compensated_sum(sympy.Function):
+    """a + b + c with the rounding of the partial sums recovered (internal)."""
+
+
+class abs_diff_minus(sympy.Function):
+    """|a - b| - c, with a - b rounded once at the end (internal)."""
+
+
+class one_minus_square_ratio(sympy.Function):
+    """1 - (a + b)**2/m, exact next to its zero (internal)."""
+
+
+class one_minus_product(sympy.Function):
+    """1 - a*b, exact next to its zero (the kink of hinge losses) (internal)."""
+
+
+class xlogy(sympy.Function):
+    """x*log(y), 0 where x is 0 (internal)."""
+
+
+class xlog_mixture(sympy.Function):
+    """x*log(q) with q = 1 + w: log1p(w) where q is near 1, 0 where x is 0 (internal)."""
+
+
+class int_power(sympy.Function):
+    """u**n for an integer n > 2, as repeated products (internal)."""
 
 
 def _everywhere(math: str, numpy: str, jax: str, torch: str) -> dict[str, str]:
@@ -171,7 +221,34 @@ _BUILTINS = (
     FormulaFunction("where", sympy.Piecewise, (3, 3), build=_where),
     FormulaFunction("_sech2", sech2, (1, 1), _internal("sech2"), parseable=False),
     FormulaFunction("_dsigmoid", dsigmoid, (1, 1), _internal("dsigmoid"), parseable=False),
+    FormulaFunction("_scaled_dsigmoid", scaled_dsigmoid, (2, 2), _internal("scaled_dsigmoid"),
+                    parseable=False),
+    FormulaFunction("_shifted", shifted, (3, 3), _internal("shifted"), parseable=False),
+    FormulaFunction("_expm1_minus_texp", expm1_minus_texp, (1, 1),
+                    _internal("expm1_minus_texp"), parseable=False),
+    FormulaFunction("_log1p_diff", log1p_diff, (2, 2), _internal("log1p_diff"), parseable=False),
+    FormulaFunction("_log_of_sum", log_of_sum, (2, 2), _internal("log_of_sum"), parseable=False),
+    FormulaFunction("_compensated_sum", compensated_sum, (3, 3), _internal("compensated_sum"),
+                    parseable=False),
+    FormulaFunction("_abs_diff_minus", abs_diff_minus, (3, 3), _internal("abs_diff_minus"),
+                    parseable=False),
+    FormulaFunction("_one_minus_square_ratio", one_minus_square_ratio, (3, 3),
+                    _internal("one_minus_square_ratio"), parseable=False),
+    FormulaFunction("_one_minus_product", one_minus_product, (2, 2),
+                    _internal("one_minus_product"), parseable=False),
+    FormulaFunction("_xlogy", xlogy, (2, 2), _everywhere(
+        f"{_KERNELS}xlogy_math", "scipy.special.xlogy", "jax.scipy.special.xlogy",
+        "torch.special.xlogy"), parseable=False),
+    FormulaFunction("_xlog_mixture", xlog_mixture, (3, 3), _internal("xlog_mixture"),
+                    parseable=False),
+    FormulaFunction("_int_power", int_power, (2, 2), _internal("int_power"), parseable=False),
 )
+
+# The heads above by name, for the stable rewrites (compile._stable) to build.
+STABLE_HEADS = {cls.__name__: cls for cls in (
+    sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
+    compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
+    xlog_mixture, int_power)}
 
 _LOCK = threading.Lock()
 _BY_NAME: dict[str, FormulaFunction] = {}
