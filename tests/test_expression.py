@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import sympy
 
+import neurogebra.errors
 from neurogebra import (ArgumentError, CompositionError, EvaluationError, Expression,
                         FormulaError, ParameterError, VariableError)
 from neurogebra.symbolic import symbol
@@ -357,3 +358,38 @@ def test_unpickling_loads_the_pack_that_defines_a_primitive():
 def test_an_expression_made_from_another_keeps_its_variable_order():
     f = Expression("f", "x + 10*y", variables=["y", "x"])
     assert Expression("g", f).variables == ("y", "x")
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: Expression("f", "x", params=5), "ArgumentError",
+     "params of 'f' must be a mapping of names to values"),
+    (lambda: Expression("f", "x", params="ab"), "ArgumentError", "params of 'f' must be a mapping"),
+    (lambda: Expression("f", "a*x", params={"a": 1}, trainable_params=5), "ArgumentError",
+     "trainable_params of 'f' must be a name or a list of names, got int"),
+    (lambda: Expression("f", "x", variables=5), "ArgumentError",
+     "variables of 'f' must be a name or a list of names"),
+    (lambda: Expression("f", "x", metadata=5), "ArgumentError", "metadata of 'f' must be a mapping"),
+    (lambda: Expression("f", "x", metadata={"lock": __import__("threading").Lock()}),
+     "ArgumentError", "metadata of 'f' must be plain data that can be copied"),
+    (lambda: Expression("f", "a*x", params={"a": 1}).params.update(5), "ParameterError",
+     "the params of 'f' must be a mapping"),
+    (lambda: Expression("f", "a*x", params={"a": 10 ** 400}), "ParameterError",
+     "param 'a' of 'f' is beyond the float64 range"),
+    (lambda: Expression("f", "x*y").gradients(wrt=5), "ArgumentError",
+     "wrt of 'f' must be a name or a list of names"),
+    (lambda: Expression("f", "x/y").compose(Expression("z", "0"), var="y"), "FormulaError",
+     r"f\(z\) is undefined or infinite"),
+    (lambda: Expression("f", sympy.oo * sympy.Symbol("x")), "FormulaError",
+     "formula of 'f' is undefined or infinite"),
+    (lambda: Expression("f", sympy.I + sympy.Symbol("x")), "FormulaError",
+     "formula of 'f' is not a real number"),
+])
+def test_wrong_arguments_are_refused_by_name(build, error, message):
+    with pytest.raises(getattr(neurogebra.errors, error), match=message):
+        build()
+
+
+def test_a_text_wrt_is_one_name():
+    f = Expression("f", "a*b*ab", variables=["a", "b", "ab"])
+    assert sorted(f.gradients(wrt="ab")) == ["ab"]
+    assert sorted(f.hessian(wrt="ab")) == ["ab"]

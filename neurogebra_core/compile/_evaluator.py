@@ -25,13 +25,15 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from ..errors import EvaluationError, VariableError, did_you_mean
+from ..errors import EvaluationError, ShapeError, VariableError, did_you_mean
 from ..symbolic import symbol
 from ._codegen import compile_function
+from ._float_errors import run_recording
 
 __all__ = ["Evaluator"]
 
 _SCALAR_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
+_F64 = np.dtype(np.float64)
 
 
 class Evaluator:
@@ -82,11 +84,19 @@ class Evaluator:
                   "        except _FAILURES:",
                   f"            return _array([{every}], True)",
                   "        if type(_r) is float:",
-                  "            return _r",
-                  f"    return _general([{every}])"]
+                  "            return _r"]
+        if var_args:   # float64 arrays of one shape, float params: no conversion, no broadcast
+            same = " and ".join(
+                [f"type({a}) is _ndarray and {a}.dtype is _F64" for a in var_args]
+                + [f"{a}.shape == _a0.shape" for a in var_args[1:]]
+                + [f"type({p}) is float" for p in par_args])
+            lines += [f"    if {same}:",
+                      f"        return _same_shape(({every},), _a0.shape)"]
+        lines.append(f"    return _general([{every}])")
         namespace = {"_slow": self.evaluate, "_scalar": self._compile_scalar(),
                      "_FAILURES": _SCALAR_FAILURES, "_general": self.call,
-                     "_array": self._call_array}
+                     "_array": self._call_array, "_same_shape": self._call_same_shape,
+                     "_ndarray": np.ndarray, "_F64": np.dtype(np.float64)}
         exec(compile("\n".join(lines), f"<neurogebra eval {self.label}>", "exec"), namespace)
         return namespace["_fast"]
 
@@ -115,7 +125,10 @@ class Evaluator:
                 else:
                     return self._call_general(args)
         if convert:
-            args = [float(a) for a in args]
+            try:
+                args = [float(a) for a in args]
+            except OverflowError:   # an int beyond float64: the checked path names it
+                return self._call_general(args)
         scalar = self._scalar or self._compile_scalar()
         try:
             result = scalar(*args)
@@ -156,10 +169,11 @@ class Evaluator:
     def _call_general(self, args: list):
         names = self.var_names + self.param_names
         if all(_is_real_scalar(a) for a in args):
-            return self.call([float(a) for a in args])
+            return self.call([_as_float(a, n, self.label) for a, n in zip(args, names)])
         if any(_is_dask(a) for a in args):
             return self._call_dask(args)
         arrays = [_as_array(a, n, self.label) for a, n in zip(args, names)]
+        _check_broadcast(arrays, names, self.label)
         return self._call_array(arrays, scalar_out=all(a.ndim == 0 for a in arrays))
 
     def _call_array(self, args: list, scalar_out: bool):
@@ -167,15 +181,35 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        errors = _FloatingErrors()
-        with np.errstate(all="call", call=errors):
-            result = np.asarray(function(*arrays), dtype=np.float64)
-        if errors.kinds:
-            self._warn_non_finite(result, arrays, errors.kinds)
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        try:
+            result, trouble = run_recording(function, arrays)
+        except MemoryError:
+            raise EvaluationError(
+                f"evaluating {self.label} on inputs of shapes "
+                f"{', '.join(str(a.shape) for a in arrays)} needs arrays of shape {shape}, "
+                "which do not fit in memory (NumPy broadcasting pairs every value of an "
+                "(N,) input with every value of an (N, 1) one)") from None
+        result = np.asarray(result, dtype=np.float64)
+        if trouble:
+            self._warn_non_finite(result, arrays, trouble)
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()
         return float(result) if scalar_out else result
+
+    def _call_same_shape(self, args: tuple, shape: tuple):
+        """The array path for float64 arrays of one shape (and float params):
+        what :meth:`_call_array` does, without conversions or broadcasting."""
+        function = self._array
+        if function is None:
+            function = self._array = self._compile("numpy")
+        result, trouble = run_recording(function, args)
+        if type(result) is not np.ndarray or result.shape != shape \
+                or result.dtype is not _F64 or result is args[0]:
+            result = np.broadcast_to(np.asarray(result, dtype=np.float64), shape).copy()
+        if trouble:
+            self._warn_non_finite(result, args, trouble)
+        return result
 
     def _call_dask(self, args: list):
         """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now."""
@@ -197,18 +231,6 @@ class Evaluator:
                       "has non-finite values for finite inputs", RuntimeWarning, stacklevel=4)
 
 
-class _FloatingErrors:
-    """Collects NumPy floating-point error kinds (errstate call mode)."""
-
-    __slots__ = ("kinds",)
-
-    def __init__(self):
-        self.kinds = set()
-
-    def __call__(self, kind, flag):
-        self.kinds.add(kind)
-
-
 def _is_dask(value) -> bool:
     return type(value).__module__.startswith("dask.") and hasattr(value, "map_blocks")
 
@@ -227,7 +249,28 @@ def _as_array(value, name: str, label: str) -> np.ndarray:
                               "neurogebra evaluates real numbers only")
     try:
         array = np.asarray(value, dtype=np.float64)
+    except OverflowError:
+        raise EvaluationError(f"value for {name!r} of {label} has a number beyond the "
+                              "float64 range (about 1.8e308)") from None
     except (TypeError, ValueError) as exc:
         raise EvaluationError(
             f"value for {name!r} of {label} cannot be read as float64 numbers: {exc}") from None
     return array
+
+
+def _as_float(value, name: str, label: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise EvaluationError(f"value for {name!r} of {label} is beyond the float64 range "
+                              "(about 1.8e308)") from None
+
+
+def _check_broadcast(arrays: list, names: Sequence[str], label: str) -> None:
+    """Refuse inputs whose shapes NumPy cannot broadcast together, naming them."""
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n!r} {a.shape}" for a, n in zip(arrays, names) if a.ndim)
+        raise ShapeError(f"the inputs of {label} have shapes that do not broadcast together: "
+                         f"{shapes}") from None

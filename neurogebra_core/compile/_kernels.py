@@ -103,7 +103,18 @@ def relu_math(x):
 
 
 def scalar_sign(x):
-    return math.copysign(1.0, x) if x else (x if x != x else 0.0)
+    if x != x:        # nan, as NumPy gives
+        return x
+    return math.copysign(1.0, x) if x else 0.0
+
+
+def scalar_pow(base, exponent):
+    """``base**exponent`` on floats as NumPy computes it: nan where Python
+    would give a complex number, and an exponent of 0.5 is a square root."""
+    if exponent == 0.5:
+        return math.sqrt(base)    # ValueError below 0: the caller falls back to NumPy
+    result = base ** exponent
+    return math.nan if type(result) is complex else result
 
 
 def scalar_heaviside(x, h0):

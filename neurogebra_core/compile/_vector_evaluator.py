@@ -27,7 +27,8 @@ import sympy
 
 from ..errors import EvaluationError, ShapeError
 from ..symbolic import IndexSymbol, ShapedSymbol, Size, format_shape, shape_of
-from ._evaluator import Evaluator, _as_array, _FloatingErrors
+from ._evaluator import Evaluator, _as_array
+from ._float_errors import run_recording
 from ._vector_codegen import compile_vector_function
 
 __all__ = ["VectorEvaluator", "SIMPLEX_TOLERANCE"]
@@ -59,11 +60,10 @@ class VectorEvaluator(Evaluator):
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        errors = _FloatingErrors()
-        with np.errstate(all="call", call=errors):
-            result = np.asarray(function(*arrays), dtype=np.float64)
-        if errors.kinds:
-            self._warn_non_finite(result, arrays, errors.kinds)
+        result, trouble = run_recording(function, arrays)
+        result = np.asarray(result, dtype=np.float64)
+        if trouble:
+            self._warn_non_finite(result, arrays, trouble)
         shape = batch + resolve_shape(shape_of(self.expr), sizes)
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()

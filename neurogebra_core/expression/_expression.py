@@ -13,7 +13,6 @@ left operand's variables first, then the right operand's new ones.
 
 from __future__ import annotations
 
-import copy
 import math
 import numbers
 from pathlib import Path
@@ -28,9 +27,12 @@ from .. import render
 from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import dag_size, derivative, formula_text, from_sympy, notation, \
-    parse_formula, reverse_gradients, shape_of, symbol
+from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
+    dag_size, derivative, \
+    formula_text, from_sympy, notation, operation_digits, parse_formula, reverse_gradients, \
+    shape_of, substitute_symbols, symbol, undefined_reason
 from ..symbolic import latex as vector_latex
+from ._arguments import copied_metadata, mapping_argument, names_argument
 from ._params import Params
 from ._shaped import compose_shaped, declaration_of, declared_symbols, merge_symbols, \
     name_symbols, plain_shape, same_value, shaped_derivative, shaped_gradients, symbols_of
@@ -66,24 +68,30 @@ def _to_sympy(formula, declared: dict) -> tuple[sympy.Expr, dict]:
                 else parse_formula(formula)), {}
     if isinstance(formula, sympy.Basic):
         return from_sympy(formula), {}
+    if isinstance(formula, numbers.Integral) and not isinstance(formula, bool):
+        value = sympy.Integer(int(formula))
+        if constant_digits(value) > MAX_CONSTANT_DIGITS:
+            raise FormulaError(f"a constant formula may have at most {MAX_CONSTANT_DIGITS} "
+                               "digits")
+        return value, {}
     if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
         if not math.isfinite(formula):
             raise FormulaError(f"a constant formula must be finite, got {formula}")
-        return (sympy.Integer(formula) if isinstance(formula, numbers.Integral)
-                else sympy.Float(float(formula))), {}
+        return sympy.Float(float(formula)), {}
     raise FormulaError(
         f"a formula must be text, a SymPy expression or an Expression, "
         f"got {type(formula).__name__}")
 
 
 def check_defined(expr: sympy.Expr, what: str) -> None:
-    """Refuse an expression SymPy made undefined (``zoo``, ``nan``).
+    """Refuse an expression holding an undefined, infinite or complex constant.
 
     Raises:
         FormulaError: naming ``what``.
     """
-    if expr.has(sympy.zoo, sympy.nan):
-        raise FormulaError(f"{what} is undefined (a division by zero?)")
+    reason = undefined_reason(expr)
+    if reason:
+        raise FormulaError(f"{what} {reason}")
 
 
 class Expression:
@@ -122,18 +130,24 @@ class Expression:
                  variables: Iterable[str] | None = None,
                  shapes: Mapping[str, Any] | None = None):
         _check_name(name)
+        params = mapping_argument(params, "params", repr(name))
         known = (formula._symbols or {}) if isinstance(formula, Expression) else \
             (symbols_of(formula) if isinstance(formula, sympy.Basic) else {})
         declared = declared_symbols(shapes, params, known)
         expr, inherited = _to_sympy(formula, declared)
         check_defined(expr, f"formula of {name!r}")
-        all_params = {**inherited, **dict(params or {})}
+        check_size(expr, f"the formula of {name!r}")
+        all_params = {**inherited, **params}
         if isinstance(formula, Expression):   # inherit whatever was not given
             trainable_params = formula.trainable_params if trainable_params is None \
                 else trainable_params
             metadata = formula.metadata if metadata is None else metadata
             variables = formula.variables if variables is None else variables
-        self._setup(name, expr, all_params, trainable_params or (), metadata or {},
+        if trainable_params is not None:
+            trainable_params = names_argument(trainable_params, "trainable_params", repr(name))
+        if variables is not None:
+            variables = names_argument(variables, "variables", repr(name))
+        self._setup(name, expr, all_params, trainable_params or (), metadata,
                     _resolve_variables(name, expr, all_params, variables), declared)
         self._written = formula if isinstance(formula, str) else \
             (formula.written_formula if isinstance(formula, Expression) else None)
@@ -151,7 +165,7 @@ class Expression:
         else:
             self._params = Params(params, repr(name))
         self._trainable = _check_trainable(name, trainable, self._params)
-        self._metadata = copy.deepcopy(dict(metadata))
+        self._metadata = copied_metadata(metadata, repr(name))
         self._evaluator = None   # compiled on first evaluation
         self._fast = None        # the evaluator's fast path, kept here only
         self._written = None     # the text it was parsed from, while unchanged
@@ -316,7 +330,7 @@ class Expression:
             wrt: The variables and params to differentiate by (default: every
                 variable).
         """
-        names = self._variables if wrt is None else tuple(wrt)
+        names = self._variables if wrt is None else names_argument(wrt, "wrt", repr(self._name))
         for name in names:
             self._symbol_for(name)
         if self._symbols:
@@ -333,7 +347,7 @@ class Expression:
         Args:
             wrt: The names to differentiate by (default: every variable).
         """
-        names = self._variables if wrt is None else tuple(wrt)
+        names = self._variables if wrt is None else names_argument(wrt, "wrt", repr(self._name))
         first = self.gradients(names)
         return {a: first[a].gradients(names) for a in names}
 
@@ -372,7 +386,9 @@ class Expression:
             del outer_table[name]
             symbols = merge_symbols(outer_table, inner_table)
         else:
-            expr = self._expr.xreplace({symbol(name): inner._expr})
+            check_composition(self._expr, inner._expr, f"{self._name}({inner._name})")
+            expr = substitute_symbols(self._expr, {symbol(name): inner._expr})
+            check_defined(expr, f"{self._name}({inner._name})")
         variables = []
         for v in self._variables:
             for w in (inner._variables if v == name else (v,)):
@@ -391,6 +407,9 @@ class Expression:
         params = merge_params(left, right)
         symbols = merge_symbols(left._name_table(), right._name_table()) \
             if left._symbols or right._symbols else None
+        if operation_digits(operator, left._expr, right._expr) > MAX_CONSTANT_DIGITS:
+            raise FormulaError(f"{left._name} {operator} {right._name}: its exact constants "
+                               f"would have more than {MAX_CONSTANT_DIGITS} digits")
         expr = _OPERATORS[operator](left._expr, right._expr)
         check_defined(expr, f"{left._name} {operator} {right._name}")
         if symbols:
@@ -420,6 +439,7 @@ class Expression:
         trainable = self._trainable + tuple(t for t in other._trainable
                                             if t not in self._trainable)
         metadata = {**other._metadata, **self._metadata}
+        check_size(expr, name)
         return Expression._make(name, expr, params, trainable, metadata, variables, symbols)
 
     def _derived(self, expr, name) -> "Expression":

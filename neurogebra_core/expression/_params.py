@@ -29,7 +29,7 @@ class Params(dict):
         super().__init__()
         self._owner = owner
         self._shapes = dict(shapes or {})
-        for name, value in dict(values).items():
+        for name, value in _as_mapping(values, owner).items():
             super().__setitem__(name, self._checked(name, value))
 
     def __setitem__(self, name, value):
@@ -44,8 +44,9 @@ class Params(dict):
             return shaped_value(name, value, self._owner, self._shapes[name])
         return _param_value(name, value, self._owner)
 
-    def update(self, *args, **kwargs):
-        for name, value in dict(*args, **kwargs).items():
+    def update(self, values: Mapping[str, Any] = (), /, **more):
+        """Set several params at once; every name must exist already."""
+        for name, value in {**_as_mapping(values, self._owner), **more}.items():
             self[name] = value
 
     def _refuse(self, *args, **kwargs):
@@ -82,6 +83,16 @@ def shaped_value(name: str, value, owner: str, shape: tuple):
     return array
 
 
+def _as_mapping(values, owner: str) -> dict:
+    if isinstance(values, Mapping):
+        return dict(values)
+    try:   # pairs, as dict() takes them
+        return dict(values)
+    except (TypeError, ValueError):
+        raise ParameterError(f"the params of {owner} must be a mapping of names to values, "
+                             f"got {type(values).__name__}") from None
+
+
 def _text(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
@@ -92,7 +103,11 @@ def _param_value(name: str, value, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(
             f"param {name!r} of {owner} must be a real number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ParameterError(f"param {name!r} of {owner} is beyond the float64 range "
+                             "(about 1.8e308)") from None
     if not math.isfinite(value):
         raise ParameterError(f"param {name!r} of {owner} must be finite, got {value}")
     return value

@@ -169,6 +169,8 @@ def _internal(name: str) -> dict[str, str]:
 def _log(x, base=None):
     if base is None:
         return sympy.log(x)
+    if base.is_number and (base.is_nonpositive or base == 1):
+        raise ValueError(f"the base of log() must be positive and not 1, got {base}")
     return sympy.log(x) / sympy.log(base)
 
 

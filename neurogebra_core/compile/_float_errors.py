@@ -1,0 +1,59 @@
+"""Running NumPy code while recording floating-point trouble, cheaply.
+
+Generated array code runs with NumPy's error handling set to *call* a
+recorder instead of warning: trouble in an intermediate that does not reach
+the result (the branch a ``where`` does not take, ``exp(-x**2)`` underflowing)
+stays silent, and the evaluator decides from the recorded kinds and the
+result whether to warn. ``np.errstate`` builds its settings object on every
+entry (about 1 us, most of the cost of a small call), so the settings are
+built once and installed directly where NumPy allows it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = ["run_recording"]
+
+
+class _Recorded(threading.local):
+    def __init__(self):
+        self.kinds: list = []
+
+
+_RECORDED = _Recorded()
+
+
+def _record(kind: str, flag: int) -> None:
+    _RECORDED.kinds.append(kind)
+
+
+try:   # NumPy 2: the error settings live in a context variable
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+    _SETTINGS = _make_extobj(all="call", call=_record)
+
+    def _run(function, args):
+        token = _extobj_contextvar.set(_SETTINGS)
+        try:
+            return function(*args)
+        finally:
+            _extobj_contextvar.reset(token)
+except ImportError:   # older NumPy: the public context manager
+    def _run(function, args):
+        with np.errstate(all="call", call=_record):
+            return function(*args)
+
+
+def run_recording(function, args) -> tuple:
+    """``(function(*args), kinds)``: the result and the set of floating-point
+    error kinds ("overflow", "invalid", ...) raised while computing it."""
+    kinds = _RECORDED.kinds
+    start = len(kinds)
+    result = _run(function, args)
+    if len(kinds) == start:
+        return result, ()
+    raised = set(kinds[start:])
+    del kinds[start:]
+    return result, raised
