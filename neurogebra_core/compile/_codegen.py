@@ -68,7 +68,11 @@ class _Printer:
 
     def _add(self, e) -> str:
         out = ""
-        for term in e.args:
+        terms = list(e.args)
+        if len(terms) == 2 and terms[0].as_coeff_Mul()[0].is_negative \
+                and not terms[1].as_coeff_Mul()[0].is_negative:
+            terms.reverse()     # exp(p) - y, not -y + exp(p): one pass fewer, same rounding
+        for term in terms:
             coeff, _ = term.as_coeff_Mul()
             if coeff.is_negative:
                 out += f" - {self.emit(-term)}" if out else f"-{self.emit(-term)}"
@@ -204,7 +208,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function can also be called by keyword.
     """
     several = isinstance(expr, (list, tuple))
-    outputs = [stabilize(e) for e in (expr if several else [expr])]
+    autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
+    outputs = [stabilize(e, autodiff) for e in (expr if several else [expr])]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
     temps, reduced = sympy.cse(outputs, symbols=(sympy.Dummy() for _ in itertools.count()))

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import importlib
 import math
-import sys
 
 import numpy as np
 
 # -- core primitives ----------------------------------------------------------
 # NumPy kernels work in one new array where they can: on a million elements
 # each pass over memory costs about as much as the arithmetic.
-
-HUGE = sys.float_info.max
 
 
 def _buffer(*arrays):
@@ -97,6 +94,35 @@ def relu_numpy(x):
 
 def relu_math(x):
     return 0.0 if x <= 0 else x
+
+
+def hypot_numpy(a, b):
+    # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: SIMD where np.hypot calls libm per
+    # element; within 2 ulps for normal results, no overflow; where m is 0 or inf (n/m
+    # is nan) the result is m, and nan stays nan
+    a, b = np.abs(a), np.abs(b)
+    m = np.maximum(a, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.minimum(a, b) / m
+        out = m * np.sqrt(1.0 + r * r)
+    finite = np.isfinite(out)
+    return out if np.all(finite) else np.where(finite, out, m)
+
+
+def heaviside_numpy(x, h0):
+    # np.heaviside is a branchy scalar loop; for the steps of derivatives (h0 = 0 or 1)
+    # a clip and a rounding give the same 0/1 (nan stays nan) in two SIMD passes
+    if np.ndim(h0) == 0 and h0 == 0:
+        out = np.asarray(np.clip(x, 0.0, 1.0, out=_buffer(x)))   # a 0-d out comes back a scalar
+        np.ceil(out, out=out)
+        out += 0.0          # -0.0 (from x = -0.0) is 0
+        return out
+    if np.ndim(h0) == 0 and h0 == 1:
+        out = np.asarray(np.clip(x, -1.0, 0.0, out=_buffer(x)))
+        np.floor(out, out=out)
+        out += 1.0
+        return out
+    return np.heaviside(x, h0)
 
 
 # -- scalar helpers -----------------------------------------------------------
@@ -320,12 +346,29 @@ def compensated_sum_math(a, b, c):
     return total if math.isfinite(total) else a + b + c
 
 
-def compensated_sum_numpy(a, b, c):
+_CANCELLATION = 2.0 ** -10    # a sum this much smaller than its terms lost at most 10 bits
+
+
+def _compensated_sum_exact(a, b, c):
     with np.errstate(invalid="ignore", over="ignore"):
-        s, e = _two_sum(np.asarray(a, float), b)
+        s, e = _two_sum(a, b)
         t, f = _two_sum(s, c)
         total = t + (e + f)
         return np.where(np.isfinite(total), total, (a + b) + c)
+
+
+def compensated_sum_numpy(a, b, c):
+    # the plain sum, and again with the roundings recovered where it cancelled
+    out = np.add(a, b, out=_buffer(a, b, c))
+    out += c
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.abs(a) + np.abs(b)
+        scale += np.abs(c)
+        near = np.flatnonzero(np.abs(out) < _CANCELLATION * scale)
+    if near.size:
+        a, b, c = (np.broadcast_to(v, out.shape).reshape(-1)[near] for v in (a, b, c))
+        out.reshape(-1)[near] = _compensated_sum_exact(a, b, c)
+    return out
 
 
 def _compensated_sum_array(xp, a, b, c):
@@ -335,20 +378,24 @@ def _compensated_sum_array(xp, a, b, c):
 compensated_sum_jax, compensated_sum_torch = _jax_and_torch(_compensated_sum_array)
 
 
+_NEAR_ONE = 2.0 ** -10    # beyond, log(fl(a + b)) keeps 12 digits (relative error < 3e-13)
+
+
 def log_of_sum_math(a, b):
     s = a + b
-    if 0.5 < s < 2.0:           # log1p of the exact s - 1: no rounding of a + b near 1
+    if abs(s - 1.0) < _NEAR_ONE:    # log1p of the exact s - 1: no rounding of a + b near 1
         return math.log1p(compensated_sum_math(a, b, -1.0))
     return math.log(s)
 
 
 def log_of_sum_numpy(a, b):
-    s = np.add(a, b)
+    s = np.add(a, b, out=_buffer(a, b))
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(s)
-    near = (s > 0.5) & (s < 2.0)
-    if np.any(near):
-        out = np.where(near, np.log1p(compensated_sum_numpy(a, b, -1.0)), out)
+    near = np.flatnonzero(np.abs(s - 1.0) < _NEAR_ONE)
+    if near.size:
+        a, b = (np.broadcast_to(v, out.shape).reshape(-1)[near] for v in (a, b))
+        out.reshape(-1)[near] = np.log1p(_compensated_sum_exact(a, b, -1.0))
     return out
 
 
@@ -489,6 +536,43 @@ def _xlog_mixture_array(xp, x, q, w):
 
 
 xlog_mixture_jax, xlog_mixture_torch = _jax_and_torch(_xlog_mixture_array)
+
+
+def clip_math(u, lo, hi):
+    if u != u:
+        return u
+    return lo if u <= lo else (hi if u >= hi else u)
+
+
+def clip_numpy(u, lo, hi):
+    # one SIMD pass; the piecewise it stands for picks lo first, which np.clip
+    # does not when lo > hi: then the selects (nan stays nan either way)
+    if np.ndim(lo) == 0 and np.ndim(hi) == 0 and lo <= hi:
+        return np.clip(u, lo, hi)
+    return np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+
+
+def _clip_array(xp, u, lo, hi):
+    return xp.where(u <= lo, lo, xp.where(u >= hi, hi, u))
+
+
+clip_jax, clip_torch = _jax_and_torch(_clip_array)
+
+
+def indicator_math(condition):
+    return 1.0 if condition else 0.0
+
+
+def indicator_numpy(condition):
+    # 0.0/1.0 (a boolean array would add as "or" and refuse a unary minus)
+    return np.asarray(condition, dtype=np.float64)
+
+
+def _indicator_array(xp, condition):
+    return xp.where(condition, 1.0, 0.0)
+
+
+indicator_jax, indicator_torch = _jax_and_torch(_indicator_array)
 
 
 def int_power_math(u, n):

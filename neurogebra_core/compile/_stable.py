@@ -9,6 +9,8 @@ forms that do not. Every rule is an identity in real arithmetic:
   ``scaled_dsigmoid(p, u)``, where a large ``p`` never meets an ``e^-|u|``
   that underflowed;
 * ``log_sigmoid(-u) - log_sigmoid(u)`` -> ``-u``;
+* ``p*log_sigmoid(u) + q*log_sigmoid(-u)`` with ``p + q = -1`` ->
+  ``-p*max(-u, 0) - q*max(u, 0) + log1p(exp(-|u|))`` (BCE with logits);
 * ``u*sigmoid(u) - softplus(u)`` -> ``-(|u|*sigmoid(-|u|) + softplus(-|u|))``,
   a sum of two terms of one sign;
 * ``expm1(t) - t*exp(t)`` -> ``expm1_minus_texp(t)`` (a series near 0);
@@ -33,6 +35,13 @@ forms that do not. Every rule is an identity in real arithmetic:
   argument is not more complex (cosine schedules next to their ends);
 * a comparison ``c > |a - b|`` in a piecewise that uses ``abs_diff_minus(a, b, c)``
   -> ``abs_diff_minus(a, b, c) < 0``, so the piece agrees with its value;
+* clamps written as a piecewise (relu6, hardtanh, hardsigmoid) -> ``clip(g, lo, hi)``;
+* ``Piecewise((k*g, b > |g|), (k*b*sign(g), True))`` -> ``clip(k*g, -|k*b|, |k*b|)``
+  (huber's and smooth_l1's slopes);
+* two pieces meeting at 0 at a threshold k of u -> ``A(max(u, k)) + B(min(u, k))``
+  (leaky_relu, elu, ...), and a constant piece continuing the other one -> that piece
+  at ``min(u, k)`` (celu's slope); linear pieces -> ``A*indicator(c_A) + B*indicator(c_B)``:
+  no select, which mispredicts on data of random sign;
 * ``u**n`` (integer n > 2) -> ``int_power(u, n)``, repeated products (NumPy's
   ``power`` is many times slower).
 """
@@ -45,6 +54,8 @@ import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
 from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, sigmoid, softplus
+from ._stable_pieces import (clamp, exact_kink, factor_of, flat, masked, select,
+                             symmetric_clamp)
 
 __all__ = ["stabilize"]
 
@@ -52,15 +63,6 @@ _H = STABLE_HEADS
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def _factor_of(term, head):
-    """``(k, node)`` when ``term`` is ``k*node`` with ``node`` a ``head`` call, else None."""
-    factors = term.args if term.is_Mul else (term,)
-    for f in factors:
-        if isinstance(f, head):
-            return term / f, f
-    return None
-
 
 def _pairs(terms):
     return itertools.permutations(range(len(terms)), 2)
@@ -94,15 +96,29 @@ def _complement(term_a, term_b):
 
 def _log_sigmoid_difference(term_a, term_b):
     """k*log_sigmoid(v) - k*log_sigmoid(-v) = k*v."""
-    a, b = _factor_of(term_a, log_sigmoid), _factor_of(term_b, log_sigmoid)
+    a, b = factor_of(term_a, log_sigmoid), factor_of(term_b, log_sigmoid)
     if a and b and b[1].args[0] == -a[1].args[0] and sympy.expand(a[0] + b[0]) == 0:
         return a[0] * a[1].args[0]
     return None
 
 
+def _log_sigmoid_pair(term_a, term_b):
+    """p*log_sigmoid(u) + q*log_sigmoid(-u) with p + q = -1 (BCE with logits) =
+    -p*max(-u, 0) - q*max(u, 0) + log1p(exp(-|u|)): one exp and one log1p, and
+    every term >= 0 for labels in [0, 1]."""
+    a, b = factor_of(term_a, log_sigmoid), factor_of(term_b, log_sigmoid)
+    if not (a and b) or b[1].args[0] != -a[1].args[0] or a[1].args[0].could_extract_minus_sign():
+        return None
+    (p, node), q = a, b[0]
+    if p.has(log_sigmoid) or q.has(log_sigmoid) or sympy.expand(p + q + 1) != 0:
+        return None
+    u = node.args[0]
+    return -p * sympy.Max(-u, 0) - q * sympy.Max(u, 0) + log1p(sympy.exp(-sympy.Abs(u)))
+
+
 def _slope_minus_softplus(term_a, term_b):
     """k*u*sigmoid(u) - k*softplus(u) = -k*(|u|*sigmoid(-|u|) + softplus(-|u|))."""
-    b = _factor_of(term_b, softplus)
+    b = factor_of(term_b, softplus)
     if b is None:
         return None
     k, node = -b[0], b[1]
@@ -115,7 +131,7 @@ def _slope_minus_softplus(term_a, term_b):
 
 def _expm1_minus_texp(term_a, term_b):
     """k*expm1(t) - k*t*exp(t) = k*expm1_minus_texp(t)."""
-    a = _factor_of(term_a, expm1)
+    a = factor_of(term_a, expm1)
     if a is None:
         return None
     k, t = a[0], a[1].args[0]
@@ -126,7 +142,7 @@ def _expm1_minus_texp(term_a, term_b):
 
 def _log1p_difference(term_a, term_b):
     """k*log1p(a) - k*log1p(b) = k*log1p_diff(a, b)."""
-    a, b = _factor_of(term_a, log1p), _factor_of(term_b, log1p)
+    a, b = factor_of(term_a, log1p), factor_of(term_b, log1p)
     if a and b and sympy.expand(a[0] + b[0]) == 0:
         return a[0] * _H["log1p_diff"](a[1].args[0], b[1].args[0])
     return None
@@ -176,13 +192,17 @@ def _product_complement(term_a, term_b):
     return _H["one_minus_product"](*factors)
 
 
-_PAIR_RULES = (_complement, _log_sigmoid_difference, _slope_minus_softplus, _expm1_minus_texp,
-               _log1p_difference, _ratio_complement, _abs_difference, _square_ratio_complement,
-               _product_complement)
+_PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _slope_minus_softplus,
+               _expm1_minus_texp, _log1p_difference, _ratio_complement, _abs_difference,
+               _square_ratio_complement, _product_complement)
 
 
-def _stable_add(add):
-    for rule in _PAIR_RULES:
+# rules whose result has a kink (max at 0) that autograd would differentiate its own way
+_KINKED_RULES = (_log_sigmoid_pair,)
+
+
+def _stable_add(add, rules=_PAIR_RULES):
+    for rule in rules:
         rewritten = _replace_pair(add, rule)
         if rewritten is not None:
             return rewritten
@@ -229,7 +249,7 @@ def _paired_sigmoids(mul):
 
 def _scaled_dsigmoid(mul):
     """p*dsigmoid(u) -> scaled_dsigmoid(p, u) (p not a number)."""
-    found = _factor_of(mul, _H["dsigmoid"])
+    found = factor_of(mul, _H["dsigmoid"])
     if found is None or found[0].is_Number:
         return mul
     p, node = found
@@ -257,7 +277,7 @@ def _sigmoid_mixture_complement(q):
     ``a + b = 1`` (focal loss's probability of the true class), else None."""
     if not (q.is_Add and len(q.args) == 2):
         return None
-    first, second = (_factor_of(t, sigmoid) for t in q.args)
+    first, second = (factor_of(t, sigmoid) for t in q.args)
     if not (first and second and second[1].args[0] == -first[1].args[0]
             and sympy.expand(first[0] + second[0] - 1) == 0):
         return None
@@ -278,47 +298,6 @@ def _xlogy(mul):
                     head = _H["xlogy"](g, q) if w is None else _H["xlog_mixture"](g, q, w)
                     return sympy.Mul(head, *rest)
     return mul
-
-
-_MASK_SAFE = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign)
-
-
-def _masked(mul):
-    """Heaviside(c, h)*rest -> where(c, rest, 0) when rest may overflow where the mask
-    is 0 (a division or a function): the step's 0 times inf would be nan."""
-    found = _factor_of(mul, sympy.Heaviside)
-    if found is None:
-        return mul
-    rest, step = found
-    c, h0 = step.args if len(step.args) == 2 else (step.args[0], None)
-    if h0 not in (0, 1):
-        return mul
-    risky = any(p.exp.is_negative for p in rest.atoms(sympy.Pow)) or any(
-        not isinstance(f, _MASK_SAFE) for f in rest.atoms(sympy.Function))
-    if not risky:
-        return mul
-    return sympy.Piecewise((rest, c >= 0 if h0 == 1 else c > 0), (0, True))
-
-
-def _exact_kink(piecewise):
-    """Conditions c > |a - b| (and the like) of a piecewise with an abs_diff_minus(a, b, c)
-    piece decided by that exact residual, not by the rounded |a - b|."""
-    residuals = {(r.args[0], -r.args[1], r.args[2]): r
-                 for r in piecewise.atoms(_H["abs_diff_minus"])}
-
-    def exact(rel):
-        for side, other, flip in ((rel.rhs, rel.lhs, False), (rel.lhs, rel.rhs, True)):
-            if isinstance(side, sympy.Abs) and side.args[0].is_Add \
-                    and len(side.args[0].args) == 2:
-                a, b = side.args[0].args
-                for key in ((a, b, other), (b, a, other)):
-                    if key in residuals:
-                        r = residuals[key]
-                        return rel.func(r, 0) if flip else rel.func(0, r)
-        return rel
-    if not residuals:
-        return piecewise
-    return piecewise.replace(lambda e: e.is_Relational, exact)
 
 
 def _max_as_difference(m):
@@ -402,12 +381,21 @@ def _replace_sub_expression(expr, pattern, replacement):
     return expr.xreplace({pattern: replacement})
 
 
-def stabilize(expr: sympy.Expr) -> sympy.Expr:
-    """Rewrite ``expr`` into an equal form that is accurate (and fast) in float64."""
+def stabilize(expr: sympy.Expr, autodiff: bool = False) -> sympy.Expr:
+    """Rewrite ``expr`` into an equal form that is accurate (and fast) in float64.
+
+    With ``autodiff`` (code that JAX or PyTorch will differentiate), pieces are
+    kept as selects: a clamp or a max/min split has kinks of its own, whose
+    autograd derivative is not neurogebra's convention.
+    """
     expr = _fuse(expr)
+    if not autodiff:
+        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), clamp)
+        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), symmetric_clamp)
     expr = expr.replace(lambda e: e.is_Mul and any(f.is_Add for f in e.args), _cancel_content)
+    rules = tuple(r for r in _PAIR_RULES if not (autodiff and r in _KINKED_RULES))
     for _ in range(4):                      # a rewrite can expose the next one
-        rewritten = expr.replace(lambda e: e.is_Add, _stable_add)
+        rewritten = expr.replace(lambda e: e.is_Add, lambda add: _stable_add(add, rules))
         if rewritten == expr:
             break
         expr = rewritten
@@ -416,8 +404,11 @@ def stabilize(expr: sympy.Expr) -> sympy.Expr:
     expr = expr.replace(lambda e: e.is_Mul and any(isinstance(f, sympy.log) for f in e.args),
                         _xlogy)
     expr = expr.replace(lambda e: e.is_Mul and any(isinstance(f, sympy.Heaviside)
-                                                   for f in e.args), _masked)
+                                                   for f in e.args), masked)
     expr = expr.replace(lambda e: isinstance(e, sympy.log), _log_of_sum)
     expr = expr.replace(lambda e: isinstance(e, (sympy.sin, sympy.cos)), _reduced_phase)
-    expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), _exact_kink)
+    expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), exact_kink)
+    if not autodiff:
+        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), flat)
+        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), select)
     return expr.replace(lambda e: e.is_Pow and e.exp.is_Integer and e.exp > 2, _int_power)

@@ -143,6 +143,14 @@ class xlog_mixture(sympy.Function):
     """x*log(q) with q = 1 + w: log1p(w) where q is near 1, 0 where x is 0 (internal)."""
 
 
+class clip(sympy.Function):
+    """min(max(u, lo), hi) for lo <= hi: a clamp written as a piecewise (internal)."""
+
+
+class indicator(sympy.Function):
+    """1 where a condition holds, else 0 (internal; multiplies a piece instead of a select)."""
+
+
 class int_power(sympy.Function):
     """u**n for an integer n > 2, as repeated products (internal)."""
 
@@ -189,7 +197,7 @@ _BUILTINS = (
     FormulaFunction("expm1", expm1, (1, 1), _same("expm1")),
     FormulaFunction("sqrt", sympy.sqrt, (1, 1), _same("sqrt")),
     FormulaFunction("hypot", hypot, (2, 2), _everywhere(
-        "math.hypot", "numpy.hypot", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
+        "math.hypot", f"{_KERNELS}hypot_numpy", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
     FormulaFunction("abs", sympy.Abs, (1, 1), _everywhere(
         "builtins.abs", "numpy.abs", f"{_KERNELS}abs_jax", "torch.abs"), spellings=("Abs",)),
     FormulaFunction("sign", sympy.sign, (1, 1), _same("sign", math=f"{_KERNELS}scalar_sign")),
@@ -216,7 +224,7 @@ _BUILTINS = (
         f"{_KERNELS}scalar_min", "numpy.minimum", f"{_KERNELS}minimum_jax",
         f"{_KERNELS}torch_minimum"), spellings=("Min",), fold=True),
     FormulaFunction("heaviside", sympy.Heaviside, (1, 2), _everywhere(
-        f"{_KERNELS}scalar_heaviside", "numpy.heaviside", "jax.numpy.heaviside",
+        f"{_KERNELS}scalar_heaviside", f"{_KERNELS}heaviside_numpy", "jax.numpy.heaviside",
         f"{_KERNELS}torch_heaviside"), build=_heaviside, spellings=("Heaviside",)),
     # The derivative of a step is 0 everywhere, as autograd takes it.
     FormulaFunction("DiracDelta", sympy.DiracDelta, (1, 1), _internal("zeros")),
@@ -243,6 +251,8 @@ _BUILTINS = (
         "torch.special.xlogy"), parseable=False),
     FormulaFunction("_xlog_mixture", xlog_mixture, (3, 3), _internal("xlog_mixture"),
                     parseable=False),
+    FormulaFunction("_clip", clip, (3, 3), _internal("clip"), parseable=False),
+    FormulaFunction("_indicator", indicator, (1, 1), _internal("indicator"), parseable=False),
     FormulaFunction("_int_power", int_power, (2, 2), _internal("int_power"), parseable=False),
 )
 
@@ -250,7 +260,7 @@ _BUILTINS = (
 STABLE_HEADS = {cls.__name__: cls for cls in (
     sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
     compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
-    xlog_mixture, int_power)}
+    xlog_mixture, clip, indicator, int_power)}
 
 _LOCK = threading.Lock()
 _BY_NAME: dict[str, FormulaFunction] = {}

@@ -24,8 +24,14 @@ def _series(x2):
 
 
 def _tanhshrink_np(x):
-    small = np.abs(x) < _SERIES_LIMIT
-    return np.where(small, x * x * x * _series(x * x), x - np.tanh(x))
+    # x - tanh(x), and the series only on the few elements where that cancels
+    out = np.asarray(x - np.tanh(x))
+    small = np.flatnonzero(np.abs(out) < _SERIES_LIMIT ** 3)   # |x| < 0.25 and a bit more
+    if small.size:
+        v = np.broadcast_to(x, out.shape).reshape(-1)[small]
+        out.reshape(-1)[small] = np.where(np.abs(v) < _SERIES_LIMIT,
+                                          v * v * v * _series(v * v), out.reshape(-1)[small])
+    return out
 
 
 def _tanhshrink_scalar(x):

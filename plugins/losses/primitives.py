@@ -13,10 +13,20 @@ _SWITCH = 20.0                     # beyond, log(cosh x) = |x| - log 2 + log1p(e
 
 
 def _log_cosh_np(x):
-    a = np.abs(x)
-    near = np.log1p(2.0 * np.sinh(np.minimum(a, _SWITCH) / 2.0) ** 2)
-    far = a - math.log(2.0) + np.log1p(np.exp(-2.0 * a))
-    return np.where(a < _SWITCH, near, far)
+    # log(cosh(min(|x|, 20))) + (|x| - 20 beyond): past 20, log cosh grows as |x| to
+    # within e^-40 (below the rounding); no select, one transcendental pair
+    a = np.abs(np.asarray(x, dtype=float))
+    s = np.asarray(np.minimum(a, _SWITCH))
+    a = np.asarray(a)
+    s *= 0.5
+    np.sinh(s, out=s)
+    s *= s
+    s *= 2.0
+    np.log1p(s, out=s)
+    a -= _SWITCH
+    np.maximum(a, 0.0, out=a)
+    s += a
+    return s
 
 
 def _log_cosh_scalar(x):
@@ -185,10 +195,13 @@ def _log_odds_scalar(p):
 
 
 def _log_odds_np(p):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        far = _clamped_log1m_np(p) - _clamped_log_np(p)
-        near = np.log1p((1.0 - 2.0 * p) / p)
-    return np.where((p >= 0.25) & (p <= 0.75), near, far)
+    # log((1 - q)/q) = log1p((1 - 2q)/q) for q = min(p, 1 - p) <= 1/2 (1 - p is exact
+    # there, 1 - 2q has no cancellation), signed; the clamps of the logs at -100
+    # make it at most 100 (q < e^-100, where log(1 - q) is below the rounding of 100)
+    q = np.minimum(p, np.subtract(1.0, p))
+    with np.errstate(divide="ignore"):
+        out = np.log1p((1.0 - 2.0 * q) / q)
+    return np.copysign(np.minimum(out, -LOG_FLOOR), np.subtract(0.5, p))
 
 
 BCE_LOG_ODDS = _fused_slope(
