@@ -534,10 +534,37 @@ def _bisect(f, names, swept, fixed, a, b):
     return root if math.isfinite(root) else None
 
 
+# -- reading the stored references --------------------------------------------------------
+
+CONDITION_ULPS = 4
+EPS = 2.0 ** -52
+
+
+@functools.lru_cache(maxsize=1)
+def _stored():
+    return np.load(DATA)
+
+
+def compared_points(name, wrt):
+    """(points, references, slack) of one check where it is compared: ``slack`` is
+    CONDITION_ULPS ulps of the condition scale for the checks in ``CONDITIONED``
+    (0 elsewhere, and where the scale is infinite)."""
+    stored = _stored()
+    points = np.concatenate([stored[f"{name}/points"], stored[f"{name}/{wrt}/probes"]])
+    want = stored[f"{name}/{wrt}/ref"]
+    compared = ~np.isnan(want)
+    slack = np.zeros(len(want))
+    if (name, wrt) in CONDITIONED:
+        exponent = stored[f"{name}/{wrt}/condition"].astype(int)
+        slack = np.where(exponent >= 32767, 0.0,
+                         CONDITION_ULPS * EPS * np.ldexp(1.0, np.minimum(exponent, 1023)))
+    return points[compared], want[compared], slack[compared]
+
+
 # -- one check ----------------------------------------------------------------------------
 
-def _neurogebra(name, wrt, points):
-    """neurogebra's values on both paths (only to find the points worth a second look)."""
+def neurogebra_values(name, wrt, points):
+    """neurogebra's values on both paths (array, scalar), nan where a scalar call fails."""
     e = FORGE.get(name)
     target = e if wrt == "value" else e.gradient(wrt)
     columns = {n: points[:, i].copy() for i, n in enumerate(e.variables)}
@@ -571,7 +598,7 @@ def compute_check(name, wrt, base):
         if len(probes) else probes
     every = np.concatenate([array[keep], probes])
     ref = np.concatenate([ref[keep], references(name, wrt, probes)]) if len(probes) else ref[keep]
-    doubt = np.nonzero(_doubtful(ref, *_neurogebra(name, wrt, every)))[0]
+    doubt = np.nonzero(_doubtful(ref, *neurogebra_values(name, wrt, every)))[0]
     if len(doubt):
         ref[doubt] = references(name, wrt, every[doubt], careful=True)
     if wrt != "value":
