@@ -94,8 +94,30 @@ class TestJax:
                                              rel=1e-12)
 
 
+def test_a_float32_jax_export_warns():
+    jax = pytest.importorskip("jax", reason="the JAX backend needs the [jax] extra")
+    jax.config.update("jax_enable_x64", False)
+    with pytest.warns(UserWarning, match=r"JAX computes in float32 \(jax_enable_x64 is off\)"):
+        Expression("f", "exp(x)").to_function("jax")
+
+
 class TestTorch:
     torch = pytest.importorskip("torch", reason="the PyTorch backend needs the [torch] extra")
+
+    @pytest.mark.parametrize("name", ["a.b", "training", "forward", "cuda", "param_attributes"])
+    def test_params_named_as_torch_attributes_get_attributes_of_their_own(self, name):
+        import sympy
+        x, p = sympy.Symbol("x", real=True), sympy.Symbol(name, real=True)
+        model = Expression("f", p * x + 1, params={name: 2.0}, trainable_params=[name])
+        module = model.to_torch_module()
+        attribute = module.param_attributes[name]
+        assert attribute != name and isinstance(getattr(module, attribute), self.torch.nn.Parameter)
+        assert module(self.torch.tensor([3.0], dtype=self.torch.float64)).item() == 7.0
+        assert module.to_expression().params == {name: 2.0}
+
+    def test_missing_inputs_are_an_evaluation_error(self):
+        with pytest.raises(EvaluationError, match="f takes the inputs x; got none"):
+            Expression("f", "2*x").to_torch_module()()
 
     @pytest.mark.parametrize("name", ACTIVATIONS)
     def test_activation_values_and_autograd(self, name):

@@ -336,7 +336,7 @@ def test_pickling_round_trips_including_primitives():
 
 def test_repr_str_and_latex():
     f = Expression("leaky_relu", "where(x > 0, x, alpha*x)", params={"alpha": 0.01})
-    assert repr(f) == ("Expression('leaky_relu', 'Piecewise((x, x > 0), (alpha*x, True))', "
+    assert repr(f) == ("Expression('leaky_relu', 'where(x > 0, x, alpha*x)', "
                        "params={'alpha': 0.01})")
     assert str(Expression("q", "x**2 + 1")) == "q(x) = x**2 + 1"
     s = Expression("s", "sigmoid(y_pred)")
@@ -393,3 +393,47 @@ def test_a_text_wrt_is_one_name():
     f = Expression("f", "a*b*ab", variables=["a", "b", "ab"])
     assert sorted(f.gradients(wrt="ab")) == ["ab"]
     assert sorted(f.hessian(wrt="ab")) == ["ab"]
+
+
+def test_value_and_gradients_agree_with_eval_and_gradients():
+    f = Expression("f", "a*sin(x)*exp(-b*x) + where(x > 1, x**2, -x)",
+                   params={"a": 2.0, "b": 0.5})
+    x = np.array([-1.0, 0.5, 1.0, 2.5])
+    value, partials = f.value_and_gradients(["x", "a", "b"], x=x)
+    np.testing.assert_allclose(value, f.eval(x=x), rtol=1e-14)
+    for name, g in f.gradients(["x", "a", "b"]).items():
+        np.testing.assert_allclose(partials[name], g.eval(x=x), rtol=1e-13, atol=1e-15)
+    value, partials = f.value_and_gradients(x=1.5, a=1.0)   # a param overridden
+    assert value == f.eval(x=1.5, a=1.0) and set(partials) == {"x"}
+    assert type(value) is float and type(partials["x"]) is float
+
+
+def test_value_and_gradients_refuse_unknown_names():
+    f = Expression("f", "x*y")
+    with pytest.raises(VariableError, match="'z'"):
+        f.value_and_gradients(["z"], x=1.0, y=2.0)
+    with pytest.raises(VariableError, match="missing value for variable 'y'"):
+        f.value_and_gradients(x=1.0)
+
+
+@pytest.mark.parametrize("text", [
+    "x*exp(1)", "x*(0.1 + 0.2)", "where(not (x > 1), 2, x)", "Piecewise((x, x > 0))",
+    "where((x > 0) & (y < 1) | (x < -1), x, y)", "heaviside(x)*relu(x) + sigmoid(x)",
+])
+def test_the_printed_formula_reads_back_as_the_same_function(text):
+    f = Expression("f", text)
+    again = Expression("g", f.formula)
+    assert again.variables == f.variables
+    assert again.symbolic_expr == f.symbolic_expr
+
+
+def test_a_formula_too_deep_to_print_is_described():
+    sine = Expression("s", "sin(x)")
+    deep = sine
+    for _ in range(290):   # within the bounds, beyond the depth SymPy's printers reach
+        deep = deep.compose(sine)
+    assert str(deep).endswith("= <a formula 292 levels deep, too deep to print>")
+    expected = 0.5
+    for _ in range(291):
+        expected = math.sin(expected)
+    assert deep.eval(x=0.5) == pytest.approx(expected, rel=1e-12)

@@ -12,10 +12,12 @@ from neurogebra.symbolic import MAX_CONSTANT_DIGITS, parse_formula, substitute_s
 
 
 def refused_quickly(build, message):
+    # a guard against unbounded work (these inputs ran for minutes or exhausted
+    # memory before the bounds), generous for a loaded machine: not a speed target
     start = time.perf_counter()
     with pytest.raises(FormulaError, match=message):
         build()
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10.0
 
 
 def composed(formula, times):

@@ -110,7 +110,7 @@ def test_divergence_stops_with_a_clear_error_and_last_finite_params():
     ({"x": [1.0, 2.0]}, [1.0], TrainingError, "different lengths: x=2, targets=1"),
     ({"z": [1.0]}, [1.0], VariableError, "'z', which is not a variable"),
     ({}, [1.0], VariableError, "no data for variable(s) x"),
-    ({"x": ["a"]}, [1.0], TrainingError, "data for 'x' is not numeric"),
+    ({"x": ["a"]}, [1.0], TrainingError, "data for 'x' must be numbers, got text"),
     ({"x": []}, [], TrainingError, "no training data"),
 ])
 def test_bad_data_is_refused(inputs, targets, error, message):

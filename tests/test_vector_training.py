@@ -121,8 +121,8 @@ def test_data_of_the_wrong_shape_are_refused_before_training():
                                                   shapes={"y_pred": [3, 3], "y_true": [3, 3]}),
                 forge=FORGE).compile()
     line = Expression("line", "m*x + c", params={"m": 0.0, "c": 0.0}, trainable_params=["m"])
-    with pytest.raises(TrainingError, match=r"x \(100, 3\) and targets \(100,\) do not fit the "
-                                            r"scalar model 'line'.*shapes=\{'x': \[3\]\}"):
+    with pytest.raises(TrainingError, match=r"data for 'x' have shape \(100, 3\), but 'line' takes "
+                                            r"one number per sample.*shapes=\{'x': \[3\]\}"):
         Trainer(line, "mse", forge=FORGE).fit(np.zeros((100, 3)), np.zeros(100), verbose=False)
 
 

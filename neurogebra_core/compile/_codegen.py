@@ -14,7 +14,6 @@ used for numbers.
 
 from __future__ import annotations
 
-import itertools
 import keyword
 import math
 from typing import Callable, Sequence
@@ -203,7 +202,7 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     """Compile ``expr`` into a Python function of ``args`` (positional).
 
     ``expr`` is one SymPy expression, or a list of them for a function that
-    returns a tuple (common subexpressions are then shared between outputs).
+    returns a tuple (subexpressions are then shared between outputs).
     With ``readable_names`` the arguments carry the symbols' names, so the
     function can also be called by keyword.
     """
@@ -212,13 +211,9 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     outputs = [stabilize(e, autodiff) for e in (expr if several else [expr])]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
-    temps, reduced = sympy.cse(outputs, symbols=(sympy.Dummy() for _ in itertools.count()))
     lines = [f"def _compiled({', '.join(names.values())}):"]
-    for i, (tmp, value) in enumerate(temps):
-        code = printer.emit(value)
-        printer.names[tmp] = f"_t{i}"
-        lines.append(f"    _t{i} = {code}")
-    results = [printer.emit(r) for r in reduced]
+    lines += _shared_values(outputs, printer)
+    results = [printer.emit(r) for r in outputs]
     lines.append(f"    return ({', '.join(results)},)" if several else f"    return {results[0]}")
     source = "\n".join(lines)
     namespace = printer.namespace
@@ -226,3 +221,65 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function = namespace["_compiled"]
     function.source = source
     return function
+
+
+_MAX_INLINE_DEPTH = 16   # deeper parts get a name: Python's compiler nests recursively
+
+
+def _shared_values(outputs: list, printer: _Printer) -> list[str]:
+    """Assignments ``_tK = ...`` for the parts used more than once, and for
+    parts nested too deeply to write inline; every other part is written
+    inline in its single user.
+
+    The formula is walked as a graph of distinct parts, children first and
+    without recursion, so a part shared by many others (as reverse-mode
+    gradients share them) is computed once, and the cost of generating code
+    grows with the number of distinct parts, not with the formula written out.
+    """
+    order, uses = _distinct_parts(outputs)
+    lines, depth = [], {}
+    for node in order:
+        if node in printer.names or not _printed(node):
+            continue
+        code = printer.emit(node)   # its parts are named or inline already: one level deep
+        depth[node] = 1 + max((depth.get(a, 0) for a in node.args), default=0)
+        if (uses[node] > 1 or depth[node] > _MAX_INLINE_DEPTH) and not _is_leaf(node):
+            name = f"_t{len(lines)}"
+            lines.append(f"    {name} = {code}")
+            code, depth[node] = name, 0
+        printer.names[node] = code
+    return lines
+
+
+def _distinct_parts(outputs: list) -> tuple[list, dict]:
+    """The distinct parts of ``outputs`` (conditions included), children first,
+    and how many times each is used: as an argument of a distinct part, or as
+    an output."""
+    uses: dict = {}
+    for o in outputs:
+        uses[o] = uses.get(o, 0) + 1
+    order, visited, stack = [], set(), [(o, False) for o in reversed(outputs)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for a in node.args:
+            uses[a] = uses.get(a, 0) + 1
+            if a not in visited:
+                stack.append((a, False))
+    return order, uses
+
+
+def _printed(node) -> bool:
+    """Is ``node`` a value or a condition (not a (value, condition) pair)?"""
+    return isinstance(node, (sympy.Expr, sympy.logic.boolalg.Boolean)) \
+        and not isinstance(node, sympy.Tuple)
+
+
+def _is_leaf(node) -> bool:
+    return node.is_Atom

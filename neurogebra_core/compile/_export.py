@@ -18,6 +18,7 @@ bound params gives an array of the input's shape, not a scalar).
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -44,6 +45,8 @@ def to_function(expression, backend: str = "numpy", bind_params: bool = True) ->
             variables as arguments).
     """
     get_backend(backend)   # an unknown name is an error before any work
+    if backend == "jax":
+        _warn_if_jax_is_float32()
     formula = expression.symbolic_expr
     if getattr(expression, "shapes", None) or is_shaped(formula):
         return _shaped_function(expression, backend, bind_params)
@@ -128,6 +131,36 @@ def _constant(value, backend: str):
     return np.array(value)
 
 
+def _warn_if_jax_is_float32() -> None:
+    """JAX computes in float32 unless told otherwise: its results then differ
+    from neurogebra's float64 ones (``exp(100)`` overflows), which should not
+    happen silently."""
+    jax = require_module("jax", "jax")
+    if not jax.config.jax_enable_x64:
+        warnings.warn("JAX computes in float32 (jax_enable_x64 is off): results of the "
+                      "exported function can differ from neurogebra's float64 ones "
+                      "(exp(100) overflows). Call jax.config.update('jax_enable_x64', True) "
+                      "first for float64.", UserWarning, stacklevel=3)
+
+
+def _torch_attributes(params, module_class) -> dict[str, str]:
+    """The attribute each param is registered under: its own name, unless torch
+    refuses it (a dot, an empty name) or a Module already has that attribute
+    (``training``, ``forward``, ``cuda``), then ``param_<i>``."""
+    taken = set(dir(module_class())) | {"param_attributes", "to_expression"}
+    attributes = {p: p for p in params if p.isidentifier() and p not in taken}
+    stand_ins = (f"param_{i}" for i in range(len(params) * 2 + 1))
+    for p in params:
+        if p not in attributes:
+            attributes[p] = next(a for a in stand_ins if a not in params)
+    return {p: attributes[p] for p in params}
+
+
+def _plain(tensor):
+    value = tensor.detach().cpu().numpy()
+    return float(value) if value.ndim == 0 else value
+
+
 def _identifier(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     return cleaned if cleaned.isidentifier() else f"f_{cleaned}"
@@ -140,7 +173,9 @@ def to_torch_module(expression, dtype="float64"):
     """A ``torch.nn.Module`` computing ``expression``.
 
     Trainable params become ``torch.nn.Parameter`` (scalars, vectors or
-    matrices), the other params buffers; ``forward`` takes the variables
+    matrices), the other params buffers, each under its own name unless torch
+    reserves it (``training``, a name with a dot): ``param_attributes`` maps
+    every param to its attribute; ``forward`` takes the variables
     positionally or by name, and ``to_expression()`` returns a copy of
     ``expression`` holding the module's current param values (the way back
     after training in PyTorch).
@@ -162,30 +197,35 @@ def to_torch_module(expression, dtype="float64"):
     variables, params = expression.variables, tuple(expression.params)
     trainable = set(expression.trainable_params)
 
+    attributes = _torch_attributes(params, torch.nn.Module)
+
     class ExpressionModule(torch.nn.Module):
+        #: The attribute holding each param (its own name, unless torch reserves it).
+        param_attributes = dict(attributes)
+
         def __init__(self):
             super().__init__()
             for name, value in expression.params.items():
                 tensor = torch.tensor(value, dtype=dtype)
                 if name in trainable:
-                    self.register_parameter(name, torch.nn.Parameter(tensor))
+                    self.register_parameter(attributes[name], torch.nn.Parameter(tensor))
                 else:
-                    self.register_buffer(name, tensor)
+                    self.register_buffer(attributes[name], tensor)
 
         def forward(self, *inputs, **named):
             values = dict(zip(variables, inputs))
             values.update(named)
             missing = [v for v in variables if v not in values]
             if missing or len(values) != len(variables):
-                raise TypeError(f"{expression.name} takes the inputs {', '.join(variables)}; "
-                                f"got {', '.join(values) or 'none'}")
+                raise EvaluationError(f"{expression.name} takes the inputs "
+                                      f"{', '.join(variables)}; got {', '.join(values) or 'none'}")
             return function(*(values[v] for v in variables),
-                            *(getattr(self, p) for p in params))
+                            *(getattr(self, attributes[p]) for p in params))
 
         def to_expression(self):
             """A copy of the exported Expression with this module's param values."""
             copy = expression.clone()
-            copy.params.update({p: float(getattr(self, p).detach().cpu()) for p in params})
+            copy.params.update({p: _plain(getattr(self, attributes[p])) for p in params})
             return copy
 
         def extra_repr(self) -> str:

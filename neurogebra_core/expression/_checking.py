@@ -8,6 +8,7 @@ catch) a hand-written formula or a new primitive.
 from __future__ import annotations
 
 import math
+import reprlib
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -19,6 +20,25 @@ from ._expression import Expression
 __all__ = ["numerical_gradient", "check_gradient", "GradientCheck"]
 
 
+def _check_expression(expr) -> None:
+    if not isinstance(expr, Expression):
+        raise ArgumentError(f"the derivative checks take an Expression, got "
+                            f"{type(expr).__name__} (build one: Expression('f', 'x**2'))")
+
+
+def _check_tolerance(name: str, value, positive: bool = False) -> None:
+    """A finite number, > 0 (``positive``) or >= 0: an infinite tolerance
+    would pass any derivative, a negative one fail every one."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    try:
+        ok = ok and math.isfinite(value) and (value > 0 if positive else value >= 0)
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ArgumentError(f"{name} must be a {'positive' if positive else 'non-negative'} "
+                            f"finite number, got {reprlib.repr(value)}")
+
+
 def _point_values(expr: Expression, var: str, point) -> dict:
     if isinstance(point, Mapping):
         values = dict(point)
@@ -27,6 +47,9 @@ def _point_values(expr: Expression, var: str, point) -> dict:
         if var not in values:
             raise ArgumentError(f"the point must give a value for {var!r}")
         return values
+    if isinstance(point, (str, bytes)):
+        raise ArgumentError(f"the point must be a number, an array or a dict of values, "
+                            f"got {point!r}")
     others = [v for v in expr.variables if v != var]
     if others:
         raise ArgumentError(
@@ -47,8 +70,8 @@ def numerical_gradient(expr: Expression, var: str, point, eps: float = 1e-6):
             the point is taken at its current value).
         eps: The half-width of the difference.
     """
-    if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
-        raise ArgumentError(f"eps must be a positive finite number, got {eps!r}")
+    _check_expression(expr)
+    _check_tolerance("eps", eps, positive=True)
     values = _point_values(expr, var, point)
     if expr.shapes:
         return _entrywise_differences(expr, var, values, eps)
@@ -109,6 +132,9 @@ def check_gradient(expr: Expression, var: str, point, eps: float = 1e-6,
         rtol: Relative tolerance.
         atol: Absolute tolerance.
     """
+    _check_expression(expr)
+    _check_tolerance("rtol", rtol)
+    _check_tolerance("atol", atol)
     values = _point_values(expr, var, point)
     symbolic = expr.gradient(var).eval(**values)
     numerical = numerical_gradient(expr, var, values, eps)

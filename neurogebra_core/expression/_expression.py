@@ -24,13 +24,14 @@ import sympy
 import sympy.tensor.tensor  # noqa: F401
 
 from .. import render
-from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
+from ..compile import BundleEvaluator, Evaluator, VectorEvaluator, to_function, \
+    to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
-    dag_size, derivative, \
-    formula_text, from_sympy, notation, operation_digits, parse_formula, reverse_gradients, \
-    shape_of, substitute_symbols, symbol, undefined_reason
+from ..symbolic import MAX_CONSTANT_DIGITS, ExactFormulaPrinter, check_composition, check_size, \
+    constant_digits, dag_size, derivative, formula_text, from_sympy, measure, notation, \
+    operation_digits, parse_formula, reverse_gradients, shape_of, substitute_symbols, symbol, \
+    undefined_reason
 from ..symbolic import latex as vector_latex
 from ._arguments import copied_metadata, mapping_argument, names_argument
 from ._params import Params
@@ -81,6 +82,19 @@ def _to_sympy(formula, declared: dict) -> tuple[sympy.Expr, dict]:
     raise FormulaError(
         f"a formula must be text, a SymPy expression or an Expression, "
         f"got {type(formula).__name__}")
+
+
+def _exact_text(expr: sympy.Expr) -> str:
+    return ExactFormulaPrinter().doprint(expr)
+
+
+def _printable(printer, expr: sympy.Expr) -> str:
+    """``printer(expr)``, or a description when SymPy's recursive printers
+    cannot go as deep as the formula (a composition hundreds of levels deep)."""
+    try:
+        return printer(expr)
+    except RecursionError:
+        return f"<a formula {measure(expr)[1]} levels deep, too deep to print>"
 
 
 def check_defined(expr: sympy.Expr, what: str) -> None:
@@ -168,6 +182,7 @@ class Expression:
         self._metadata = copied_metadata(metadata, repr(name))
         self._evaluator = None   # compiled on first evaluation
         self._fast = None        # the evaluator's fast path, kept here only
+        self._bundles = {}       # names differentiated by -> value and gradients compiled together
         self._written = None     # the text it was parsed from, while unchanged
 
     @classmethod
@@ -191,7 +206,8 @@ class Expression:
     def formula(self) -> str:
         """The formula as text (SymPy's printing; for vectors and matrices, text the
         parser reads back, such as ``outer(softmax(W @ x + b) - y_true, x)``)."""
-        return formula_text(self._expr) if self._symbols else str(self._expr)
+        printer = formula_text if self._symbols else _exact_text
+        return _printable(printer, self._expr)
 
     @property
     def written_formula(self) -> str | None:
@@ -340,6 +356,45 @@ class Expression:
             return {n: self.gradient(n) for n in names}
         partials = reverse_gradients(self._expr, [symbol(n) for n in names])
         return {n: self._derivative(d, n) for n, d in zip(names, partials)}
+
+    def value_and_gradients(self, wrt: Iterable[str] | None = None, **values):
+        """The value and the first partial derivatives at one point (or array
+        of points), computed together.
+
+        The partials of a formula share most of their parts with each other
+        and with the value (a network's forward pass, its local derivatives);
+        here they are compiled into one function, so each shared part is
+        computed once per call instead of once per partial.
+
+        Args:
+            wrt: The variables and params to differentiate by (default: every
+                variable).
+            **values: A value for every variable, as for :meth:`eval`.
+
+        Returns:
+            ``(value, {name: partial})``: floats for numbers, arrays for arrays.
+
+        Raises:
+            VariableError: a name is unknown, or a variable has no value.
+            EvaluationError: a value is not a real number or array.
+        """
+        names = self._variables if wrt is None else names_argument(wrt, "wrt", repr(self._name))
+        names = tuple(dict.fromkeys(names))
+        bundle = self._bundles.get(names)
+        if bundle is None:
+            if self._symbols:   # vectors and matrices: each evaluated by itself
+                partials = self.gradients(names)
+                return self.eval(**values), {n: p.eval(**values) for n, p in partials.items()}
+            for name in names:
+                self._symbol_for(name)
+            # one reverse pass: the partials share the adjoints of every part
+            partials = reverse_gradients(self._expr, [symbol(n) for n in names])
+            bundle = BundleEvaluator([self._expr, *partials], self._variables,
+                                     tuple(self._params),
+                                     f"value and gradients of {self._name!r}")
+            self._bundles[names] = bundle
+        value, *results = bundle.evaluate(values, self._params)
+        return value, dict(zip(names, results))
 
     def hessian(self, wrt: Iterable[str] | None = None) -> dict[str, dict[str, "Expression"]]:
         """Second partial derivatives as ``h[a][b] = d2f/da db``.
@@ -502,13 +557,13 @@ class Expression:
         return text + ")"
 
     def __str__(self):
-        body = notation(self._expr) if self._symbols else self._expr
+        body = _printable(notation if self._symbols else str, self._expr)
         return f"{self._name}({', '.join(self._variables)}) = {body}"
 
     @property
     def latex(self) -> str:
         """LaTeX of the formula."""
-        return vector_latex(self._expr) if self._symbols else sympy.latex(self._expr)
+        return _printable(vector_latex if self._symbols else sympy.latex, self._expr)
 
     def _repr_html_(self) -> str:
         """Notebook display: name, LaTeX formula, params and documentation."""

@@ -10,6 +10,7 @@ parameter. Third-party packs add optimisers through the
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Callable, Mapping
 
 import numpy as np
@@ -64,10 +65,17 @@ class Optimizer:
 
 
 def _check_positive(name, value, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) \
             or value < 0 or (value == 0 and not allow_zero):
         raise ArgumentError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
-                            f"number, got {value!r}")
+                            f"number, got {reprlib.repr(value)}")
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:   # an int beyond float64
+        return False
 
 
 def _check_fraction(name, value):
@@ -262,8 +270,11 @@ def make_optimizer(spec, learning_rate: float | None, extra: dict[str, Callable]
         settings["learning_rate"] = learning_rate
     try:
         optimizer = table[spec.lower()](**settings)
-    except TypeError as exc:
-        raise ArgumentError(f"optimizer {spec!r}: {exc}") from None
+    except ArgumentError:
+        raise
+    except Exception as exc:   # a pack's optimiser may raise anything from its constructor
+        raise ArgumentError(f"optimizer {spec!r} could not be built: "
+                            f"{type(exc).__name__}: {exc}") from None
     if not isinstance(optimizer, Optimizer):
         raise ArgumentError(f"optimizer {spec!r} did not build a neurogebra Optimizer")
     return optimizer

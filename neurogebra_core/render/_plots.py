@@ -10,6 +10,7 @@ free of global state elsewhere.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ from ._figures import new_figure
 __all__ = ["plot", "plot_many"]
 
 _PRIMES = {0: "", 1: "'", 2: "''"}
+MAX_POINTS = 1_000_000   # far beyond what a screen shows; bounds the memory a plot takes
 
 
 def _variable(expression, variable, fixed) -> str:
@@ -69,12 +71,18 @@ def plot_many(expressions: Sequence, x_range: tuple[float, float] = (-5.0, 5.0),
     Returns:
         The matplotlib Figure.
     """
+    if isinstance(expressions, (str, bytes)) or not isinstance(expressions, Iterable):
+        raise ArgumentError(f"plot_many() needs a list of Expressions, got "
+                            f"{type(expressions).__name__}")
     expressions = list(expressions)
     if not expressions:
         raise ArgumentError("plot_many() needs at least one Expression")
+    for expression in expressions:
+        if not (hasattr(expression, "variables") and hasattr(expression, "gradient")):
+            raise ArgumentError(f"plot_many() draws Expressions, got {expression!r}")
     low, high = _check_range(x_range)
-    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
-        raise ArgumentError(f"points must be an integer >= 2, got {points!r}")
+    if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= MAX_POINTS:
+        raise ArgumentError(f"points must be an integer from 2 to {MAX_POINTS}, got {points!r}")
     orders = _orders(derivatives, only_derivatives)
     xs = np.linspace(low, high, points)
     figure = new_figure()
@@ -105,8 +113,8 @@ def plot(expression, x_range: tuple[float, float] = (-5.0, 5.0), derivatives: in
 def _check_range(x_range: Iterable[float]) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in x_range)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"x_range must be two numbers (low, high), got {x_range!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ArgumentError(f"x_range must be two numbers (low, high), got {reprlib.repr(x_range)}") from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ArgumentError(f"x_range must satisfy low < high with finite ends, got {x_range!r}")
     return low, high

@@ -9,13 +9,14 @@ never from the private modules.
 from ._autodiff import dag_size, reverse_gradients, subexpressions
 from ._bounds import (MAX_CONSTANT_DIGITS, MAX_DERIVATIVE_NODES, MAX_NESTING, MAX_NODES,
                       MAX_ORDER, MAX_TREE_NODES, check_composition, check_size,
-                      constant_digits, operation_digits)
+                      constant_digits, measure, operation_digits)
 from ._definedness import undefined_reason
 from ._derivatives import derivative, readable
 from ._functions import (BACKEND_NAMES, STABLE_HEADS, FormulaFunction, dsigmoid,
                          formula_function, function_for_head, max_min_partial,
                          parseable_functions, register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
+from ._printing import ExactFormulaPrinter
 from ._rewriting import rewrite_bottom_up, substitute_symbols
 from ._primitives import (Primitive, PrimitiveFunction, fused_primitives, log_sigmoid,
                           primitive_class, register_primitive, register_primitive_loader, relu,
@@ -36,11 +37,12 @@ __all__ = [
     "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
     "rewrite_bottom_up", "substitute_symbols",
     "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",
-    "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "operation_digits",
+    "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "measure",
+    "operation_digits",
     "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
     "format_shape", "is_shaped", "shaped_atoms", "bind_sizes", "rebind", "sizes_of",
     "VecOp", "vsum", "mean", "vmax", "logsumexp", "norm", "softmax", "log_softmax", "dot", "matmul",
     "outer", "transpose", "diag", "pick", "onehot", "vector_canonical",
     "vector_gradients", "jvp", "jacobian", "derivative_of", "JacobianOf", "tidy",
-    "notation", "formula_text", "latex",
+    "notation", "formula_text", "latex", "ExactFormulaPrinter",
 ]

@@ -128,10 +128,12 @@ def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
                 for k, pair in enumerate(node.args)]
     if isinstance(node, sympy.Function) and not isinstance(node, sympy.Derivative):
         try:
-            return [(arg, node.fdiff(i + 1)) for i, arg in enumerate(node.args)
-                    if isinstance(arg, sympy.Expr)]
+            pairs = [(arg, node.fdiff(i + 1)) for i, arg in enumerate(node.args)
+                     if isinstance(arg, sympy.Expr)]
         except (ArgumentIndexError, TypeError, NotImplementedError):
             return None
+        # no rule of its own (sign): SymPy's diff of the whole node knows more
+        return None if any(p.has(sympy.Derivative) for _, p in pairs) else pairs
     return None
 
 

@@ -37,7 +37,7 @@ from ._vector_ops import REDUCTIONS, matmul, pick, vector_canonical
 __all__ = ["parse_formula", "symbol", "from_sympy"]
 
 MAX_FORMULA_LENGTH = 20_000
-MAX_DEPTH = 100
+MAX_DEPTH = 200
 MAX_INT_DIGITS = 20
 MAX_EXPONENT = 1_000
 # Python's own parser recurses once per operator of a chain, and how deep it
@@ -110,7 +110,10 @@ def parse_formula(text: str, bare_function_names: bool = False,
     tree = _parse_tree(source[lead:], text, lead)
     builder = _Builder(text, source[lead:], lead, parseable_functions(), bare_function_names,
                        symbols)
-    result = builder.build(tree.body)
+    try:
+        result = builder.build(tree.body)
+    except RecursionError:   # SymPy recurses too: a deep formula in a deep call stack
+        raise FormulaError("formula is nested too deeply to build here", text) from None
     _check_result(result, text)
     return vector_canonical(result) if builder.declared else result
 

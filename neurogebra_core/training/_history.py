@@ -27,8 +27,9 @@ class History:
             ``val_loss`` and ``val_<metric>``.
         learning_rate: The learning rate of each epoch's last step (with a
             schedule; empty otherwise).
-        stopped_early: Whether a tolerance or a callback ended the fit.
-        reason: Why it stopped early.
+        stopped_early: Whether a tolerance, a callback, an error or an
+            interruption ended the fit before its last epoch.
+        reason: Why it stopped early (``"interrupted"`` after Ctrl-C).
         seconds: The duration of the fit.
     """
 
@@ -43,6 +44,16 @@ class History:
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+    def truncate(self, epochs: int) -> None:
+        """Forget what was recorded after the first epochs (an interrupted fit
+        keeps only the epochs whose params it kept).
+
+        Args:
+            epochs: How many epochs to keep.
+        """
+        for series in (self.loss, self.params, self.learning_rate, *self.metrics.values()):
+            del series[epochs:]
 
     def last(self) -> dict[str, float]:
         """The loss and every metric of the last epoch, by name."""

@@ -3,6 +3,8 @@ penalties, or an Expression in ``y_pred`` and ``y_true``."""
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ArgumentError, ParameterError, UnknownFunctionError, VariableError, \
     did_you_mean
 from ..expression import Expression, formula_over_names
@@ -37,6 +39,10 @@ def loss_expression(loss, model: Expression, forge) -> Expression:
         raise ArgumentError(f"loss must be a catalog name, a formula or an Expression, "
                             f"got {type(loss).__name__}")
     penalties = _penalties(model)
+    for name in set(penalties) & set(model.params):
+        if re.search(rf"\b{name}\b", loss):
+            raise ArgumentError(f"loss {loss!r}: {name!r} is both the penalty {name} and a "
+                                "param of the model; rename the param")
 
     def resolve(name: str) -> Expression | None:
         if name in penalties:

@@ -12,8 +12,10 @@ Models with vector and matrix params train the same way through
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+import warnings
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -25,6 +27,8 @@ from ..errors import ArgumentError, ParameterError, TrainingError, VariableError
 from ..expression import Expression
 from ..optim import make_optimizer
 from ..symbolic import reverse_gradients, symbol
+from ._checks import asks_to_stop, check_callbacks, check_patience, check_seed, \
+    check_tolerance, data_column, samples_of_scalars
 from ._history import History, shown
 from ._losses import loss_expression
 from ._metrics import Metric, evaluate_metrics, make_metrics
@@ -61,6 +65,8 @@ class Trainer:
                 f"{', '.join(model.params) or 'none'}); make some trainable with "
                 "Expression(..., trainable_params=[...]), forge.get(name, trainable=True) "
                 "or `trainable: [...]` in its YAML definition")
+        if forge is not None and not isinstance(forge, MathForge):
+            raise ArgumentError(f"forge must be a MathForge, got {type(forge).__name__}")
         self.forge = forge if forge is not None else MathForge()
         self.model = model
         self.loss = loss_expression(loss, model, self.forge)
@@ -84,12 +90,15 @@ class Trainer:
             self._vector = VectorObjective(self.model, self.loss)
             self._compiled = self._vector.function
         if self._compiled is None:
+            # the targets get a symbol of their own: a model may name an input y_true
+            target = sympy.Dummy("y_true", real=True)
             constants = {symbol(p): sympy.Float(v) for p, v in self.loss.params.items()}
             constants[symbol("y_pred")] = self.model.symbolic_expr
+            constants[symbol("y_true")] = target
             per_sample = self.loss.symbolic_expr.xreplace(constants)
             wanted = [symbol(p) for p in self._trainable]
             gradients = reverse_gradients(per_sample, wanted)
-            args = [symbol(v) for v in self.model.variables] + [symbol("y_true")]
+            args = [symbol(v) for v in self.model.variables] + [target]
             args += wanted + [symbol(p) for p in self._fixed]
             self._compiled = compile_function([per_sample, *gradients], args, "numpy",
                                               f"loss of {self.model.name}")
@@ -138,6 +147,8 @@ class Trainer:
         """
         columns, y = self._data(inputs, targets)
         epochs = _positive_int("epochs", epochs)
+        tolerance, patience = check_tolerance(tolerance), check_patience(patience)
+        seed, callbacks = check_seed(seed), check_callbacks(callbacks)
         measured = make_metrics(metrics, self.model, self.forge)
         held_out = None if validation is None else self._validation(validation)
         rate = None if schedule is None else Schedule(schedule, schedule_unit, self.forge)
@@ -148,45 +159,124 @@ class Trainer:
         history, best, waited, steps = History(), math.inf, 0, 0
         progress = Progress(epochs, enabled=verbose)
         start = time.perf_counter()
-        for epoch in range(epochs):
-            order = rng.permutation(count) if shuffle and size < count else None
-            total = 0.0
-            if rate is not None and rate.unit == "epoch":
-                self.optimizer.learning_rate = rate(epoch)
-            for first in range(0, count, size):
-                index = slice(first, first + size) if order is None else order[first:first + size]
-                batch = [c[index] for c in columns]
-                if rate is not None and rate.unit == "step":
-                    self.optimizer.learning_rate = rate(steps)
-                steps += 1
-                with np.errstate(all="ignore"):   # non-finite losses are caught below
-                    loss, gradient = objective(batch, y[index], values)
-                if not (math.isfinite(loss) and np.isfinite(gradient).all()):
-                    raise _diverged(history, epoch, f"the loss became {loss}")
-                total += loss * len(y[index])
-                values = self.optimizer.step(values, gradient)
-                if not np.isfinite(values).all():
-                    raise _diverged(history, epoch, "a param became non-finite")
-            self._store(values)
-            history.loss.append(total / count)
-            history.params.append(dict(self.model.params))
-            self._record(history, columns, y, measured, held_out, rate)
-            progress.update(epoch + 1, history.last())
-            if tolerance is not None:
-                improved = best - history.loss[-1] > tolerance
-                best, waited = min(best, history.loss[-1]), 0 if improved else waited + 1
-                if waited >= patience:
-                    history.stopped_early = True
-                    history.reason = (f"loss improved by less than {tolerance:g} for "
-                                      f"{patience} epochs")
-                    break
-            if any(callback(epoch, history) is True for callback in callbacks):
-                history.stopped_early, history.reason = True, "a callback asked to stop"
-                break
-        progress.close(history.epochs, history.last(), history.reason)
-        history.seconds = time.perf_counter() - start
         self.history = history
+        finished = self._checkpoint(values, history)
+        try:
+            for epoch in range(epochs):
+                values, steps, total = self._epoch(
+                    objective, columns, y, values, epoch, size, shuffle, rng, rate, steps)
+                self._store(values)
+                history.loss.append(total / count)
+                history.params.append(dict(self.model.params))
+                self._record(history, columns, y, measured, held_out, rate)
+                finished = self._checkpoint(values, history)
+                progress.update(epoch + 1, history.last())
+                if tolerance is not None:
+                    improved = best - history.loss[-1] > tolerance
+                    best, waited = min(best, history.loss[-1]), 0 if improved else waited + 1
+                    if waited >= patience:
+                        history.stopped_early = True
+                        history.reason = (f"loss improved by less than {tolerance:g} for "
+                                          f"{patience} epochs")
+                        break
+                if any(asks_to_stop(callback(epoch, history)) for callback in callbacks):
+                    history.stopped_early, history.reason = True, "a callback asked to stop"
+                    break
+        except BaseException as exc:   # Ctrl-C too: params, optimizer and history agree
+            self._restore(finished, history)
+            if isinstance(exc, TrainingError) and exc.history is None:
+                exc.history = history
+            history.stopped_early = True
+            history.reason = history.reason or _interruption(exc)
+            raise
+        finally:
+            progress.close(history.epochs, history.last(), history.reason)
+            history.seconds = time.perf_counter() - start
         return history
+
+    def _epoch(self, objective, columns, y, values, epoch, size, shuffle, rng, rate, steps):
+        """One pass over the data: ``(new values, steps taken so far, summed loss)``."""
+        count = len(y)
+        order = rng.permutation(count) if shuffle and size < count else None
+        total = 0.0
+        if rate is not None and rate.unit == "epoch":
+            self.optimizer.learning_rate = rate(epoch)
+        for first in range(0, count, size):
+            index = slice(first, first + size) if order is None else order[first:first + size]
+            batch, targets = [c[index] for c in columns], y[index]
+            if rate is not None and rate.unit == "step":
+                self.optimizer.learning_rate = rate(steps)
+            with np.errstate(all="ignore"):   # non-finite losses are caught below
+                loss, gradient = objective(batch, targets, values)
+            if not (math.isfinite(loss) and np.isfinite(gradient).all()):
+                raise self._non_finite(batch, targets, values, epoch, started=steps > 0)
+            total += loss * len(targets)
+            values = self._step(values, gradient)
+            steps += 1
+            if not np.isfinite(values).all():
+                raise TrainingError(f"a param became non-finite during epoch {epoch + 1}: "
+                                    f"training diverged. {_KEPT}; try a smaller learning_rate.")
+        return values, steps, total
+
+    def _step(self, values: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+        """The optimiser's update, checked: one finite-or-not number per param."""
+        new = self.optimizer.step(values, gradient)
+        try:
+            new = None if new is None else np.asarray(new, dtype=np.float64)
+        except (TypeError, ValueError):
+            new = None
+        if new is None or new.shape != values.shape:
+            raise TrainingError(f"optimizer {type(self.optimizer).__name__}.step() must return "
+                                f"an array of {values.size} param values, like the values it "
+                                f"got; it returned {_described(new)}")
+        return new
+
+    def _checkpoint(self, values: np.ndarray, history: History) -> tuple:
+        """What a fit returns to when it is interrupted: the params of the last
+        finished epoch, the optimiser's state and the number of epochs recorded."""
+        return values.copy(), copy.deepcopy(vars(self.optimizer)), history.epochs
+
+    def _restore(self, checkpoint: tuple, history: History) -> None:
+        values, state, epochs = checkpoint
+        self._store(values)
+        vars(self.optimizer).clear()
+        vars(self.optimizer).update(state)
+        history.truncate(epochs)
+
+    def _non_finite(self, batch, targets, values, epoch, started: bool) -> TrainingError:
+        """Why the loss or its gradient is not finite, with the sample named.
+
+        Before the first update the learning rate cannot be the cause: the
+        model, its derivative or its initial params are."""
+        cause = self._first_non_finite(batch, targets, values)
+        if not started:
+            return TrainingError(f"cannot start training: {cause}. {_START_HINT}")
+        return TrainingError(f"{cause} during epoch {epoch + 1}: training diverged. {_KEPT}; "
+                             "try a smaller learning_rate.")
+
+    def _first_non_finite(self, batch, targets, values) -> str:
+        if self._vector is not None:
+            return "the loss or its gradient is not finite on this batch"
+        fixed = [self.model.params[p] for p in self._fixed]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outputs = [np.broadcast_to(o, np.shape(targets))
+                       for o in self._compiled(*batch, targets, *values, *fixed)]
+            predictions = np.broadcast_to(self.model(*batch), np.shape(targets)) \
+                if self.model.variables else None
+        names = ["the loss"] + [f"the gradient by {p!r}" for p in self._trainable]
+        for name, output in zip(names, outputs):
+            bad = np.flatnonzero(~np.isfinite(output))
+            if bad.size:
+                i = int(bad[0])
+                sample = ", ".join(f"{v}={shown(c[i])}"
+                                   for v, c in zip(self.model.variables, batch))
+                params = ", ".join(f"{p}={shown(v)}" for p, v in zip(self._trainable, values))
+                where = f"{name} is {output[i]} at the sample {sample}, y_true={shown(targets[i])}"
+                if predictions is not None and not np.isfinite(predictions[i]):
+                    where += f" (the model itself gives {predictions[i]} there)"
+                return f"{where}, with params {params}"
+        return "the loss or its gradient is not finite"
 
     def _objective(self, columns, y) -> tuple[Callable, np.ndarray]:
         """``(batch, targets, values) -> (mean loss, mean gradient)``, and the
@@ -194,14 +284,6 @@ class Trainer:
         compiled = self.compile()
         if self._vector is not None:
             return self._vector.start(columns, y)
-        try:
-            np.broadcast_shapes(*(c.shape for c in columns), y.shape)
-        except ValueError:
-            shapes = ", ".join(f"{v} {c.shape}" for v, c in zip(self.model.variables, columns))
-            raise TrainingError(
-                f"data of shapes {shapes} and targets {y.shape} do not fit the scalar model "
-                f"{self.model.name!r}; for inputs with several features per sample declare "
-                "them as vectors, e.g. Expression(..., shapes={'x': [3]})") from None
         fixed = [self.model.params[p] for p in self._fixed]
 
         def objective(batch, targets, values):
@@ -303,12 +385,22 @@ class Trainer:
         if missing:
             raise VariableError(f"no data for variable(s) {', '.join(missing)} of "
                                 f"{self.model.name!r}")
-        return [_column(inputs[v], v) for v in variables]
+        columns = [data_column(inputs[v], v) for v in variables]
+        if self._scalar_samples():
+            columns = [samples_of_scalars(c, v, self.model.name)
+                       for c, v in zip(columns, variables)]
+        return columns
+
+    def _scalar_samples(self) -> bool:
+        """Does every sample hold one number per input and one target?"""
+        return not (self.model.shapes or self.loss.shapes)
 
     def _data(self, inputs, targets) -> tuple[list[np.ndarray], np.ndarray]:
         variables = self.model.variables
         columns = self._columns(inputs)
-        y = _column(targets, "targets")
+        y = data_column(targets, "targets")
+        if self._scalar_samples():
+            y = samples_of_scalars(y, "targets", self.model.name)
         lengths = {name: len(c) for name, c in zip(variables, columns)}
         lengths["targets"] = len(y)
         if len(set(lengths.values())) != 1:
@@ -341,22 +433,21 @@ class Trainer:
                 f"{state})")
 
 
-def _diverged(history: History, epoch: int, what: str) -> TrainingError:
-    # model.params are written only after a finished epoch, so they still hold
-    # the last finite values
-    return TrainingError(f"{what} during epoch {epoch + 1}: training diverged. The params "
-                         "keep their values from the last finished epoch; try a smaller "
-                         "learning_rate.", history)
+_KEPT = "The params keep their values from the last finished epoch"
+_START_HINT = ("The model or its derivative is not defined there: check the data against "
+               "the formula's domain and the params' starting values")
 
 
-def _column(values, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TrainingError(f"data for {name!r} is not numeric: {exc}") from None
-    if array.ndim == 0:
-        raise TrainingError(f"data for {name!r} must be an array of samples, got a scalar")
-    return array
+def _interruption(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"stopped by {type(exc).__name__}: {exc}"
+
+
+def _described(value) -> str:
+    if value is None:
+        return "something that is not an array of numbers"
+    return f"an array of shape {value.shape}"
 
 
 def _positive_int(name: str, value) -> int:
