@@ -51,7 +51,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import sys
 import time
 import warnings

@@ -18,7 +18,6 @@ tests/test_accuracy_sweep.py checks that the neurogebra columns of the page are 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
 import numpy as np
