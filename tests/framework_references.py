@@ -25,7 +25,8 @@ import numpy as np
 import sympy
 
 from neurogebra import MathForge
-from neurogebra.symbolic import PrimitiveFunction, symbol
+from tests.accuracy_reference import switches
+from neurogebra.symbolic import symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 FORGE = MathForge(plugins=["activations", "losses"])   # scalar packs; vectors: test_vector_catalog.py
@@ -213,22 +214,6 @@ JAX_DIFFERENCES = {
 
 # -- kinks, found in the formulas ---------------------------------------------------------
 
-def _switches(expr: sympy.Expr) -> set[sympy.Expr]:
-    """Expressions whose sign change switches a piece of ``expr``."""
-    found = set()
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Piecewise):
-            for cond in (pair.cond for pair in node.args):
-                found |= {r.lhs - r.rhs for r in cond.atoms(sympy.core.relational.Relational)}
-        elif isinstance(node, (sympy.Max, sympy.Min)):
-            found |= {a - b for a, b in itertools.combinations(node.args, 2)}
-        elif isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside)):
-            found.add(node.args[0])
-        elif isinstance(node, PrimitiveFunction):
-            found |= _switches(node.primitive.explicit(*node.args))
-    return found
-
-
 def kinks(name: str, variable: str, values: dict) -> list[float]:
     """The points where ``variable`` crosses a kink of built-in ``name``,
     the other variables and the params fixed at ``values``."""
@@ -237,7 +222,7 @@ def kinks(name: str, variable: str, values: dict) -> list[float]:
              if k != variable}
     points = set()
     target = symbol(variable)
-    for switch in _switches(expression.symbolic_expr):
+    for switch in switches(expression.symbolic_expr):
         switch = switch.xreplace(fixed)
         if not switch.has(target):
             continue

@@ -67,7 +67,11 @@ class _Printer:
 
     def _add(self, e) -> str:
         out = ""
-        for term in e.args:
+        terms = list(e.args)
+        if len(terms) == 2 and terms[0].as_coeff_Mul()[0].is_negative \
+                and not terms[1].as_coeff_Mul()[0].is_negative:
+            terms.reverse()     # exp(p) - y, not -y + exp(p): one pass fewer, same rounding
+        for term in terms:
             coeff, _ = term.as_coeff_Mul()
             if coeff.is_negative:
                 out += f" - {self.emit(-term)}" if out else f"-{self.emit(-term)}"
@@ -83,16 +87,15 @@ class _Printer:
                 den.append(f.base ** -f.exp)
             else:
                 num.append(f)
-        sign = ""
-        if coeff == -1:
-            sign = "-"
-        elif coeff != 1:
-            num.insert(0, abs(coeff))
-            sign = "-" if coeff.is_negative else ""
+        sign = "-" if coeff.is_negative else ""
         top = "*".join(self.emit(f) for f in num) or "1.0"
         if den:
             bottom = "*".join(self.emit(f) for f in den)
             top += "/" + (bottom if len(den) == 1 else f"({bottom})")
+        if abs(coeff) != 1:
+            # the number last: 100*|d|/m overflows where |d|/m*100 does not, and
+            # x*exp(-x**2)*2 is 0 where 2*x is already infinite
+            top += f"*{self.emit(abs(coeff))}"
         return f"({sign}{top})"
 
     def _pow(self, e) -> str:
@@ -204,7 +207,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function can also be called by keyword.
     """
     several = isinstance(expr, (list, tuple))
-    outputs = [stabilize(e) for e in (expr if several else [expr])]
+    autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
+    outputs = [stabilize(e, autodiff) for e in (expr if several else [expr])]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
     lines = [f"def _compiled({', '.join(names.values())}):"]

@@ -16,12 +16,36 @@ import math
 import numpy as np
 
 # -- core primitives ----------------------------------------------------------
+# NumPy kernels work in one new array where they can: on a million elements
+# each pass over memory costs about as much as the arithmetic.
+
+
+def _buffer(*arrays):
+    """A new float64 array of the arguments' broadcast shape, for a kernel to fill."""
+    return np.empty(np.broadcast_shapes(*(np.shape(a) for a in arrays)))
 
 
 def sigmoid_numpy(x):
-    e = np.exp(-np.abs(x))
-    r = 1.0 / (1.0 + e)
-    return np.where(x >= 0, r, e * r)
+    # 1/(1 + e^-x) in four passes, no select. Where e^-x overflows (x < -709.78)
+    # sigmoid(x) is the subnormal e^x, which products such as x*sigmoid(x) need:
+    # those elements (if the overflow flag says there are any) are computed again
+    out = np.negative(x, out=_buffer(x))
+    try:
+        with np.errstate(over="raise"):
+            np.exp(out, out=out)
+    except FloatingPointError:
+        with np.errstate(over="ignore"):
+            np.exp(np.negative(x, out=out), out=out)
+        out += 1.0
+        np.reciprocal(out, out=out)
+        far = np.flatnonzero(np.less(x, SIGMOID_TAIL))
+        out.reshape(-1)[far] = np.exp(np.broadcast_to(x, out.shape).reshape(-1)[far])
+        return out
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+SIGMOID_TAIL = -708.0    # below, sigmoid(x) is e^x to the last bit
 
 
 def sigmoid_math(x):
@@ -31,8 +55,18 @@ def sigmoid_math(x):
     return e / (1.0 + e)
 
 
+def _log1p_exp_minus_abs(x):
+    """log1p(exp(-|x|)) in a new array (never overflows)."""
+    out = np.abs(x, out=_buffer(x))
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    return np.log1p(out, out=out)
+
+
 def softplus_numpy(x):
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    out = _log1p_exp_minus_abs(x)
+    out += np.maximum(x, 0.0)
+    return out
 
 
 def softplus_math(x):
@@ -46,7 +80,8 @@ def softplus_torch(x):
 
 
 def log_sigmoid_numpy(x):
-    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    out = _log1p_exp_minus_abs(x)
+    return np.subtract(np.minimum(x, 0.0), out, out=out)
 
 
 def log_sigmoid_math(x):
@@ -59,6 +94,35 @@ def relu_numpy(x):
 
 def relu_math(x):
     return 0.0 if x <= 0 else x
+
+
+def hypot_numpy(a, b):
+    # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: SIMD where np.hypot calls libm per
+    # element; within 2 ulps for normal results, no overflow; where m is 0 or inf (n/m
+    # is nan) the result is m, and nan stays nan
+    a, b = np.abs(a), np.abs(b)
+    m = np.maximum(a, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.minimum(a, b) / m
+        out = m * np.sqrt(1.0 + r * r)
+    finite = np.isfinite(out)
+    return out if np.all(finite) else np.where(finite, out, m)
+
+
+def heaviside_numpy(x, h0):
+    # np.heaviside is a branchy scalar loop; for the steps of derivatives (h0 = 0 or 1)
+    # a clip and a rounding give the same 0/1 (nan stays nan) in two SIMD passes
+    if np.ndim(h0) == 0 and h0 == 0:
+        out = np.asarray(np.clip(x, 0.0, 1.0, out=_buffer(x)))   # a 0-d out comes back a scalar
+        np.ceil(out, out=out)
+        out += 0.0          # -0.0 (from x = -0.0) is 0
+        return out
+    if np.ndim(h0) == 0 and h0 == 1:
+        out = np.asarray(np.clip(x, -1.0, 0.0, out=_buffer(x)))
+        np.floor(out, out=out)
+        out += 1.0
+        return out
+    return np.heaviside(x, h0)
 
 
 # -- scalar helpers -----------------------------------------------------------
@@ -115,37 +179,416 @@ def zeros_torch(x):
     return torch.zeros_like(x)
 
 
-# -- fused kernels of the stable rewrites ----------------------------------------
+# -- kernels of the stable rewrites (compile._stable) -------------------------------
+# NumPy and math kernels are exact to a few ulps wherever the result is a normal
+# float; JAX and PyTorch kernels compute the same functions in forms their
+# autodiff differentiates correctly.
 
-def _sech2(xp_exp, xp_abs, u):
-    e = xp_exp(-2.0 * xp_abs(u))
-    return 4.0 * e / (1.0 + e) ** 2
+def _jax_and_torch(formula):
+    """JAX and PyTorch kernels computing ``formula(xp, *args)``, importing xp on first use."""
+    def on(module):
+        def kernel(*args):
+            return formula(importlib.import_module(module), *args)
+        return kernel
+    return on("jax.numpy"), on("torch")
 
 
-def _dsigmoid(xp_exp, xp_abs, u):
-    e = xp_exp(-xp_abs(u))
-    return e / (1.0 + e) ** 2
-
-
-def _on(formula, module: str):
-    """``formula`` computed with the exp and abs of an array module, imported on first use."""
-    def kernel(u):
-        xp = importlib.import_module(module)
-        return formula(xp.exp, xp.abs, u)
-    return kernel
+def sech2_numpy(u):
+    # 1/cosh(u)^2: cosh overflows beyond |u| = 710, where sech^2 underflows anyway
+    out = np.abs(u, out=_buffer(u))
+    with np.errstate(over="ignore"):
+        np.cosh(out, out=out)
+    np.reciprocal(out, out=out)
+    return np.square(out, out=out)
 
 
 def sech2_math(u):
-    return _sech2(math.exp, abs, u)
+    a = abs(u)
+    return 0.0 if a > 710.0 else 1.0 / math.cosh(a) ** 2
+
+
+def _half_sech_half(u):
+    """1/(2 cosh(u/2)), whose square is sigmoid(u)*sigmoid(-u), in a new array."""
+    out = np.multiply(u, 0.5, out=_buffer(u))
+    with np.errstate(over="ignore"):
+        np.cosh(out, out=out)
+    return np.divide(0.5, out, out=out)
+
+
+def dsigmoid_numpy(u):
+    out = _half_sech_half(u)
+    return np.square(out, out=out)
 
 
 def dsigmoid_math(u):
-    return _dsigmoid(math.exp, abs, u)
+    a = abs(u)
+    return 0.0 if a > 1420.0 else (0.5 / math.cosh(0.5 * a)) ** 2
 
 
-sech2_numpy, sech2_jax, sech2_torch = (_on(_sech2, m) for m in ("numpy", "jax.numpy", "torch"))
-dsigmoid_numpy, dsigmoid_jax, dsigmoid_torch = (
-    _on(_dsigmoid, m) for m in ("numpy", "jax.numpy", "torch"))
+def _dsigmoid_array(xp, u):
+    e = xp.exp(-xp.abs(u))
+    return e / (1.0 + e) ** 2
+
+
+def _sech2_array(xp, u):
+    e = xp.exp(-2.0 * xp.abs(u))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+dsigmoid_jax, dsigmoid_torch = _jax_and_torch(_dsigmoid_array)
+sech2_jax, sech2_torch = _jax_and_torch(_sech2_array)
+
+
+def scaled_dsigmoid_numpy(p, u):
+    # p*q*q with q = 1/(2 cosh(u/2)) = sqrt(sigmoid(u) sigmoid(-u)): each factor stays
+    # normal where the product is, so a large p never meets a subnormal e^-|u|;
+    # where q underflows to 0 the product is 0 even if p overflowed (inf*0)
+    q = _half_sech_half(u)
+    try:
+        with np.errstate(invalid="raise"):
+            out = np.multiply(p, q)
+            out *= q
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            out = np.where(q == 0, 0.0 * q, (p * q) * q)
+    return out
+
+
+def scaled_dsigmoid_math(p, u):
+    a = abs(u)
+    if a > 1420.0:
+        return p * 0.0 if p == p and abs(p) != math.inf else (p if p != p else 0.0)
+    q = 0.5 / math.cosh(0.5 * a)
+    return (p * q) * q
+
+
+def _scaled_dsigmoid_array(xp, p, u):
+    return p * _dsigmoid_array(xp, u)
+
+
+scaled_dsigmoid_jax, scaled_dsigmoid_torch = _jax_and_torch(_scaled_dsigmoid_array)
+
+
+def shifted(u, shift, divisor):
+    """(u + shift)/divisor: the same operators on every backend."""
+    return (u + shift) / divisor
+
+
+shifted_math = shifted_numpy = shifted_jax = shifted_torch = shifted
+
+# expm1(t) - t e^t = sum over n >= 2 of (1 - n) t^n/n!; for |t| < 1/2, 20 terms
+# reach double precision; beyond, the closed form cancels at most a factor 6.
+_EXPM1_TEXP = tuple((1 - n) / math.factorial(n) for n in range(2, 22))
+_EXPM1_TEXP_SERIES = 0.5
+
+
+def _expm1_texp_series(t):
+    total = _EXPM1_TEXP[-1]
+    for c in reversed(_EXPM1_TEXP[:-1]):
+        total = total * t + c
+    return total * t * t
+
+
+def expm1_minus_texp_math(t):
+    if abs(t) < _EXPM1_TEXP_SERIES:
+        return _expm1_texp_series(t)
+    return math.exp(t) * (1.0 - t) - 1.0
+
+
+def expm1_minus_texp_numpy(t):
+    with np.errstate(over="ignore", invalid="ignore"):
+        closed = np.exp(t) * (1.0 - t) - 1.0
+    small = np.abs(t) < _EXPM1_TEXP_SERIES
+    return np.where(small, _expm1_texp_series(np.where(small, t, 0.0)), closed)
+
+
+def _expm1_minus_texp_array(xp, t):
+    return xp.expm1(t) - t * xp.exp(t)
+
+
+expm1_minus_texp_jax, expm1_minus_texp_torch = _jax_and_torch(_expm1_minus_texp_array)
+
+
+def log1p_diff_numpy(a, b):
+    # sign(a - b) log1p(|a - b|/(1 + min(a, b))): the ratio inside is >= 0, so log1p
+    # is well conditioned, and a - b is exact where a and b are close (Sterbenz)
+    d = np.subtract(a, b, out=_buffer(a, b))
+    out = np.minimum(a, b, out=_buffer(a, b))
+    out += 1.0
+    np.divide(np.abs(d), out, out=out)
+    np.log1p(out, out=out)
+    return np.copysign(out, d, out=out)
+
+
+def log1p_diff_math(a, b):
+    d = a - b
+    return math.copysign(math.log1p(abs(d) / (1.0 + min(a, b))), d)
+
+
+def _log1p_diff_array(xp, a, b):
+    return xp.log1p(a) - xp.log1p(b)
+
+
+log1p_diff_jax, log1p_diff_torch = _jax_and_torch(_log1p_diff_array)
+
+
+def _two_sum(a, b):
+    """s, e with s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def compensated_sum_math(a, b, c):
+    s, e = _two_sum(a, b)
+    t, f = _two_sum(s, c)
+    total = t + (e + f)
+    return total if math.isfinite(total) else a + b + c
+
+
+_CANCELLATION = 2.0 ** -10    # a sum this much smaller than its terms lost at most 10 bits
+
+
+def _compensated_sum_exact(a, b, c):
+    with np.errstate(invalid="ignore", over="ignore"):
+        s, e = _two_sum(a, b)
+        t, f = _two_sum(s, c)
+        total = t + (e + f)
+        return np.where(np.isfinite(total), total, (a + b) + c)
+
+
+def compensated_sum_numpy(a, b, c):
+    # the plain sum, and again with the roundings recovered where it cancelled
+    out = np.add(a, b, out=_buffer(a, b, c))
+    out += c
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.abs(a) + np.abs(b)
+        scale += np.abs(c)
+        near = np.flatnonzero(np.abs(out) < _CANCELLATION * scale)
+    if near.size:
+        a, b, c = (np.broadcast_to(v, out.shape).reshape(-1)[near] for v in (a, b, c))
+        out.reshape(-1)[near] = _compensated_sum_exact(a, b, c)
+    return out
+
+
+def _compensated_sum_array(xp, a, b, c):
+    return a + b + c
+
+
+compensated_sum_jax, compensated_sum_torch = _jax_and_torch(_compensated_sum_array)
+
+
+_NEAR_ONE = 2.0 ** -10    # beyond, log(fl(a + b)) keeps 12 digits (relative error < 3e-13)
+
+
+def log_of_sum_math(a, b):
+    s = a + b
+    if abs(s - 1.0) < _NEAR_ONE:    # log1p of the exact s - 1: no rounding of a + b near 1
+        return math.log1p(compensated_sum_math(a, b, -1.0))
+    return math.log(s)
+
+
+def log_of_sum_numpy(a, b):
+    s = np.add(a, b, out=_buffer(a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(s)
+    near = np.flatnonzero(np.abs(s - 1.0) < _NEAR_ONE)
+    if near.size:
+        a, b = (np.broadcast_to(v, out.shape).reshape(-1)[near] for v in (a, b))
+        out.reshape(-1)[near] = np.log1p(_compensated_sum_exact(a, b, -1.0))
+    return out
+
+
+def _log_of_sum_array(xp, a, b):
+    return xp.log(a + b)
+
+
+log_of_sum_jax, log_of_sum_torch = _jax_and_torch(_log_of_sum_array)
+
+
+def abs_diff_minus_math(a, b, c):
+    s, e = _two_sum(a, -b)
+    if not math.isfinite(e):
+        e = 0.0
+    return (abs(s) - c) + math.copysign(1.0, s) * e
+
+
+def abs_diff_minus_numpy(a, b, c):
+    with np.errstate(invalid="ignore", over="ignore"):
+        s, e = _two_sum(np.asarray(a, float), np.negative(b))
+        e = np.where(np.isfinite(e), e, 0.0)
+        return (np.abs(s) - c) + np.sign(s) * e
+
+
+def _abs_diff_minus_array(xp, a, b, c):
+    return xp.abs(a - b) - c
+
+
+abs_diff_minus_jax, abs_diff_minus_torch = _jax_and_torch(_abs_diff_minus_array)
+
+
+_SPLIT = 134217729.0     # 2^27 + 1: Veltkamp's split of a double into two halves
+
+
+def _two_product(a, b):
+    """p, e with p = fl(a*b) and a*b = p + e exactly (Dekker; |a|, |b| < 1e150)."""
+    p = a * b
+    ca, cb = _SPLIT * a, _SPLIT * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _one_minus_square_ratio_exact(a, b, m):
+    """(m - (a + b)^2)/m from the exact a + b = s + c and s^2 = hi + lo."""
+    s, c = _two_sum(a, b)
+    hi, lo = _two_product(s, s)
+    return ((m - hi) - (lo + (2.0 * s * c + c * c))) / m
+
+
+_SQUARE_RATIO_WINDOW = 2.0 ** -10   # beyond, 1 - x loses at most 10 of its 53 bits
+
+
+def one_minus_square_ratio_math(a, b, m):
+    d = a + b
+    out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
+    if abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out):
+        return _one_minus_square_ratio_exact(a, b, m)
+    return out
+
+
+def one_minus_square_ratio_numpy(a, b, m):
+    # 1 - d (d/m) everywhere; the few results next to 0 again from the exact square
+    d = np.add(a, b, out=_buffer(a, b, m))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.divide(d, m)
+        out *= d
+        np.subtract(1.0, out, out=out)
+    near = np.flatnonzero((np.abs(out) < _SQUARE_RATIO_WINDOW) & (np.abs(d) < 1e150))
+    if near.size:
+        shape = out.shape
+        a, b, m = (np.broadcast_to(v, shape).reshape(-1)[near] for v in (a, b, m))
+        out.reshape(-1)[near] = _one_minus_square_ratio_exact(a, b, m)
+    return out
+
+
+def _one_minus_square_ratio_array(xp, a, b, m):
+    return 1.0 - (a + b) ** 2 / m
+
+
+one_minus_square_ratio_jax, one_minus_square_ratio_torch = _jax_and_torch(
+    _one_minus_square_ratio_array)
+
+
+def _one_minus_product_exact(a, b, frexp, ldexp):
+    """1 - a*b from the exact product of the mantissas (no overflow or underflow in
+    Dekker's split), scaled back; 1 - hi is exact where a*b is near 1 (Sterbenz)."""
+    ma, ea = frexp(a)
+    mb, eb = frexp(b)
+    hi, lo = _two_product(ma, mb)
+    return (1.0 - ldexp(hi, ea + eb)) - ldexp(lo, ea + eb)
+
+
+def one_minus_product_math(a, b):
+    out = 1.0 - a * b
+    if abs(out) < _SQUARE_RATIO_WINDOW and math.isfinite(a) and math.isfinite(b):
+        return _one_minus_product_exact(a, b, math.frexp, math.ldexp)
+    return out
+
+
+def one_minus_product_numpy(a, b):
+    # 1 - a*b everywhere; the few results next to 0 again from the exact product
+    out = np.multiply(a, b, out=_buffer(a, b))
+    np.subtract(1.0, out, out=out)
+    near = np.flatnonzero(np.abs(out) < _SQUARE_RATIO_WINDOW)
+    if near.size:
+        a, b = (np.broadcast_to(v, out.shape).reshape(-1)[near] for v in (a, b))
+        out.reshape(-1)[near] = _one_minus_product_exact(a, b, np.frexp, np.ldexp)
+    return out
+
+
+def _one_minus_product_array(xp, a, b):
+    return 1.0 - a * b
+
+
+one_minus_product_jax, one_minus_product_torch = _jax_and_torch(_one_minus_product_array)
+
+
+def xlogy_math(x, y):
+    return 0.0 if x == 0 and y == y else x * math.log(y)
+
+
+def xlog_mixture_math(x, q, w):
+    if x == 0 and q == q:
+        return 0.0
+    return x * (math.log1p(w) if q > 0.5 else math.log(q))
+
+
+def xlog_mixture_numpy(x, q, w):
+    # log1p(w) keeps the digits of q = 1 + w near 1, log(q) those of a small q
+    from scipy.special import xlog1py, xlogy   # imported on first use: scipy is slow to import
+    return np.where(np.greater(q, 0.5), xlog1py(x, w), xlogy(x, q))
+
+
+def _xlog_mixture_array(xp, x, q, w):
+    return x * xp.log(q)
+
+
+xlog_mixture_jax, xlog_mixture_torch = _jax_and_torch(_xlog_mixture_array)
+
+
+def clip_math(u, lo, hi):
+    if u != u:
+        return u
+    return lo if u <= lo else (hi if u >= hi else u)
+
+
+def clip_numpy(u, lo, hi):
+    # one SIMD pass; the piecewise it stands for picks lo first, which np.clip
+    # does not when lo > hi: then the selects (nan stays nan either way)
+    if np.ndim(lo) == 0 and np.ndim(hi) == 0 and lo <= hi:
+        return np.clip(u, lo, hi)
+    return np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+
+
+def _clip_array(xp, u, lo, hi):
+    return xp.where(u <= lo, lo, xp.where(u >= hi, hi, u))
+
+
+clip_jax, clip_torch = _jax_and_torch(_clip_array)
+
+
+def indicator_math(condition):
+    return 1.0 if condition else 0.0
+
+
+def indicator_numpy(condition):
+    # 0.0/1.0 (a boolean array would add as "or" and refuse a unary minus)
+    return np.asarray(condition, dtype=np.float64)
+
+
+def _indicator_array(xp, condition):
+    return xp.where(condition, 1.0, 0.0)
+
+
+indicator_jax, indicator_torch = _jax_and_torch(_indicator_array)
+
+
+def int_power_math(u, n):
+    return u ** n
+
+
+def int_power_numpy(u, n):
+    # u*u*...*u: NumPy's power with an exponent above 2 calls pow() per element
+    n = int(n)
+    out = np.multiply(u, u, out=_buffer(u))
+    for _ in range(n - 2):
+        out *= u
+    return out
+
+
+int_power_jax = int_power_torch = int_power_math
 
 
 # -- JAX and PyTorch: kinks differentiated as neurogebra does ----------------------

@@ -247,7 +247,8 @@ def compile_vector_function(expr, args, backend: str = "numpy", label: str = "ex
     speed matters more than the last digits of vanishing gradients.
     """
     several = isinstance(expr, (list, tuple))
-    outputs = [stabilize(e) if stable else e for e in (expr if several else [expr])]
+    autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
+    outputs = [stabilize(e, autodiff) if stable else e for e in (expr if several else [expr])]
     outputs = [o.replace(lambda e: isinstance(e, BatchSum), lambda e: _lower(e.args[0]))
                if o.has(BatchSum) else o for o in outputs]
     names = _argument_names(args, readable_names)

@@ -12,15 +12,15 @@ from ._bounds import (MAX_CONSTANT_DIGITS, MAX_DERIVATIVE_NODES, MAX_NESTING, MA
                       constant_digits, measure, operation_digits)
 from ._definedness import undefined_reason
 from ._derivatives import derivative, readable
-from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_function,
-                         function_for_head, max_min_partial, parseable_functions,
-                         register_function, sech2)
+from ._functions import (BACKEND_NAMES, STABLE_HEADS, FormulaFunction, dsigmoid,
+                         formula_function, function_for_head, max_min_partial,
+                         parseable_functions, register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
 from ._printing import ExactFormulaPrinter
 from ._rewriting import rewrite_bottom_up, substitute_symbols
-from ._primitives import (Primitive, PrimitiveFunction, log_sigmoid, primitive_class,
-                          register_primitive, register_primitive_loader, relu, sigmoid,
-                          softplus)
+from ._primitives import (Primitive, PrimitiveFunction, fused_primitives, log_sigmoid,
+                          primitive_class, register_primitive, register_primitive_loader, relu,
+                          sigmoid, softplus)
 from ._shapes import (Identity, IndexSymbol, Ones, ShapedSymbol, Size, bind_sizes,
                       format_shape, is_shaped, rebind, shape_of, shaped_atoms, size, sizes_of)
 from ._vector_autodiff import JacobianOf, derivative_of, jacobian, jvp, tidy, vector_gradients
@@ -32,8 +32,8 @@ __all__ = [
     "parse_formula", "symbol", "from_sympy",
     "FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
-    "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-    "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "STABLE_HEADS", "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
+    "register_primitive_loader", "fused_primitives", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
     "rewrite_bottom_up", "substitute_symbols",
     "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",

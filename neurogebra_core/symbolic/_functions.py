@@ -32,7 +32,7 @@ from ..errors import RegistrationError
 
 __all__ = ["FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
            "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
-           "ArgumentIndexError"]
+           "ArgumentIndexError", "STABLE_HEADS"]
 
 BACKEND_NAMES = ("math", "numpy", "jax", "torch")
 _KERNELS = "neurogebra.compile._kernels."   # numeric helpers live in the compile layer
@@ -89,12 +89,70 @@ def max_min_partial(node: sympy.Expr, argindex: int) -> sympy.Expr:
     return sympy.Heaviside(mine - rest if isinstance(node, sympy.Max) else rest - mine, 1)
 
 
+# -- internal heads: only the stable rewrites (compile._stable) produce them ------------
+
 class sech2(sympy.Function):
     """1 - tanh(u)**2, computed without cancellation (an internal head of stable rewrites)."""
 
 
 class dsigmoid(sympy.Function):
     """sigmoid(u)*sigmoid(-u), the sigmoid's derivative in one pass (internal)."""
+
+
+class scaled_dsigmoid(sympy.Function):
+    """p*sigmoid(u)*sigmoid(-u) without overflow or a subnormal intermediate (internal)."""
+
+
+class shifted(sympy.Function):
+    """(u + shift)/divisor: a*u + b with its root -b/a exact, so no cancellation (internal)."""
+
+
+class expm1_minus_texp(sympy.Function):
+    """expm1(t) - t*exp(t), about -t**2/2 near 0, without cancellation (internal)."""
+
+
+class log1p_diff(sympy.Function):
+    """log1p(a) - log1p(b), without cancellation for a near b (internal)."""
+
+
+class log_of_sum(sympy.Function):
+    """log(a + b), without the rounding of a + b near 1 (internal)."""
+
+
+class compensated_sum(sympy.Function):
+    """a + b + c with the rounding of the partial sums recovered (internal)."""
+
+
+class abs_diff_minus(sympy.Function):
+    """|a - b| - c, with a - b rounded once at the end (internal)."""
+
+
+class one_minus_square_ratio(sympy.Function):
+    """1 - (a + b)**2/m, exact next to its zero (internal)."""
+
+
+class one_minus_product(sympy.Function):
+    """1 - a*b, exact next to its zero (the kink of hinge losses) (internal)."""
+
+
+class xlogy(sympy.Function):
+    """x*log(y), 0 where x is 0 (internal)."""
+
+
+class xlog_mixture(sympy.Function):
+    """x*log(q) with q = 1 + w: log1p(w) where q is near 1, 0 where x is 0 (internal)."""
+
+
+class clip(sympy.Function):
+    """min(max(u, lo), hi) for lo <= hi: a clamp written as a piecewise (internal)."""
+
+
+class indicator(sympy.Function):
+    """1 where a condition holds, else 0 (internal; multiplies a piece instead of a select)."""
+
+
+class int_power(sympy.Function):
+    """u**n for an integer n > 2, as repeated products (internal)."""
 
 
 def _everywhere(math: str, numpy: str, jax: str, torch: str) -> dict[str, str]:
@@ -139,7 +197,7 @@ _BUILTINS = (
     FormulaFunction("expm1", expm1, (1, 1), _same("expm1")),
     FormulaFunction("sqrt", sympy.sqrt, (1, 1), _same("sqrt")),
     FormulaFunction("hypot", hypot, (2, 2), _everywhere(
-        "math.hypot", "numpy.hypot", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
+        "math.hypot", f"{_KERNELS}hypot_numpy", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
     FormulaFunction("abs", sympy.Abs, (1, 1), _everywhere(
         "builtins.abs", "numpy.abs", f"{_KERNELS}abs_jax", "torch.abs"), spellings=("Abs",)),
     FormulaFunction("sign", sympy.sign, (1, 1), _same("sign", math=f"{_KERNELS}scalar_sign")),
@@ -166,14 +224,43 @@ _BUILTINS = (
         f"{_KERNELS}scalar_min", "numpy.minimum", f"{_KERNELS}minimum_jax",
         f"{_KERNELS}torch_minimum"), spellings=("Min",), fold=True),
     FormulaFunction("heaviside", sympy.Heaviside, (1, 2), _everywhere(
-        f"{_KERNELS}scalar_heaviside", "numpy.heaviside", "jax.numpy.heaviside",
+        f"{_KERNELS}scalar_heaviside", f"{_KERNELS}heaviside_numpy", "jax.numpy.heaviside",
         f"{_KERNELS}torch_heaviside"), build=_heaviside, spellings=("Heaviside",)),
     # The derivative of a step is 0 everywhere, as autograd takes it.
     FormulaFunction("DiracDelta", sympy.DiracDelta, (1, 1), _internal("zeros")),
     FormulaFunction("where", sympy.Piecewise, (3, 3), build=_where),
     FormulaFunction("_sech2", sech2, (1, 1), _internal("sech2"), parseable=False),
     FormulaFunction("_dsigmoid", dsigmoid, (1, 1), _internal("dsigmoid"), parseable=False),
+    FormulaFunction("_scaled_dsigmoid", scaled_dsigmoid, (2, 2), _internal("scaled_dsigmoid"),
+                    parseable=False),
+    FormulaFunction("_shifted", shifted, (3, 3), _internal("shifted"), parseable=False),
+    FormulaFunction("_expm1_minus_texp", expm1_minus_texp, (1, 1),
+                    _internal("expm1_minus_texp"), parseable=False),
+    FormulaFunction("_log1p_diff", log1p_diff, (2, 2), _internal("log1p_diff"), parseable=False),
+    FormulaFunction("_log_of_sum", log_of_sum, (2, 2), _internal("log_of_sum"), parseable=False),
+    FormulaFunction("_compensated_sum", compensated_sum, (3, 3), _internal("compensated_sum"),
+                    parseable=False),
+    FormulaFunction("_abs_diff_minus", abs_diff_minus, (3, 3), _internal("abs_diff_minus"),
+                    parseable=False),
+    FormulaFunction("_one_minus_square_ratio", one_minus_square_ratio, (3, 3),
+                    _internal("one_minus_square_ratio"), parseable=False),
+    FormulaFunction("_one_minus_product", one_minus_product, (2, 2),
+                    _internal("one_minus_product"), parseable=False),
+    FormulaFunction("_xlogy", xlogy, (2, 2), _everywhere(
+        f"{_KERNELS}xlogy_math", "scipy.special.xlogy", "jax.scipy.special.xlogy",
+        "torch.special.xlogy"), parseable=False),
+    FormulaFunction("_xlog_mixture", xlog_mixture, (3, 3), _internal("xlog_mixture"),
+                    parseable=False),
+    FormulaFunction("_clip", clip, (3, 3), _internal("clip"), parseable=False),
+    FormulaFunction("_indicator", indicator, (1, 1), _internal("indicator"), parseable=False),
+    FormulaFunction("_int_power", int_power, (2, 2), _internal("int_power"), parseable=False),
 )
+
+# The heads above by name, for the stable rewrites (compile._stable) to build.
+STABLE_HEADS = {cls.__name__: cls for cls in (
+    sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
+    compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
+    xlog_mixture, clip, indicator, int_power)}
 
 _LOCK = threading.Lock()
 _BY_NAME: dict[str, FormulaFunction] = {}

@@ -27,7 +27,8 @@ from ..errors import RegistrationError
 from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
 
 __all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-           "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu"]
+           "register_primitive_loader", "fused_primitives", "sigmoid", "softplus",
+           "log_sigmoid", "relu"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Primitive:
         description: One line on what it is.
         extra_kernels: Kernels for other backends (``"jax"``, ``"torch"``), as
             callables or dotted names; without one, the elementary formula is used.
+        fuse: When True, code generation computes every sub-expression equal to
+            ``explicit(...)`` (a derivative a formula produces, say) with this
+            primitive's kernels, while the printed formula keeps its readable form.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Primitive:
     latex: str | None = None
     description: str = ""
     extra_kernels: dict = field(default_factory=dict, compare=False)
+    fuse: bool = False
 
     @property
     def nargs(self) -> int:
@@ -117,6 +122,7 @@ class PrimitiveFunction(sympy.Function):
 
 
 _REGISTRY: dict[str, tuple[Primitive, type]] = {}
+_FUSED: tuple[type, ...] = ()
 _LOCK = threading.Lock()
 _LOADERS: list[Callable[[], None]] = []
 
@@ -173,7 +179,21 @@ def register_primitive(spec: Primitive) -> type:
         register_function(FormulaFunction(spec.name, cls, (spec.nargs, spec.nargs),
                                           spec.kernels()))
         _REGISTRY[spec.name] = (spec, cls)
+        if spec.fuse:
+            global _FUSED
+            dummies = sympy.symbols(f"_a0:{spec.nargs}", real=True)
+            cls.fused_heads = frozenset(type(n) for n in sympy.preorder_traversal(
+                spec.explicit(*dummies)) if isinstance(n, sympy.Function))
+            _FUSED = (*_FUSED, cls)
         return cls
+
+
+def fused_primitives() -> tuple[type, ...]:
+    """The classes of the registered primitives with ``fuse=True``, oldest first.
+
+    Each has ``fused_heads``: the function heads its explicit formula contains.
+    """
+    return _FUSED
 
 
 def primitive_class(name: str) -> type:

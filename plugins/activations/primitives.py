@@ -6,6 +6,9 @@ import numpy as np
 import sympy
 
 from neurogebra import Primitive
+from neurogebra.compile import get_backend
+from neurogebra.symbolic import (derivative, formula_function, primitive_class, sigmoid,
+                                   softplus)
 
 # Taylor coefficients of x - tanh(x) = x^3/3 - 2x^5/15 + 17x^7/315 - ...
 _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
@@ -21,8 +24,14 @@ def _series(x2):
 
 
 def _tanhshrink_np(x):
-    small = np.abs(x) < _SERIES_LIMIT
-    return np.where(small, x * x * x * _series(x * x), x - np.tanh(x))
+    # x - tanh(x), and the series only on the few elements where that cancels
+    out = np.asarray(x - np.tanh(x))
+    small = np.flatnonzero(np.abs(out) < _SERIES_LIMIT ** 3)   # |x| < 0.25 and a bit more
+    if small.size:
+        v = np.broadcast_to(x, out.shape).reshape(-1)[small]
+        out.reshape(-1)[small] = np.where(np.abs(v) < _SERIES_LIMIT,
+                                          v * v * v * _series(v * v), out.reshape(-1)[small])
+    return out
 
 
 def _tanhshrink_scalar(x):
@@ -41,9 +50,17 @@ TANHSHRINK = Primitive(
 )
 
 
+_NDTR_FLUSH = -37.5   # below, scipy's ndtr returns 0 where Phi(x) is a subnormal number
+
+
 def _normal_cdf_np(x):
-    from scipy.special import ndtr  # imported on first use: scipy is slow to import
-    return ndtr(x)
+    from scipy.special import log_ndtr, ndtr  # imported on first use: scipy is slow to import
+    out = ndtr(x)
+    far = np.flatnonzero(np.less(x, _NDTR_FLUSH))
+    if far.size:
+        out = np.asarray(out)
+        out.reshape(-1)[far] = np.exp(log_ndtr(np.broadcast_to(x, out.shape).reshape(-1)[far]))
+    return out
 
 
 def _normal_cdf_scalar(x):
@@ -59,3 +76,187 @@ NORMAL_CDF = Primitive(
     description="the standard normal distribution function, accurate in both tails",
     extra_kernels={"jax": "jax.scipy.special.ndtr", "torch": "torch.special.ndtr"},
 )
+
+
+def _new(x):
+    """A new float64 array shaped like ``x``, for a kernel to fill in place."""
+    return np.empty(np.shape(x))
+
+
+def _softsign_np(x):
+    out = np.abs(x, out=_new(x))
+    out += 1.0
+    return np.divide(x, out, out=out)
+
+
+SOFTSIGN = Primitive(
+    name="softsign",
+    explicit=lambda x: x / (1 + sympy.Abs(x)),
+    derivatives=(lambda x: 1 / (1 + sympy.Abs(x)) ** 2,),
+    numpy=_softsign_np, scalar=lambda x: x / (1.0 + abs(x)),
+    latex=r"\frac{{{0}}}{{1 + |{0}|}}",
+    description="x/(1 + |x|), with the derivative 1/(1 + |x|)^2 (no cancellation)",
+    extra_kernels={"jax": "jax.nn.soft_sign", "torch": "torch.nn.functional.softsign"},
+)
+
+
+# -- the slopes of the smooth activations, fused --------------------------------------------
+# Each derivative below crosses zero at an irrational point x0. There its
+# textbook form subtracts terms of size 1 and float64 keeps no relative
+# digits; so within 2^-7 of x0 the kernels sum a Taylor series in
+# d = (x - hi) - lo about x0 = hi + lo (a double-double: x - hi is exact),
+# whose coefficients mpmath computes at first use. Elsewhere the closed form
+# is accurate; it is written so that nothing overflows or goes subnormal
+# where the result is a normal float.
+
+class _RootSeries:
+    """f(x) near its zero x0 as a degree-9 Taylor series about a double-double x0."""
+
+    RADIUS = 2.0 ** -7
+    DEGREE = 9
+
+    def __init__(self, formula, guess):
+        self._formula, self._guess = formula, guess
+        self._ready = None
+
+    def _series(self):
+        if self._ready is None:
+            import mpmath
+            u = sympy.Symbol("u", real=True)
+            f = sympy.lambdify(u, self._formula(u).rewrite("explicit"), "mpmath")
+            with mpmath.workdps(60):
+                root = mpmath.findroot(f, mpmath.mpf(self._guess))
+                hi = float(root)
+                lo = float(root - hi)
+                coefficients = [float(c) for c in mpmath.taylor(f, root, self.DEGREE)][1:]
+            self._ready = hi, lo, tuple(reversed(coefficients))
+        return self._ready
+
+    def _sum(self, x):
+        hi, lo, reversed_coefficients = self._series()
+        d = (x - hi) - lo
+        total = 0.0 * d
+        for c in reversed_coefficients:
+            total = total * d + c
+        return total * d
+
+    def scalar(self, x, closed_form):
+        hi = self._series()[0]
+        return self._sum(x) if abs(x - hi) < self.RADIUS else closed_form(x)
+
+    def patch(self, x, out):
+        """``out`` (the closed form at ``x``) with the series where x is near x0."""
+        hi = self._series()[0]
+        near = np.flatnonzero(np.abs(np.subtract(x, hi)) < self.RADIUS)
+        if near.size:
+            out = np.asarray(out, dtype=float)
+            flat_x = np.broadcast_to(x, out.shape).reshape(-1)
+            out.reshape(-1)[near] = self._sum(flat_x[near])
+        return out
+
+
+_T = sympy.Symbol("t", real=True)
+
+
+def _fused(name, value, guess, numpy_closed, scalar_closed, description):
+    """A fused primitive for the slope of the activation ``value`` (a function of a
+    SymPy argument), whose zero lies near ``guess``.
+
+    Its formula is the derivative exactly as SymPy writes it, so that it
+    stands for the slope wherever a formula's derivative contains it.
+    """
+    def formula(u):     # as the catalog's formula differentiates (value may call primitives
+        if isinstance(u, sympy.Symbol):                 # registered just before this one)
+            return derivative(value(u), u.name)
+        return derivative(value(_T), _T.name).xreplace({_T: u})
+
+    series = _RootSeries(formula, guess)
+    return Primitive(
+        name=name, explicit=formula,
+        derivatives=(lambda u: derivative(formula(_T), _T.name).xreplace({_T: u}),),
+        numpy=lambda x: series.patch(x, numpy_closed(x)),
+        scalar=lambda x: series.scalar(x, scalar_closed),
+        latex=rf"{name.replace('_slope', '')}'\left({{0}}\right)",
+        description=description, fuse=True)
+
+
+# the core sigmoid's kernels (exact, including the subnormal tail below x = -708)
+_sigmoid_np = get_backend("numpy").kernel(formula_function("sigmoid"))
+_sigmoid = get_backend("math").kernel(formula_function("sigmoid"))
+
+
+def _silu_slope_np(x):
+    # s (1 + x (1 - s)): for x > 36, 1 - s is 0 or e^-x, either way below the rounding
+    s = _sigmoid_np(x)
+    out = np.subtract(1.0, s, out=_new(s))
+    out *= x
+    out += 1.0
+    out *= s
+    return out
+
+
+SILU_SLOPE = _fused(
+    "silu_slope", lambda u: u * sigmoid(u), -1.28,
+    _silu_slope_np, lambda x: _sigmoid(x) * (1.0 + x * _sigmoid(-x)),
+    "d/du u*sigmoid(u) = sigmoid(u)*(1 + u*sigmoid(-u)), exact near its zero u = -1.2785")
+
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_slope_np(x):
+    out = np.square(x, out=_new(x))
+    out *= -0.5
+    np.exp(out, out=out)
+    out *= x
+    out *= INV_SQRT_2PI
+    out += _normal_cdf_np(x)
+    return out
+
+
+GELU_SLOPE = _fused(
+    "gelu_slope", lambda u: u * primitive_class("normal_cdf")(u), -0.75,
+    _gelu_slope_np,
+    lambda x: x * INV_SQRT_2PI * math.exp(-0.5 * x * x) + _normal_cdf_scalar(x),
+    "d/du u*Phi(u) = Phi(u) + u*phi(u), exact near its zero u = -0.7518")
+
+
+def _mish_parts(x, exp, clip):
+    # tanh(softplus(x)) = n/(n + 2) with n = e(e + 2), e = exp(x); the slope is
+    # n/w + 4x e (1 + e)/w^2, w = n + 2; exactly 1 beyond x = 40 (e^40 squared is finite),
+    # and 0 below x = -800 (where x*e would be -inf*0)
+    xc = clip(x)
+    e = exp(xc)
+    n = e * (e + 2.0)
+    w = n + 2.0
+    return n / w + (4.0 * xc * e) * ((1.0 + e) / (w * w))
+
+
+MISH_SLOPE = _fused(
+    "mish_slope", lambda u: u * sympy.tanh(softplus(u)), -1.19,
+    lambda x: _mish_parts(x, np.exp, lambda v: np.clip(v, -800.0, 40.0)),
+    lambda x: _mish_parts(x, math.exp, lambda v: min(max(v, -800.0), 40.0)),
+    "d/du u*tanh(softplus(u)), exact near its zero u = -1.1924")
+
+# gelu_tanh(x) = x*sigmoid(2*sqrt(2/pi)*(x + 0.044715*x^3)), as the catalog writes it
+GELU_TANH_A = 0.044715
+GELU_TANH_C = 2.0 * math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh_parts(x, sigmoid_of, clip):
+    # s (1 + x u' (1 - s)), u' = c (1 + 3a x^2): beyond |x| = 40 the slope is exactly
+    # 1 or 0, so x is clipped there (no overflow of x^3, no inf*0); (1 - s) is either
+    # accurate (s <= 1/2) or multiplied by x u' < 1e4, well below the rounding of 1
+    xc = clip(x)
+    x2 = xc * xc
+    s = sigmoid_of(xc * (GELU_TANH_C + (GELU_TANH_C * GELU_TANH_A) * x2))
+    slope = GELU_TANH_C + (3.0 * GELU_TANH_C * GELU_TANH_A) * x2
+    return s * (1.0 + xc * slope * (1.0 - s))
+
+
+GELU_TANH_SLOPE = _fused(
+    "gelu_tanh_slope",
+    lambda u: u * sigmoid(2 * sympy.sqrt(2 / sympy.pi) * (u + sympy.Float(GELU_TANH_A) * u ** 3)),
+    -0.75,
+    lambda x: _gelu_tanh_parts(x, _sigmoid_np, lambda v: np.clip(v, -40.0, 40.0)),
+    lambda x: _gelu_tanh_parts(x, _sigmoid, lambda v: min(max(v, -40.0), 40.0)),
+    "the slope of the tanh approximation of GELU, exact near its zero u = -0.7525")

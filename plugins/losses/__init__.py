@@ -4,12 +4,14 @@ from importlib.resources import files
 
 from neurogebra import hookimpl
 
-from .primitives import CLAMPED_LOG, CLAMPED_LOG1M, LOG_COSH
+from .primitives import (BCE_LOG_ODDS, BCE_SLOPE, CLAMPED_LOG, CLAMPED_LOG1M, LOG_COSH,
+                         MAPE_SLOPE)
 
 
 @hookimpl
 def neurogebra_primitives():
-    return [LOG_COSH, CLAMPED_LOG, CLAMPED_LOG1M]
+    # the fused slopes come after the primitives their formulas call
+    return [LOG_COSH, CLAMPED_LOG, CLAMPED_LOG1M, BCE_SLOPE, BCE_LOG_ODDS, MAPE_SLOPE]
 
 
 @hookimpl

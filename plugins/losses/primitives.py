@@ -6,16 +6,27 @@ import numpy as np
 import sympy
 
 from neurogebra import Primitive
+from neurogebra.symbolic import derivative, primitive_class
 
 LOG_FLOOR = -100.0                 # PyTorch clamps log() at -100 in BCE
 _SWITCH = 20.0                     # beyond, log(cosh x) = |x| - log 2 + log1p(exp(-2|x|))
 
 
 def _log_cosh_np(x):
-    a = np.abs(x)
-    near = np.log1p(2.0 * np.sinh(np.minimum(a, _SWITCH) / 2.0) ** 2)
-    far = a - math.log(2.0) + np.log1p(np.exp(-2.0 * a))
-    return np.where(a < _SWITCH, near, far)
+    # log(cosh(min(|x|, 20))) + (|x| - 20 beyond): past 20, log cosh grows as |x| to
+    # within e^-40 (below the rounding); no select, one transcendental pair
+    a = np.abs(np.asarray(x, dtype=float))
+    s = np.asarray(np.minimum(a, _SWITCH))
+    a = np.asarray(a)
+    s *= 0.5
+    np.sinh(s, out=s)
+    s *= s
+    s *= 2.0
+    np.log1p(s, out=s)
+    a -= _SWITCH
+    np.maximum(a, 0.0, out=a)
+    s += a
+    return s
 
 
 def _log_cosh_scalar(x):
@@ -118,3 +129,107 @@ CLAMPED_LOG1M = Primitive(
     description="max(log(1 - p), -100), accurate for p near 0 (the other half of BCE)",
     extra_kernels={"jax": _clamped_log1m_jax, "torch": _clamped_log1m_torch},
 )
+
+
+# -- slopes of losses, fused --------------------------------------------------------------
+# Each primitive below stands for one derivative exactly as SymPy writes it
+# from the catalog's formula (``fuse=True``): code generation computes that
+# derivative with these kernels, the printed derivative keeps its textbook form.
+
+_DUMMIES = sympy.symbols("_p _y _e", real=True)
+
+
+def _fused_slope(name, value, wrt, uses, numpy, scalar, description):
+    """A fused primitive for d value(p, y, ...)/d(argument ``wrt``); it takes the
+    arguments ``uses`` (positions) that the derivative depends on."""
+    arity = value.__code__.co_argcount
+
+    def slope(*args):
+        full = list(_DUMMIES[:arity])
+        for position, a in zip(uses, args):
+            full[position] = a
+        if isinstance(full[wrt], sympy.Symbol):     # as the catalog's formula differentiates
+            return derivative(value(*full), full[wrt].name)
+        return derivative(value(*_DUMMIES[:arity]), _DUMMIES[wrt].name).xreplace(
+            {_DUMMIES[i]: a for i, a in zip(uses, args)})
+
+    def rule(i):
+        return lambda *args: derivative(slope(*_DUMMIES[:len(uses)]), _DUMMIES[i].name).xreplace(
+            dict(zip(_DUMMIES, args)))
+
+    return Primitive(name=name, explicit=slope, derivatives=tuple(rule(i) for i in range(len(uses))),
+                     numpy=numpy, scalar=scalar, description=description, fuse=True)
+
+
+def _bce(p, y):
+    return -(y * primitive_class("clamped_log")(p) + (1 - y) * primitive_class("clamped_log1m")(p))
+
+
+_LOG_FLOOR_P = math.exp(LOG_FLOOR)
+
+
+def _bce_slope_scalar(p, y):
+    if p >= 1.0:
+        return -y / p if p > _LOG_FLOOR_P else 0.0
+    if p <= _LOG_FLOOR_P:
+        return (1.0 - y) / (1.0 - p)
+    return (p - y) / (p * (1.0 - p))      # p - y is exact next to the zero p = y
+
+
+def _bce_slope_np(p, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        middle = (p - y) / (p * (1.0 - p))
+        return np.where(p >= 1.0, np.where(p > _LOG_FLOOR_P, -y / p, 0.0),
+                        np.where(p <= _LOG_FLOOR_P, (1.0 - y) / (1.0 - p), middle))
+
+
+BCE_SLOPE = _fused_slope(
+    "bce_slope", _bce, 0, (0, 1), _bce_slope_np, _bce_slope_scalar,
+    "d/dp of binary cross-entropy, (p - y)/(p (1 - p)) between PyTorch's clamps")
+
+
+def _log_odds_scalar(p):
+    if 0.25 <= p <= 0.75:
+        return math.log1p((1.0 - 2.0 * p) / p)     # 1 - 2p is exact here
+    return _clamped_log1m_scalar(p) - (max(math.log(p), LOG_FLOOR) if p > 0 else LOG_FLOOR)
+
+
+def _log_odds_np(p):
+    # log((1 - q)/q) = log1p((1 - 2q)/q) for q = min(p, 1 - p) <= 1/2 (1 - p is exact
+    # there, 1 - 2q has no cancellation), signed; the clamps of the logs at -100
+    # make it at most 100 (q < e^-100, where log(1 - q) is below the rounding of 100)
+    q = np.minimum(p, np.subtract(1.0, p))
+    with np.errstate(divide="ignore"):
+        out = np.log1p((1.0 - 2.0 * q) / q)
+    return np.copysign(np.minimum(out, -LOG_FLOOR), np.subtract(0.5, p))
+
+
+BCE_LOG_ODDS = _fused_slope(
+    "bce_log_odds", _bce, 1, (0,), _log_odds_np, _log_odds_scalar,
+    "d/dy of binary cross-entropy, log((1 - p)/p) clamped as PyTorch; exact near p = 1/2")
+
+
+def _mape(p, y, e):
+    return 100 * sympy.Abs(y - p) / sympy.Max(sympy.Abs(y), e)
+
+
+def _mape_slope_scalar(p, y, e):
+    d = p - y
+    sign_d = (d > 0) - (d < 0)
+    if abs(y) >= e:     # -100 sign(d) sign(y) p/y^2, without the cancellation of two terms
+        q = p / (y * y) if abs(y) < 1.0 else (p / y) / y
+        return -100.0 * sign_d * math.copysign(1.0, y) * q
+    return -100.0 * sign_d / e
+
+
+def _mape_slope_np(p, y, e):
+    a = np.abs(y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = np.where(a < 1.0, p / (y * y), (p / y) / y)
+        inside = -100.0 * np.sign(p - y) * np.sign(y) * q
+        return np.where(a >= e, inside, -100.0 * np.sign(p - y) / e)
+
+
+MAPE_SLOPE = _fused_slope(
+    "mape_target_slope", _mape, 1, (0, 1, 2), _mape_slope_np, _mape_slope_scalar,
+    "d/dy of the absolute percentage error, -100 sign(p - y) sign(y) p/y^2 for |y| >= eps")
