@@ -153,11 +153,32 @@ def test_path_arguments_of_the_wrong_type_are_argument_errors(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::neurogebra.PluginWarning")
+def test_one_path_as_text_is_one_path_not_its_letters(tmp_path, monkeypatch):
+    write(tmp_path, "one", GOOD.encode())
+    monkeypatch.chdir(tmp_path)
+    forge = MathForge(plugins="none", paths="one.yaml")
+    assert forge.list_all() == ["probe"] and forge.plugin_errors == []
+
+
+@pytest.mark.filterwarnings("ignore::neurogebra.PluginWarning")
 def test_a_nul_in_a_path_is_a_definition_error():
     with pytest.raises(DefinitionError, match="cannot use this path: embedded null byte"):
         MathForge(plugins="none").load("a\0b.yaml")
     [error] = MathForge(plugins="none", paths=["a\0b.yaml"]).plugin_errors
     assert "cannot use a path" in str(error) and "embedded null byte" in str(error)
+
+
+def test_load_reports_every_bad_file_of_a_folder_and_adds_the_good_ones(tmp_path):
+    write(tmp_path, "a_latin1", HOSTILE["latin1"][0])
+    write(tmp_path, "b_good", GOOD.encode())
+    write(tmp_path, "c_schema", HOSTILE["schema-true"][0])
+    (tmp_path / "d_folder.yaml").mkdir()   # a folder named like a file is not a file
+    forge = MathForge(plugins="none")
+    with pytest.raises(DefinitionError) as info:
+        forge.load(tmp_path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2 and "a_latin1.yaml" in lines[0] and "c_schema.yaml" in lines[1]
+    assert forge.get("probe").eval(x=1.0) == 2.0
 
 
 SPECIAL_FILES = """

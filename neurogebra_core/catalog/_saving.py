@@ -28,7 +28,7 @@ from ..expression import Expression, declaration_of, plain_shape
 from ..symbolic import formula_text, parse_formula
 from ._definitions import expression_from_definition
 from ._files import read_definition_file
-from ._forge import load_installed_primitives
+from ._pack_primitives import load_installed_primitives
 from ._schema import FIELDS, SCHEMA_VERSIONS
 
 __all__ = ["definition_yaml", "load_expression"]

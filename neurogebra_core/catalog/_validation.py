@@ -16,7 +16,7 @@ from ..errors import DefinitionError, NeurogebraError
 from ..expression import Expression
 from ._definitions import FunctionDefinition, expression_from_definition
 from ._files import definition_files, paths_argument, read_definition_file
-from ._forge import load_installed_primitives
+from ._pack_primitives import load_installed_primitives
 
 __all__ = ["validate_paths", "check_examples", "example_mismatch"]
 

@@ -140,7 +140,9 @@ def _rebuild(name, args):
 def register_primitive(spec: Primitive) -> type:
     """Register ``spec`` process-wide and return its SymPy function class.
 
-    Registering the same spec twice is a no-op.
+    Registering the same spec twice is a no-op, and so is registering an
+    equivalent one: a pack's hook called by a second MathForge may build a
+    new Primitive whose callables have the same code (:func:`_equivalent`).
 
     Raises:
         RegistrationError: the name is not an identifier, is taken by another
@@ -154,7 +156,7 @@ def register_primitive(spec: Primitive) -> type:
     with _LOCK:
         known = _REGISTRY.get(spec.name)
         if known is not None:
-            if known[0] == spec:
+            if _equivalent(known[0], spec):
                 return known[1]
             raise RegistrationError(
                 f"a different primitive named {spec.name!r} is already registered")
@@ -167,6 +169,51 @@ def register_primitive(spec: Primitive) -> type:
                                           spec.kernels()))
         _REGISTRY[spec.name] = (spec, cls)
         return cls
+
+
+def _equivalent(a: Primitive, b: Primitive) -> bool:
+    """Whether two primitive specs define the same function: equal texts, and
+    callables that are the same object or the same code over the same globals,
+    defaults and closure values (a lambda built anew by each call of a hook)."""
+    return (a.name == b.name and a.latex == b.latex and a.description == b.description
+            and len(a.derivatives) == len(b.derivatives)
+            and all(map(_same_callable, (a.explicit, a.numpy, a.scalar, *a.derivatives),
+                        (b.explicit, b.numpy, b.scalar, *b.derivatives)))
+            and a.extra_kernels.keys() == b.extra_kernels.keys()
+            and all(_same_callable(a.extra_kernels[k], b.extra_kernels[k])
+                    for k in a.extra_kernels))
+
+
+def _same_callable(f, g) -> bool:
+    if f is g:
+        return True
+    code = getattr(f, "__code__", None)
+    if code is None or isinstance(f, str) or isinstance(g, str):
+        return isinstance(f, str) and f == g
+    return (code == getattr(g, "__code__", None)
+            and f.__globals__ is getattr(g, "__globals__", None)
+            and _same_values(f.__defaults__, g.__defaults__)
+            and _same_values(_cells(f), _cells(g)))
+
+
+def _cells(function) -> list:
+    try:
+        return [cell.cell_contents for cell in function.__closure__ or ()]
+    except ValueError:   # an empty cell
+        return [object()]
+
+
+def _same_values(a, b) -> bool:
+    a, b = tuple(a or ()), tuple(b or ())
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        try:
+            if not (x is y or bool(x == y)):
+                return False
+        except Exception:   # an array, or an object whose == raises
+            return False
+    return True
 
 
 def primitive_class(name: str) -> type:
