@@ -43,13 +43,10 @@ class _Printer:
     def emit(self, e) -> str:
         if e in self.names:
             return self.names[e]
-        if e.is_Integer:
+        if e.is_Integer and abs(e) <= _EXACT_INTEGERS:
             return f"({int(e)})" if e < 0 else str(int(e))
         if isinstance(e, sympy.Expr) and e.is_number:
-            value = complex(e.evalf(17))
-            if value.imag or not math.isfinite(value.real):
-                raise EvaluationError(f"cannot evaluate the constant {e}")
-            return f"({value.real!r})" if value.real < 0 else repr(value.real)
+            return _constant(e)
         if e.is_Add:
             return self._add(e)
         if e.is_Mul:
@@ -64,6 +61,8 @@ class _Printer:
             return str(bool(e))
         if isinstance(e, (sympy.And, sympy.Or, sympy.Not)):
             return self._boolean(e)
+        if isinstance(e, sympy.ITE):   # a condition on a where(): `where(c, a, b) > 0`
+            return self._choice(*(self.emit(a) for a in e.args))
         return self._function(e)
 
     def _add(self, e) -> str:
@@ -130,11 +129,13 @@ class _Printer:
             branches.append((last_value, last_cond))
             tail = "_nan"
         for value, cond in reversed(branches):
-            if self.vectorised:
-                tail = f"_where({self.emit(cond)}, {self.emit(value)}, {tail})"
-            else:
-                tail = f"({self.emit(value)} if {self.emit(cond)} else {tail})"
+            tail = self._choice(self.emit(cond), self.emit(value), tail)
         return tail
+
+    def _choice(self, cond: str, value: str, otherwise: str) -> str:
+        if self.vectorised:
+            return f"_where({cond}, {value}, {otherwise})"
+        return f"({value} if {cond} else {otherwise})"
 
     def _boolean(self, e) -> str:
         if isinstance(e, sympy.Not):
@@ -158,6 +159,26 @@ class _Printer:
                 out = f"{key}({out}, {a})"
             return out
         return f"{key}({', '.join(args)})"
+
+
+_EXACT_INTEGERS = 2 ** 53   # larger integers are written as floats, as NumPy would use them
+
+
+def _constant(e: sympy.Expr) -> str:
+    """The float literal of the number ``e``, or an error naming it."""
+    try:
+        value = complex(e.evalf(17))
+    except (TypeError, ValueError, OverflowError):
+        raise EvaluationError(f"cannot evaluate the constant {_short(e)}") from None
+    if value.imag or not math.isfinite(value.real):
+        raise EvaluationError(f"cannot evaluate the constant {_short(e)}: it is not a finite "
+                              "real number")
+    return f"({value.real!r})" if value.real < 0 else repr(value.real)
+
+
+def _short(e: sympy.Expr) -> str:
+    text = str(e)
+    return text if len(text) <= 40 else str(e.evalf(6))
 
 
 def _argument_names(args: Sequence[sympy.Symbol], readable: bool) -> dict:

@@ -28,8 +28,10 @@ from .. import render
 from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import dag_size, derivative, formula_text, from_sympy, notation, \
-    parse_formula, reverse_gradients, shape_of, symbol
+from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
+    dag_size, derivative, \
+    formula_text, from_sympy, notation, operation_digits, parse_formula, reverse_gradients, \
+    shape_of, substitute_symbols, symbol
 from ..symbolic import latex as vector_latex
 from ._params import Params
 from ._shaped import compose_shaped, declaration_of, declared_symbols, merge_symbols, \
@@ -66,11 +68,16 @@ def _to_sympy(formula, declared: dict) -> tuple[sympy.Expr, dict]:
                 else parse_formula(formula)), {}
     if isinstance(formula, sympy.Basic):
         return from_sympy(formula), {}
+    if isinstance(formula, numbers.Integral) and not isinstance(formula, bool):
+        value = sympy.Integer(int(formula))
+        if constant_digits(value) > MAX_CONSTANT_DIGITS:
+            raise FormulaError(f"a constant formula may have at most {MAX_CONSTANT_DIGITS} "
+                               "digits")
+        return value, {}
     if isinstance(formula, numbers.Real) and not isinstance(formula, bool):
         if not math.isfinite(formula):
             raise FormulaError(f"a constant formula must be finite, got {formula}")
-        return (sympy.Integer(formula) if isinstance(formula, numbers.Integral)
-                else sympy.Float(float(formula))), {}
+        return sympy.Float(float(formula)), {}
     raise FormulaError(
         f"a formula must be text, a SymPy expression or an Expression, "
         f"got {type(formula).__name__}")
@@ -127,6 +134,7 @@ class Expression:
         declared = declared_symbols(shapes, params, known)
         expr, inherited = _to_sympy(formula, declared)
         check_defined(expr, f"formula of {name!r}")
+        check_size(expr, f"the formula of {name!r}")
         all_params = {**inherited, **dict(params or {})}
         if isinstance(formula, Expression):   # inherit whatever was not given
             trainable_params = formula.trainable_params if trainable_params is None \
@@ -372,7 +380,8 @@ class Expression:
             del outer_table[name]
             symbols = merge_symbols(outer_table, inner_table)
         else:
-            expr = self._expr.xreplace({symbol(name): inner._expr})
+            check_composition(self._expr, inner._expr, f"{self._name}({inner._name})")
+            expr = substitute_symbols(self._expr, {symbol(name): inner._expr})
         variables = []
         for v in self._variables:
             for w in (inner._variables if v == name else (v,)):
@@ -391,6 +400,9 @@ class Expression:
         params = merge_params(left, right)
         symbols = merge_symbols(left._name_table(), right._name_table()) \
             if left._symbols or right._symbols else None
+        if operation_digits(operator, left._expr, right._expr) > MAX_CONSTANT_DIGITS:
+            raise FormulaError(f"{left._name} {operator} {right._name}: its exact constants "
+                               f"would have more than {MAX_CONSTANT_DIGITS} digits")
         expr = _OPERATORS[operator](left._expr, right._expr)
         check_defined(expr, f"{left._name} {operator} {right._name}")
         if symbols:
@@ -420,6 +432,7 @@ class Expression:
         trainable = self._trainable + tuple(t for t in other._trainable
                                             if t not in self._trainable)
         metadata = {**other._metadata, **self._metadata}
+        check_size(expr, name)
         return Expression._make(name, expr, params, trainable, metadata, variables, symbols)
 
     def _derived(self, expr, name) -> "Expression":

@@ -7,11 +7,15 @@ never from the private modules.
 """
 
 from ._autodiff import dag_size, reverse_gradients, subexpressions
+from ._bounds import (MAX_CONSTANT_DIGITS, MAX_DERIVATIVE_NODES, MAX_NESTING, MAX_NODES,
+                      MAX_ORDER, MAX_TREE_NODES, check_composition, check_size,
+                      constant_digits, operation_digits)
 from ._derivatives import derivative, readable
 from ._functions import (BACKEND_NAMES, FormulaFunction, dsigmoid, formula_function,
                          function_for_head, max_min_partial, parseable_functions,
                          register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
+from ._rewriting import rewrite_bottom_up, substitute_symbols
 from ._primitives import (Primitive, PrimitiveFunction, log_sigmoid, primitive_class,
                           register_primitive, register_primitive_loader, relu, sigmoid,
                           softplus)
@@ -29,6 +33,9 @@ __all__ = [
     "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
     "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "reverse_gradients", "dag_size", "subexpressions",
+    "rewrite_bottom_up", "substitute_symbols",
+    "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",
+    "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "operation_digits",
     "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
     "format_shape", "is_shaped", "shaped_atoms", "bind_sizes", "rebind", "sizes_of",
     "VecOp", "vsum", "mean", "vmax", "logsumexp", "norm", "softmax", "log_softmax", "dot", "matmul",

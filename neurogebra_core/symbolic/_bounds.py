@@ -20,14 +20,20 @@ import math
 
 import sympy
 
+from ..errors import FormulaError
 from ._autodiff import subexpressions
 
-__all__ = ["MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_ORDER", "constant_digits",
-           "operation_digits", "derivative_nodes"]
+__all__ = ["MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_ORDER", "MAX_NODES",
+           "MAX_NESTING", "MAX_TREE_NODES", "constant_digits", "operation_digits",
+           "derivative_nodes", "measure", "check_size", "check_composition"]
 
 MAX_CONSTANT_DIGITS = 4_000
 MAX_DERIVATIVE_NODES = 200_000
 MAX_ORDER = 100
+MAX_NODES = 200_000      # distinct subexpressions of one formula
+MAX_NESTING = 300        # levels of nesting: SymPy's recursive algorithms need stack
+MAX_TREE_NODES = 2_000_000   # nodes written out: what SymPy's tree walks visit
+MAX_PIECEWISE_NESTING = 6    # where() inside where(): SymPy folds them recursively
 _LOG10_2 = math.log10(2)
 
 
@@ -55,6 +61,72 @@ def operation_digits(operator: str, a: sympy.Basic, b: sympy.Basic) -> float:
             return da
         return da * abs(b.p) + db   # (p/q)**(m/n): the m-th power, then a root
     return da + db
+
+
+def measure(expr: sympy.Expr) -> tuple[int, int, int, int]:
+    """``(distinct nodes, nesting depth, nodes written out, where() nesting)`` of
+    ``expr``, in one pass over its distinct nodes, conditions included (the
+    written-out count saturates above its bound)."""
+    depth: dict = {}
+    tree: dict = {}
+    pieces: dict = {}
+    nodes = 0
+    for nodes, node in enumerate(_all_nodes(expr), start=1):
+        children = node.args
+        depth[node] = 1 + max((depth[c] for c in children), default=0)
+        tree[node] = min(1 + sum(tree[c] for c in children), MAX_TREE_NODES + 1)
+        pieces[node] = max((pieces[c] for c in children), default=0) + \
+            isinstance(node, sympy.Piecewise)
+    return nodes, depth[expr], tree[expr], pieces[expr]
+
+
+def _all_nodes(expr: sympy.Basic) -> list:
+    """The distinct nodes of ``expr`` (every argument, conditions too), children first."""
+    order, seen, stack = [], set(), [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in seen)
+    return order
+
+
+def check_size(expr: sympy.Expr, what: str, measured: tuple | None = None) -> None:
+    """Refuse a formula too large or too deeply nested to work with safely.
+
+    SymPy's algorithms recurse (a deep formula exhausts the stack) and many
+    walk the formula written out as a tree (a formula that shares a part
+    many times, like a composition of compositions, can be exponentially
+    larger written out than stored).
+
+    Raises:
+        FormulaError: naming ``what`` and the bound it exceeds.
+    """
+    nodes, depth, tree, pieces = measured or measure(expr)
+    if nodes > MAX_NODES:
+        raise FormulaError(f"{what} has more than {MAX_NODES} distinct parts; "
+                           "build it from smaller formulas")
+    if depth > MAX_NESTING:
+        raise FormulaError(f"{what} is nested more than {MAX_NESTING} levels deep")
+    if tree > MAX_TREE_NODES:
+        raise FormulaError(f"{what} would have more than {MAX_TREE_NODES} parts written out "
+                           "(a part repeated many times, as compositions of compositions do)")
+    if pieces > MAX_PIECEWISE_NESTING:
+        raise FormulaError(f"{what} nests where(...) more than {MAX_PIECEWISE_NESTING} levels "
+                           "deep (SymPy simplifies nested conditions in exponential time)")
+
+
+def check_composition(outer: sympy.Expr, inner: sympy.Expr, what: str) -> None:
+    """Refuse substituting ``inner`` into ``outer`` before doing it, when the
+    result would be too deep or too large written out (SymPy substitutes
+    along every written-out path)."""
+    _, outer_depth, outer_tree, outer_pieces = measure(outer)
+    _, inner_depth, inner_tree, inner_pieces = measure(inner)
+    check_size(outer, what, (0, outer_depth + inner_depth, outer_tree * inner_tree,
+                             outer_pieces + inner_pieces))
 
 
 def derivative_nodes(expr: sympy.Expr, variable: sympy.Symbol) -> int:

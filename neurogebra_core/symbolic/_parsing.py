@@ -18,13 +18,16 @@ Every name that is not a known function becomes a real ``Symbol``: ``gamma``,
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
+import tokenize
 from typing import Mapping
 
 import sympy
 
 from ..errors import FormulaError, ShapeError, did_you_mean
+from ._bounds import MAX_CONSTANT_DIGITS, constant_digits, operation_digits
 from ._functions import MAX_VARIADIC_ARGS, parseable_functions
 from ._shapes import IndexSymbol, ShapedSymbol, shape_of, sizes_of
 from ._vector_ops import REDUCTIONS, matmul, pick, vector_canonical
@@ -34,8 +37,11 @@ __all__ = ["parse_formula", "symbol", "from_sympy"]
 MAX_FORMULA_LENGTH = 20_000
 MAX_DEPTH = 100
 MAX_INT_DIGITS = 20
-MAX_POWER_DIGITS = 10_000
 MAX_EXPONENT = 1_000
+# Python's own parser recurses once per operator of a chain, and how deep it
+# may go depends on the interpreter and its recursion limit; counting the
+# operators first makes the refusal the same everywhere.
+MAX_OPERATORS = 2_000
 
 # Python keywords a formula may use as plain names; replaced by a look-alike
 # identifier of the same length before parsing, then mapped back.
@@ -49,12 +55,6 @@ def symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, real=True)
 
 
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
 _COMPARE = {
     ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge,
 }
@@ -102,6 +102,7 @@ def parse_formula(text: str, bare_function_names: bool = False,
         raise FormulaError("formula is empty", text, 0)
     source = _prepare(text)
     lead = len(source) - len(source.lstrip())
+    _check_operator_count(source, text)
     tree = _parse_tree(source[lead:], text, lead)
     builder = _Builder(text, source[lead:], lead, parseable_functions(), bare_function_names,
                        symbols)
@@ -133,6 +134,23 @@ def _prepare(text: str) -> str:
     for keyword, stand_in in _KEYWORD_NAMES.items():
         source = re.sub(rf"\b{keyword}\b", stand_in, source)
     return source
+
+
+def _check_operator_count(source: str, text: str) -> None:
+    """Refuse formulas with more than ``MAX_OPERATORS`` operators."""
+    count = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.OP and token.string not in _GROUPING \
+                    or token.type == tokenize.NAME and token.string in ("and", "or", "not"):
+                count += 1
+    except (tokenize.TokenError, SyntaxError):
+        return  # the parser reports the malformed text with its position
+    if count > MAX_OPERATORS:
+        raise FormulaError(f"formula has {count} operators; the limit is {MAX_OPERATORS}", text)
+
+
+_GROUPING = frozenset("()],")
 
 
 def _parse_tree(source: str, text: str, lead: int) -> ast.Expression:
@@ -257,10 +275,7 @@ class _Builder:
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return self._build_chain(node, depth)
         if isinstance(node.op, ast.Pow):
-            base = self.build(node.left, depth)
-            exponent = self.build(node.right, depth)
-            self._check_power(base, exponent, node)
-            return base ** exponent
+            return self._power(self.build(node.left, depth), self.build(node.right, depth), node)
         if isinstance(node.op, ast.MatMult):
             return matmul(self.build(node.left, depth), self.build(node.right, depth))
         if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
@@ -281,27 +296,39 @@ class _Builder:
         return pick(vector, self.build(node.slice, depth))
 
     def _build_chain(self, node, depth):
-        """Left-deep chains of + - * / are walked iteratively, not recursively."""
-        family = (ast.Add, ast.Sub) if isinstance(node.op, (ast.Add, ast.Sub)) \
-            else (ast.Mult, ast.Div)
-        pending = []
+        """A chain ``a + b - c ...`` or ``a * b / c ...``, walked iteratively and
+        built as one sum or product (pairwise building is quadratic), after an
+        estimate of the exact constants it would fold."""
+        adding = isinstance(node.op, (ast.Add, ast.Sub))
+        family = (ast.Add, ast.Sub) if adding else (ast.Mult, ast.Div)
+        whole, pending = node, []
         while isinstance(node, ast.BinOp) and isinstance(node.op, family):
             pending.append((node.op, node.right))
             node = node.left
-        result = self.build(node, depth)
+        parts = [self.build(node, depth)]
         for op, right in reversed(pending):
-            result = _BINARY[type(op)](result, self.build(right, depth))
-        return result
+            part = self.build(right, depth)
+            if isinstance(op, ast.Sub):
+                part = -part
+            elif isinstance(op, ast.Div):
+                part = self._power(part, sympy.S.NegativeOne, right)
+            parts.append(part)
+        if sum(constant_digits(p) for p in parts) > MAX_CONSTANT_DIGITS:
+            raise self.fail(f"the constants of this {'sum' if adding else 'product'} would have "
+                            f"more than {MAX_CONSTANT_DIGITS} digits", whole)
+        return sympy.Add(*parts) if adding else sympy.Mul(*parts)
+
+    def _power(self, base, exponent, node):
+        """``base**exponent``, after the checks of its size."""
+        self._check_power(base, exponent, node)
+        return base ** exponent
 
     def _check_power(self, base, exponent, node):
-        if not exponent.is_Number:
-            return
-        if abs(exponent) > MAX_EXPONENT:
+        if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
             raise self.fail(f"exponent {exponent} is larger than {MAX_EXPONENT}", node)
-        if base.is_Number and abs(base) > 1:
-            digits = float(abs(exponent)) * math.log10(float(abs(base)))
-            if digits > MAX_POWER_DIGITS:
-                raise self.fail("this power is too large to compute", node)
+        if operation_digits("**", base, exponent) > MAX_CONSTANT_DIGITS:
+            raise self.fail(f"this power is too large to compute (its exact value would have "
+                            f"more than {MAX_CONSTANT_DIGITS} digits)", node)
 
     def _build_BoolOp(self, node, depth):
         combine = sympy.And if isinstance(node.op, ast.And) else sympy.Or

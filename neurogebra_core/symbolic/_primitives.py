@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy
+from mpmath.libmp import prec_to_dps
 
 from ..errors import RegistrationError
 from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
@@ -97,6 +98,12 @@ class PrimitiveFunction(sympy.Function):
 
     def _eval_rewrite_as_explicit(self, *args, **hints):
         return self.primitive.explicit(*args)
+
+    def _eval_evalf(self, prec):
+        # relu(pi): a number, through the elementary formula.
+        if all(a.is_number for a in self.args):
+            return self.primitive.explicit(*self.args).evalf(prec_to_dps(prec))
+        return None
 
     def _latex(self, printer, exp=None):
         spec = self.primitive
