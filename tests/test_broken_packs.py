@@ -14,6 +14,8 @@ import textwrap
 
 import pytest
 
+from tests.test_example_packs import pip
+
 PACKS = {   # entry point name -> module source
     "exitimport": 'raise SystemExit("pack refuses to load")',
     "exithook": """
@@ -65,12 +67,6 @@ PACKS = {   # entry point name -> module source
         """,
 }
 GOOD_YAML = "schema: 1\nfunctions:\n  - name: goodfn\n    formula: 2*x\n"
-
-
-def pip(*args, cwd):
-    result = subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check"],
-                            cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,13 @@ HOSTILE = {
                                                 "got '1:30'"),
     "tolerance-negative": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
                            b"    examples: [{x: 1, value: 1, tolerance: -1}]\n",
-                           "tolerance must be a positive number"),
+                           "tolerance must be a finite positive number"),
+    "tolerance-infinite": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
+                           b"    examples: [{x: 1, value: 999, tolerance: .inf}]\n",
+                           "tolerance must be a finite positive number"),
+    "example-400-digits": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
+                           b"    examples: [{x: 1" + b"0" * 400 + b", value: 1}]\n",
+                           "['x'] must be numbers (or lists of numbers"),
     "binary-tag": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
                    b"    description: !!binary aGk=\n", "the tag 'tag:yaml.org,2002:binary' is "
                                                         "not allowed"),
@@ -269,3 +275,44 @@ def test_the_validate_command_lists_hostile_files_one_line_each(tmp_path):
         f"{paths[0]}: is not UTF-8 text (byte 0xe9 at offset 70); save it as UTF-8",
         f"{paths[1]}:1: schema: schema True is not supported; this neurogebra reads 1, 2",
         "FAILED: 0 function(s) checked, 2 problem(s)"]
+
+
+def test_a_folder_of_hostile_files_costs_only_those_files(tmp_path, monkeypatch):
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    for name, (content, _) in HOSTILE.items():
+        write(folder, name, content)
+    write(folder, "zz_good", GOOD.encode())
+    monkeypatch.setenv("NEUROGEBRA_PATH", str(folder))
+    with pytest.warns(neurogebra.PluginWarning):
+        forge = MathForge(plugins="builtin")
+        assert forge.get("probe").eval(x=3.0) == 6.0 and forge.get("relu").eval(x=-1.0) == 0.0
+    errors = [str(error) for error in forge.plugin_errors]
+    assert len(errors) == len(HOSTILE)
+    for (name, (_, expected)), error in zip(sorted(HOSTILE.items()), errors):
+        assert str(folder / f"{name}.yaml") in error and expected in error, name
+    assert all(error.startswith("pack 'local' ") for error in errors)
+
+
+def test_symlinks_are_read_as_their_targets_and_loops_are_refused(tmp_path):
+    if not hasattr(os, "symlink"):
+        pytest.skip("needs symlinks")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside, "probe", GOOD.encode())
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "linked.yaml").symlink_to(outside / "probe.yaml")   # a file: read as its target
+    (folder / "sub").symlink_to(outside)                            # a folder: not searched
+    (folder / "loop1.yaml").symlink_to("loop2.yaml")
+    (folder / "loop2.yaml").symlink_to("loop1.yaml")
+    (folder / "dangling.yaml").symlink_to(tmp_path / "gone.yaml")
+    forge = MathForge(plugins="none")
+    forge.load(folder)   # loops and dangling links are not regular files: passed over
+    assert forge.list_all() == ["probe"]
+    for link, message in [("loop1.yaml", "cannot use this path: "),   # Python words the loop
+                          ("dangling.yaml", f"cannot use this path: {tmp_path / 'gone.yaml'}: "
+                                            "no such file or folder")]:
+        with pytest.raises(DefinitionError) as info:
+            MathForge(plugins="none").load(folder / link)
+        assert str(info.value).startswith(f"{folder / link}: {message}")

@@ -3,6 +3,7 @@ pack, the rest of the catalog keeps working, and nothing a pack raises ends the
 process."""
 
 import io
+import os
 import types
 import warnings
 from importlib.resources.abc import Traversable
@@ -263,3 +264,34 @@ def test_a_plugin_selection_naming_nothing_is_an_error(monkeypatch, value):
     with pytest.raises(ArgumentError, match=rf"\$NEUROGEBRA_PLUGINS={value!r} names no pack; "
                                             "use 'none' to load no packs, 'builtin' or 'all'"):
         MathForge()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("builtin,", "$NEUROGEBRA_PLUGINS='builtin,': 'builtin' chooses packs by itself; give "
+                 "$NEUROGEBRA_PLUGINS='builtin' alone, or pack names"),
+    ("none,activations", "'none' chooses packs by itself; give $NEUROGEBRA_PLUGINS='none' alone"),
+    ("ALL,losses", "'ALL' chooses packs by itself; give $NEUROGEBRA_PLUGINS='all' alone"),
+    ("activations;losses", "$NEUROGEBRA_PLUGINS='activations;losses': 'activations;losses' is "
+                           "not a pack name (letters, digits, '_' and '-'); separate pack names "
+                           "with commas"),
+    ("activations losses", "'activations losses' is not a pack name"),
+    ("losses,\x7f", "'\\x7f' is not a pack name"),
+])
+def test_a_plugin_selection_that_cannot_mean_packs_is_an_error(monkeypatch, value, message):
+    monkeypatch.setenv("NEUROGEBRA_PLUGINS", value)
+    with pytest.raises(ArgumentError) as info:
+        MathForge()
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["", "  ", "All", " builtin "])
+def test_an_empty_or_spaced_plugin_selection_means_the_word_it_says(monkeypatch, value):
+    monkeypatch.setenv("NEUROGEBRA_PLUGINS", value)
+    assert "relu" in MathForge() and MathForge().plugin_errors == []
+
+
+@pytest.mark.parametrize("value", [os.pathsep * 3, " ", f" {os.pathsep} "])
+def test_empty_entries_of_the_path_variable_are_skipped(monkeypatch, value):
+    monkeypatch.setenv("NEUROGEBRA_PATH", value)
+    forge = MathForge(plugins="builtin")
+    assert "relu" in forge and forge.plugin_errors == []

@@ -80,8 +80,10 @@ def parse_selection(selection) -> str | frozenset[str]:
     """Normalise a pack selection: 'all', 'builtin', 'none' or a set of names.
 
     Raises:
-        ArgumentError: the selection is not text or names, or names nothing
-            (``",,,"``, ``[]``); the message says where it came from.
+        ArgumentError: the selection is not text or names, names nothing
+            (``",,,"``, ``[]``), mixes a word such as 'builtin' with names, or
+            holds text that cannot name a pack (``"activations;losses"``); the
+            message says where it came from.
     """
     where = "plugins="
     if selection is None:
@@ -104,6 +106,13 @@ def parse_selection(selection) -> str | frozenset[str]:
     if not names:
         raise ArgumentError(f"{where}{shown(given)} names no pack; use 'none' to load no "
                             "packs, 'builtin' or 'all'")
+    for name in sorted(names):
+        if name.lower() in ("all", "builtin", "none"):
+            raise ArgumentError(f"{where}{shown(given)}: {name!r} chooses packs by itself; "
+                                f"give {where}{name.lower()!r} alone, or pack names")
+        if pack_name_problem(name) and name not in RESERVED_PACKS:
+            raise ArgumentError(f"{where}{shown(given)}: {shown(name)} is not a pack name "
+                                "(letters, digits, '_' and '-'); separate pack names with commas")
     return names
 
 

@@ -250,7 +250,8 @@ def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
                        "numbers, for vectors and matrices)")
         tolerance = numbers.get("tolerance", 1.0)
         if not (isinstance(tolerance, float) and math.isfinite(tolerance) and tolerance > 0):
-            raise fail(f"example {shown(dict(example))}: tolerance must be a positive number")
+            raise fail(f"example {shown(dict(example))}: tolerance must be a finite positive "
+                       "number")
         result.append(numbers)
     return tuple(result)
 
