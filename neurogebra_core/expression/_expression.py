@@ -27,7 +27,7 @@ import sympy.tensor.tensor  # noqa: F401
 from .. import render
 from ..compile import Evaluator, VectorEvaluator, to_function, to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
-    VariableError, did_you_mean
+    VariableError, did_you_mean, shown
 from ..symbolic import MAX_CONSTANT_DIGITS, check_composition, check_size, constant_digits, \
     dag_size, derivative, \
     formula_text, from_sympy, notation, operation_digits, parse_formula, reverse_gradients, \
@@ -121,6 +121,8 @@ class Expression:
         VariableError: ``variables`` does not cover the free names.
         ParameterError: a param value is not a finite real number (or an
             array of the param's shape), or a trainable name is not a param.
+        ArgumentError: an empty name, or metadata that is not a mapping of
+            text keys to data that can be copied.
     """
 
     def __init__(self, name: str, formula, params: Mapping[str, float] | None = None,
@@ -141,7 +143,8 @@ class Expression:
                 else trainable_params
             metadata = formula.metadata if metadata is None else metadata
             variables = formula.variables if variables is None else variables
-        self._setup(name, expr, all_params, trainable_params or (), metadata or {},
+        self._setup(name, expr, all_params, trainable_params or (),
+                    _copied_metadata(name, metadata),
                     _resolve_variables(name, expr, all_params, variables), declared)
         self._written = formula if isinstance(formula, str) else \
             (formula.written_formula if isinstance(formula, Expression) else None)
@@ -599,6 +602,32 @@ _OPERATORS = {
 def _check_name(name) -> None:
     if not isinstance(name, str) or not name.strip():
         raise ArgumentError(f"an Expression needs a non-empty name, got {name!r}")
+
+
+def _copied_metadata(name, metadata) -> dict:
+    """``metadata`` copied key by key: a mapping of text keys to plain data.
+
+    Raises:
+        ArgumentError: not a mapping, a key that is not text, or a value that
+            cannot be copied (a lock, an open file); the key is named.
+    """
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise ArgumentError(f"metadata of {name!r} maps text keys (description, category...) "
+                            f"to values, got {type(metadata).__name__} {shown(metadata)}")
+    copied = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str):
+            raise ArgumentError(f"metadata of {name!r} has a key that is not text: "
+                                f"{type(key).__name__} {shown(key)}")
+        try:
+            copied[key] = copy.deepcopy(value)
+        except Exception as exc:   # whatever the value's own copying raises
+            raise ArgumentError(f"metadata {key!r} of {name!r} cannot be copied "
+                                f"({type(exc).__name__}: {exc}); metadata is documentation: "
+                                "text, numbers, lists and mappings") from None
+    return copied
 
 
 def _resolve_variables(name, expr, params, variables) -> tuple[str, ...]:
