@@ -43,7 +43,7 @@ HOSTILE = {
                            "tolerance must be a finite positive number"),
     "example-400-digits": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
                            b"    examples: [{x: 1" + b"0" * 400 + b", value: 1}]\n",
-                           "['x'] must be numbers (or lists of numbers"),
+                           "['x'] must be numbers a float64 holds (or lists of them"),
     "binary-tag": (b"schema: 1\nfunctions:\n  - name: p\n    formula: x\n"
                    b"    description: !!binary aGk=\n", "the tag 'tag:yaml.org,2002:binary' is "
                                                         "not allowed"),
@@ -311,8 +311,16 @@ def test_symlinks_are_read_as_their_targets_and_loops_are_refused(tmp_path):
     forge.load(folder)   # loops and dangling links are not regular files: passed over
     assert forge.list_all() == ["probe"]
     for link, message in [("loop1.yaml", "cannot use this path: "),   # Python words the loop
-                          ("dangling.yaml", f"cannot use this path: {tmp_path / 'gone.yaml'}: "
-                                            "no such file or folder")]:
+                          ("dangling.yaml", "no such file or folder")]:
         with pytest.raises(DefinitionError) as info:
             MathForge(plugins="none").load(folder / link)
         assert str(info.value).startswith(f"{folder / link}: {message}")
+
+
+@pytest.mark.filterwarnings("ignore::neurogebra.PluginWarning")
+def test_a_missing_path_is_named_once_with_where_it_came_from(tmp_path, monkeypatch):
+    missing = tmp_path / "missing.yaml"
+    monkeypatch.setenv("NEUROGEBRA_PATH", str(missing))
+    [error] = MathForge(plugins="none").plugin_errors
+    assert str(error) == (f"pack 'local' (files from paths= or $NEUROGEBRA_PATH) cannot use a "
+                          f"path: {missing}: no such file or folder")

@@ -97,12 +97,13 @@ def definition_files(path) -> list:
     source = str(path) if "\0" not in str(path) else repr(str(path))
     try:
         path = path.resolve()
-        if path.is_dir():
-            return _folder_files(path)
-        if not path.exists():
-            raise DefinitionError("no such file or folder", str(path))
+        is_dir, exists = path.is_dir(), path.exists()
     except (OSError, ValueError, RuntimeError) as exc:   # RuntimeError: a symlink loop
         raise DefinitionError(f"cannot use this path: {exc}", source) from None
+    if is_dir:
+        return _folder_files(path)
+    if not exists:   # a missing path, or a link to one
+        raise DefinitionError("no such file or folder", source)
     return [path]
 
 

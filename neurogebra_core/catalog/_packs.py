@@ -39,6 +39,7 @@ __all__ = ["Pack", "HookResult", "make_plugin_manager", "load_packs", "register_
 ENV_SELECTION = "NEUROGEBRA_PLUGINS"
 BUILTIN_DISTRIBUTION = "neurogebra"
 RESERVED_PACKS = ("local", "user")   # the packs of files from paths= and of register()
+_ORIGINS = {"local": "files from paths= or $NEUROGEBRA_PATH", "user": "register()"}
 _PACK_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _MAX_MESSAGE = 300
 
@@ -211,7 +212,8 @@ def register_objects(manager: pluggy.PluginManager, objects: Mapping[str, Any]
 def pack_error(pack: str, dist: str | None, what: str, cause: BaseException | None
                ) -> PluginError:
     """A PluginError naming the pack and its distribution, with the cause chained."""
-    error = PluginError(f"pack {pack!r} (distribution {dist or 'unknown'}) {what}", pack, dist)
+    origin = _ORIGINS.get(pack, "distribution unknown") if dist is None else f"distribution {dist}"
+    error = PluginError(f"pack {pack!r} ({origin}) {what}", pack, dist)
     error.__cause__ = cause
     return error
 

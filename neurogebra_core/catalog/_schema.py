@@ -246,8 +246,8 @@ def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
         numbers = {k: _example_value(v) for k, v in example.items()}
         bad = [k for k, v in numbers.items() if v is None]
         if bad:
-            raise fail(f"example {shown(dict(example))}: {bad} must be numbers (or lists of "
-                       "numbers, for vectors and matrices)")
+            raise fail(f"example {shown(dict(example))}: {bad} must be numbers a float64 "
+                       "holds (or lists of them, for vectors and matrices)")
         tolerance = numbers.get("tolerance", 1.0)
         if not (isinstance(tolerance, float) and math.isfinite(tolerance) and tolerance > 0):
             raise fail(f"example {shown(dict(example))}: tolerance must be a finite positive "
