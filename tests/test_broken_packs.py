@@ -115,6 +115,8 @@ CATALOG = """
     import json, warnings
     warnings.simplefilter("ignore")
     from neurogebra import Expression, MathForge
+    # before any MathForge: formulas may call the primitives of installed packs
+    fresh = [Expression("g", "double_it(x)").eval(x=2.0), Expression("h", "tanhshrink(x)").formula]
     first, second = MathForge(), MathForge()
     broken = [n for n in first.list_all() if first.qualified_name(n).split(".")[0]
               in ("activations", "losses", "schedules", "vectors")
@@ -130,6 +132,7 @@ CATALOG = """
         "relu": first.get("relu").eval(x=-1.0),
         "user_formula": Expression("f", "x**2 + 1").eval(x=2.0),
         "broken_builtins": broken,
+        "fresh": fresh,
     }))
     """
 
@@ -162,6 +165,7 @@ def test_every_broken_pack_is_reported_and_the_rest_works(site):
     assert data["swish"] == ["activations.silu", "0"] and data["impostor"] is False
     assert data["relu"] == 0.0 and data["user_formula"] == 5.0
     assert data["broken_builtins"] == []
+    assert data["fresh"] == [4.0, "tanhshrink(x)"]
 
 
 def test_the_command_line_works_with_broken_packs_installed(site):

@@ -23,11 +23,12 @@ from typing import Callable
 import sympy
 from mpmath.libmp import prec_to_dps
 
-from ..errors import RegistrationError
+from ..errors import NeurogebraError, RegistrationError
 from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
 
 __all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-           "register_primitive_loader", "sigmoid", "softplus", "log_sigmoid", "relu"]
+           "register_primitive_loader", "load_more_primitives", "sigmoid", "softplus",
+           "log_sigmoid", "relu"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class PrimitiveFunction(sympy.Function):
 _REGISTRY: dict[str, tuple[Primitive, type]] = {}
 _LOCK = threading.Lock()
 _LOADERS: list[Callable[[], None]] = []
+_LOADING = threading.local()   # .active: this thread is running the loaders
 
 
 def register_primitive_loader(loader: Callable[[], None]) -> None:
@@ -132,12 +134,32 @@ def register_primitive_loader(loader: Callable[[], None]) -> None:
         _LOADERS.append(loader)
 
 
+def load_more_primitives() -> None:
+    """Run the registered loaders (the catalog's loads the installed packs'
+    primitives), so that a formula or a pickle naming a pack's primitive works
+    in a fresh process, before any MathForge was made.
+
+    A loader's own errors are not raised here: a broken pack or selection is
+    reported when a MathForge is made; here it only means no more functions.
+    A loader that parses formulas does not start the loaders again.
+    """
+    if getattr(_LOADING, "active", False):
+        return
+    _LOADING.active = True
+    try:
+        for loader in list(_LOADERS):
+            try:
+                loader()
+            except NeurogebraError:
+                pass
+    finally:
+        _LOADING.active = False
+
+
 def _rebuild(name, args):
     """Unpickling: a primitive from a pack needs that pack's primitives loaded."""
-    for loader in _LOADERS:
-        if name in _REGISTRY:
-            break
-        loader()
+    if name not in _REGISTRY:
+        load_more_primitives()
     if name not in _REGISTRY:
         raise RegistrationError(f"cannot unpickle: no primitive named {name!r} is registered; "
                                 "install or load the pack that defines it")
