@@ -208,3 +208,11 @@ def test_an_output_that_cannot_be_written_is_one_error_line():
                                 stderr=subprocess.PIPE, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr == "neurogebra: error: cannot write the output: No space left on device\n"
+
+
+def test_a_console_that_cannot_show_a_character_gets_it_escaped():
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    result = subprocess.run([sys.executable, "-m", "neurogebra.cli", "list", "--search", "dice"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "One minus the Dice coefficient 2|A\\u2229B|/(|A| + |B|)" in result.stdout

@@ -245,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         argv: The arguments (default: the command line's).
     """
     args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):   # a console that cannot show a character
+        if hasattr(stream, "reconfigure"):    # shows it escaped (A\u2229B), not a traceback
+            stream.reconfigure(errors="backslashreplace")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
