@@ -9,6 +9,8 @@ generic ``except ValueError`` code keeps working.
 from __future__ import annotations
 
 import difflib
+import itertools
+import reprlib
 from typing import Iterable
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "PluginWarning",
     "MissingDependencyError",
     "did_you_mean",
+    "shown",
 ]
 
 
@@ -162,16 +165,32 @@ class DataError(TrainingError):
     without known chunk sizes."""
 
 
+# Suggestions compare names of at most this many characters: SequenceMatcher
+# is quadratic in the length, and nobody misspells a 1000-character name.
+MAX_SUGGESTED_LENGTH = 80
+# Messages show at most this many characters of a value the user gave.
+MAX_SHOWN_LENGTH = 60
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return a ' Did you mean ...?' suffix for ``name``, or ''.
 
     Only the closest matches are offered (within a small margin of the best),
-    so a shared prefix does not drag every candidate in.
+    so a shared prefix does not drag every candidate in. The work is bounded:
+    a name (or candidate) longer than ``MAX_SUGGESTED_LENGTH`` is not compared,
+    and cheap upper bounds of the similarity skip most candidates.
     """
-    name = str(name)
+    if not isinstance(name, str) or len(name) > MAX_SUGGESTED_LENGTH:
+        return ""
+    matcher = difflib.SequenceMatcher(None, b=name.lower())
     scored = []
-    for candidate in set(map(str, candidates)):
-        ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+    for candidate in set(candidates):
+        if not isinstance(candidate, str) or len(candidate) > MAX_SUGGESTED_LENGTH:
+            continue
+        matcher.set_seq1(candidate.lower())
+        if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6:
+            continue
+        ratio = matcher.ratio()
         if ratio >= 0.6:
             scored.append((ratio, candidate))
     if not scored:
@@ -179,3 +198,33 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     best = max(r for r, _ in scored)
     close = [c for r, c in sorted(scored, key=lambda rc: (-rc[0], rc[1])) if r >= best - 0.05]
     return " Did you mean " + " or ".join(repr(c) for c in close[:3]) + "?"
+
+
+def shown(value) -> str:
+    """``repr(value)`` for a message, cut to about ``MAX_SHOWN_LENGTH`` characters.
+
+    A name a user passes may be a megabyte long, a list a million items, an
+    int too long for ``repr``; the message stays one readable line.
+    """
+    if isinstance(value, int) and value.bit_length() > 512:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str) and len(value) > MAX_SHOWN_LENGTH:
+        return f"{value[:MAX_SHOWN_LENGTH]!r}... ({len(value)} characters)"
+    return _SHORT_REPR.repr(value)
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's bounded repr, with mappings in their own order (as Python prints them)."""
+
+    def repr_dict(self, x, level):
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        items = [f"{self.repr1(k, level - 1)}: {self.repr1(x[k], level - 1)}"
+                 for k in itertools.islice(x, self.maxdict)]
+        return "{" + ", ".join(items + ["..."] * (len(x) > self.maxdict)) + "}"
+
+
+_SHORT_REPR = _ShortRepr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = MAX_SHOWN_LENGTH

@@ -2,6 +2,8 @@
 
 import contextlib
 import io
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +137,82 @@ def test_catalog_page_is_up_to_date():
         assert main(["catalog"]) == 0
     assert committed == rendered.getvalue(), (
         "docs/catalog.md is out of date: run `neurogebra catalog --output docs/catalog.md`")
+
+
+HOSTILE_COMMANDS = """
+import contextlib, io, json, sys
+from neurogebra.cli import main
+
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exc:   # argparse refuses the arguments
+            status = exc.code
+    results.append([status, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+def test_hostile_arguments_end_in_one_clear_line(tmp_path):
+    pytest.importorskip("matplotlib", reason="plots need matplotlib")
+    missing, folder = tmp_path / "missing", tmp_path / "folder"
+    folder.mkdir()
+    (tmp_path / "a_file").write_text("")
+    cases = [   # argv, exit status, the last line of standard error
+        (["plot", "relu", "--out", str(missing / "a.png")], 2,
+         f"neurogebra: error: cannot write '{missing / 'a.png'}': No such file or directory"),
+        (["plot", "relu", "--out", str(tmp_path / "a.xyz")], 2,
+         f"neurogebra: error: --out '{tmp_path / 'a.xyz'}': matplotlib cannot write .xyz images; "
+         "use one of "),
+        (["plot", "relu", "--out", str(folder)], 2,
+         f"neurogebra: error: --out '{folder}' is not an image file name; give one ending in "
+         ".png, .svg or .pdf"),
+        (["plot", "relu", "--out", "a\0b.png"], 2,
+         "neurogebra: error: cannot write 'a\\x00b.png': embedded null byte"),
+        (["plot", "relu", "--out", str(tmp_path / "a.png"), "--dpi", "0"], 2,
+         "neurogebra plot: error: argument --dpi: dots per inch are a whole number from 1 to "
+         "1000, got '0'"),
+        (["plot", "relu", "--out", str(tmp_path / "a.png"), "--dpi", "100000"], 2,
+         "neurogebra plot: error: argument --dpi: dots per inch are a whole number from 1 to "
+         "1000, got '100000'"),
+        (["catalog", "--output", str(missing / "x.md")], 2,
+         f"neurogebra: error: cannot write '{missing / 'x.md'}': No such file or directory"),
+        (["new-pack", "kernels", "--directory", str(tmp_path / "a_file")], 2,
+         f"neurogebra: error: cannot write '{tmp_path / 'a_file'}': "),
+        (["show", "relu_" * 20_000], 2,
+         "neurogebra: error: no function named 'relu_relu_relu_"),
+        (["validate", "a\0b.yaml"], 1, ""),
+    ]
+    result = subprocess.run([sys.executable, "-c", HOSTILE_COMMANDS,
+                             json.dumps([argv for argv, _, _ in cases])],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for (argv, status, line), (got, out, err) in zip(cases, json.loads(result.stdout)):
+        said = err.splitlines()[-1] if err else ""
+        assert (got, said[:len(line)]) == (status, line), argv
+        assert "Traceback" not in err and len(said) < 400, argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "folder"]   # nothing written
+    assert "... (100000 characters)" in json.loads(result.stdout)[8][2]
+    assert json.loads(result.stdout)[9][1].splitlines()[0] == (
+        "'a\\x00b.yaml': cannot use this path: embedded null byte")
+
+
+def test_an_output_that_cannot_be_written_is_one_error_line():
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "neurogebra.cli", "list"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == "neurogebra: error: cannot write the output: No space left on device\n"
+
+
+def test_a_console_that_cannot_show_a_character_gets_it_escaped():
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    result = subprocess.run([sys.executable, "-m", "neurogebra.cli", "list", "--search", "dice"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "One minus the Dice coefficient 2|A\\u2229B|/(|A| + |B|)" in result.stdout

@@ -155,3 +155,16 @@ def test_every_hook_is_documented_with_its_signature_and_tested():
         assert f"### `def {hook}()`" in text, hook
         assert getattr(hooks, hook).spec.function.__doc__.strip(), hook
         assert hasattr(plugin_tests, f"test_hook_{hook}"), hook
+
+
+def test_security_page_states_the_bounds_the_code_has():
+    from neurogebra import catalog, symbolic
+    text = (ROOT / "docs" / "security.md").read_text()
+    rows = {"distinct parts": symbolic.MAX_NODES, "nesting": symbolic.MAX_NESTING,
+            "parts written out": symbolic.MAX_TREE_NODES,
+            "exact constants": symbolic.MAX_CONSTANT_DIGITS}
+    for row, value in rows.items():
+        assert re.search(rf"^\| {row} \| {value:,} ", text, re.M), row
+    assert f"orders up to {symbolic.MAX_ORDER}" in text
+    assert f"more than {symbolic.MAX_DERIVATIVE_NODES:,} nodes" in text
+    assert f"| file size | {catalog.MAX_FILE_BYTES:,} bytes" in text

@@ -11,10 +11,11 @@ from ..symbolic import register_primitive_loader
 from ._checks import DERIVATIVE_POINTS, EXTREMES, Problem, check_forge, check_function
 from ._definitions import FunctionDefinition, expression_from_definition, read_definitions
 from ._files import ENV_PATH, definition_files, environment_paths, read_definition_file
-from ._forge import MathForge, load_installed_primitives, register_pack_primitives
+from ._forge import MathForge
+from ._pack_primitives import load_installed_primitives, register_pack_primitives
 from ._hookspecs import ENTRY_POINT_GROUP, HOOK_NAMES, PROJECT, hookimpl, hookspec
-from ._packs import (ENV_SELECTION, HookResult, Pack, call_hook, hook_problems, load_packs,
-                     make_plugin_manager, parse_selection)
+from ._packs import (ENV_SELECTION, HookResult, Pack, call_hook, call_pack, hook_problems,
+                     load_packs, make_plugin_manager, parse_selection)
 from ._saving import definition_yaml, load_expression
 from ._schema import (FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, Field, ParamDefinition,
                       fields_markdown, json_schema, top_level_markdown)
@@ -29,7 +30,8 @@ register_definition_writer(definition_yaml)
 
 __all__ = [
     "MathForge", "hookimpl", "hookspec", "PROJECT", "ENTRY_POINT_GROUP", "HOOK_NAMES",
-    "Pack", "HookResult", "make_plugin_manager", "load_packs", "call_hook", "hook_problems",
+    "Pack", "HookResult", "make_plugin_manager", "load_packs", "call_hook", "call_pack",
+    "hook_problems",
     "parse_selection", "ENV_SELECTION", "register_pack_primitives", "load_installed_primitives",
     "FIELDS", "FIELDS_BY_NAME", "Field", "ParamDefinition", "SCHEMA_VERSIONS", "json_schema",
     "fields_markdown", "top_level_markdown",

@@ -69,6 +69,8 @@ def check_function(expression: Expression, label: str | None = None) -> list[Pro
             found += [Problem(label, check, m) for m in run(expression)]
         except NeurogebraError as exc:
             found.append(Problem(label, check, str(exc)))
+        except Exception as exc:   # a bug, or a pack's kernel: a problem to report, not a crash
+            found.append(Problem(label, check, f"failed: {type(exc).__name__}: {exc}"))
     return found
 
 
@@ -77,13 +79,18 @@ def check_forge(forge, packs=None) -> tuple[int, list[Problem]]:
 
     Args:
         forge: A MathForge.
-        packs: Pack names to check (default: all); ``local`` and ``user``
-            name functions loaded from files and registered in code.
+        packs: Pack names to check, or one pack name (default: all);
+            ``local`` and ``user`` name functions loaded from files and
+            registered in code.
 
     Returns:
         The number of functions checked, and the problems (pack loading
         errors included, as check ``loading``).
     """
+    if isinstance(packs, str):
+        packs = [packs]
+    if packs is not None:
+        packs = set(packs)
     problems = [Problem(e.pack or "?", "loading", str(e)) for e in forge.plugin_errors
                 if packs is None or e.pack in packs]
     count = 0

@@ -20,15 +20,16 @@ invalid one, each citing file, line and field with a hint on how to fix it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
-from ..errors import DefinitionError, NeurogebraError, did_you_mean
+from ..errors import DefinitionError, NeurogebraError, did_you_mean, shown
 from ..expression import Expression
 from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, SHAPES_VERSION, TOP_LEVEL, \
     uses_shapes
 from ._yaml import LineMapping, load_yaml
 
-__all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition"]
+__all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition",
+           "build_expression", "definition_from_fields", "checked_metadata"]
 
 _TOP_LEVEL_NAMES = [name for name, _, _ in TOP_LEVEL]
 
@@ -40,7 +41,7 @@ class FunctionDefinition:
     ``definition.aliases``...), with the field's default when absent.
     """
 
-    def __init__(self, values: dict[str, Any], source: str, line: int,
+    def __init__(self, values: dict[str, Any], source: str, line: int | None,
                  lines: dict[str, int], example_lines: tuple[int, ...] = ()):
         self.values = values
         self.source = source
@@ -78,7 +79,8 @@ class FunctionDefinition:
         if self.params:
             meta["param_descriptions"] = {k: p.description for k, p in self.params.items()
                                           if p.description}
-        meta["source"] = f"{self.source}:{self.line}"
+        if self.line is not None:   # a file's definition, not register()'s
+            meta["source"] = f"{self.source}:{self.line}"
         return meta
 
     def shapes(self) -> dict:
@@ -116,7 +118,7 @@ def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
 def _check_top_level(data: LineMapping, source: str) -> None:
     for key in data:
         if key not in _TOP_LEVEL_NAMES:
-            raise DefinitionError(f"unknown top-level key {key!r}."
+            raise DefinitionError(f"unknown top-level key {shown(key)}."
                                   f"{did_you_mean(key, _TOP_LEVEL_NAMES)}"
                                   f" Allowed: {', '.join(_TOP_LEVEL_NAMES)}",
                                   source, data.key_lines[key])
@@ -124,9 +126,9 @@ def _check_top_level(data: LineMapping, source: str) -> None:
     if version is None:
         raise DefinitionError("missing `schema: 1` (the format version) at the top",
                               source, data.line)
-    if version not in SCHEMA_VERSIONS:
+    if type(version) is not int or version not in SCHEMA_VERSIONS:   # not true, 1.0
         raise DefinitionError(
-            f"schema {version!r} is not supported; this neurogebra reads "
+            f"schema {shown(version)} is not supported; this neurogebra reads "
             f"{', '.join(map(str, SCHEMA_VERSIONS))}", source, data.key_lines["schema"], "schema")
     functions = data.get("functions")
     if not isinstance(functions, list):
@@ -139,20 +141,29 @@ def _definition(item, source: str, parent_line: int, version: int) -> FunctionDe
         raise DefinitionError("each item of `functions:` must be a mapping with name and "
                               "formula", source, parent_line)
     where = {k: item.key_lines[k] for k in item}
-    label = item.get("name") if isinstance(item.get("name"), str) else "?"
+    values = _checked_values(item, source, item.line, where, version)
+    example_lines = tuple(getattr(e, "line", where.get("examples"))
+                          for e in item.get("examples", ()))
+    return FunctionDefinition(values, source, item.line, where, example_lines)
+
+
+def _checked_values(item: Mapping, source: str, line: int | None, where: dict,
+                    version: int) -> dict[str, Any]:
+    """One definition's fields checked and converted by the schema's field kinds."""
+    name = item.get("name")
+    label = _cut(name) if isinstance(name, str) else "?"
 
     def failing(key):
-        return lambda message: DefinitionError(message, source, where.get(key, item.line),
-                                               f"{label}.{key}")
+        return lambda message: DefinitionError(message, source, where.get(key, line),
+                                               f"{label}.{_cut(key)}")
 
     for key in item:
         if key not in FIELDS_BY_NAME:
-            raise failing(key)(f"unknown field {key!r}.{did_you_mean(str(key), FIELDS_BY_NAME)} "
-                               f"Allowed fields: {', '.join(FIELDS_BY_NAME)}")
+            raise failing(key)(f"unknown field {shown(key)}.{did_you_mean(key, FIELDS_BY_NAME)}"
+                               f" Allowed fields: {', '.join(FIELDS_BY_NAME)}")
     for field in FIELDS:
         if field.required and field.name not in item:
-            raise DefinitionError(f"missing required field {field.name!r}", source, item.line,
-                                  f"{label}.{field.name}")
+            raise failing(field.name)(f"missing required field {field.name!r}")
     values = {field.name: field.kind.read(item[field.name], field.name, failing(field.name))
               for field in FIELDS if field.name in item}
     unknown = [t for t in values.get("trainable", ()) if t not in values.get("params", {})]
@@ -162,9 +173,61 @@ def _definition(item, source: str, parent_line: int, version: int) -> FunctionDe
     if shaped:
         raise failing(shaped)(f"vectors, matrices and class indices need "
                               f"`schema: {SHAPES_VERSION}` at the top of the file")
-    example_lines = tuple(getattr(e, "line", where.get("examples"))
-                          for e in item.get("examples", ()))
-    return FunctionDefinition(values, source, item.line, where, example_lines)
+    return values
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def definition_from_fields(fields: Mapping[str, Any], source: str) -> FunctionDefinition:
+    """A definition given as Python values (``MathForge.register(name, formula,
+    **fields)``), checked exactly as a file's definition is.
+
+    Raises:
+        DefinitionError: a field is unknown, missing or not of its kind.
+    """
+    return FunctionDefinition(_checked_values(fields, source, None, {}, SCHEMA_VERSIONS[-1]),
+                              source, None, {})
+
+
+def checked_metadata(metadata: Mapping, source: str) -> dict[str, Any]:
+    """An Expression's metadata with each documentation field checked by its
+    kind in the schema, as a file's would be (``aliases="mf"`` is one alias,
+    ``pros=5`` an error); other keys are kept as they are.
+
+    Raises:
+        DefinitionError: a documentation field is not of its kind.
+    """
+    if not isinstance(metadata, Mapping):
+        raise DefinitionError(f"metadata must be a mapping, got {type(metadata).__name__}",
+                              source)
+    checked = dict(metadata)
+    for field in FIELDS:
+        if field.documentation and field.name in metadata:
+            value = field.kind.read(metadata[field.name], field.name,
+                                    lambda message: DefinitionError(message, source))
+            checked[field.name] = list(value) if isinstance(value, tuple) else value
+    descriptions = metadata.get("param_descriptions", {})
+    if not (isinstance(descriptions, Mapping)
+            and all(isinstance(v, str) for v in descriptions.values())):
+        raise DefinitionError("param_descriptions must map param names to text", source)
+    return checked
+
+
+def build_expression(definition: FunctionDefinition) -> Expression:
+    """The Expression a definition describes; errors are the Expression's own.
+
+    Raises:
+        NeurogebraError: the formula, params or variables do not fit together.
+    """
+    variables = definition.variables
+    return Expression(definition.name, definition.formula,
+                      params={k: p.default for k, p in definition.params.items()},
+                      trainable_params=definition.trainable,
+                      metadata=definition.metadata(),
+                      variables=None if variables is None else list(variables),
+                      shapes=definition.shapes() or None)
 
 
 def expression_from_definition(definition: FunctionDefinition) -> Expression:
@@ -175,12 +238,6 @@ def expression_from_definition(definition: FunctionDefinition) -> Expression:
             the message cites the definition's file and line.
     """
     try:
-        variables = definition.variables
-        return Expression(definition.name, definition.formula,
-                          params={k: p.default for k, p in definition.params.items()},
-                          trainable_params=definition.trainable,
-                          metadata=definition.metadata(),
-                          variables=None if variables is None else list(variables),
-                          shapes=definition.shapes() or None)
+        return build_expression(definition)
     except NeurogebraError as exc:
         raise definition.error(str(exc), "formula") from exc

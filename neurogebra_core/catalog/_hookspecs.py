@@ -34,15 +34,21 @@ def neurogebra_primitives():
     Primitives are functions formulas can call (``softplus(x)``) that carry
     their own derivative rules and numerically stable NumPy/float kernels.
     They are registered process-wide before any definition file of any pack
-    is parsed, so a pack's YAML formulas may use its own primitives. A name
-    already registered with a different definition is an error for the pack.
+    is parsed, so a pack's YAML formulas may use its own primitives. Each is
+    checked first: its rules are called on symbols and its NumPy and scalar
+    kernels on float64 inputs; keywords, one-letter names, ``y_pred``,
+    ``y_true`` and names SymPy's printers use (``Mul``) are refused. A new
+    Primitive object with the same code (built inside the hook) registers
+    again quietly; a name already registered with a different definition is
+    an error for the pack.
     """
 
 
 @hookspec
 def neurogebra_definition_files():
     """Return a list of YAML definition files: paths (``str`` or
-    ``pathlib.Path``) or ``importlib.resources`` traversables.
+    ``pathlib.Path``) or ``importlib.resources`` traversables (read with
+    ``open("rb")``); any other item is reported when the hook returns.
 
     Files are read lazily, on the first catalog lookup, and validated
     against the schema in ``docs/yaml-format.md``; an invalid file is
@@ -54,9 +60,10 @@ def neurogebra_definition_files():
 def neurogebra_expressions():
     """Return a list of :class:`neurogebra.Expression` objects to add.
 
-    Use this for functions built in Python (composed, generated). The
-    Expression's ``metadata`` supplies its documentation (``description``,
-    ``usage``, ``category``, ``aliases``... as in the YAML format).
+    Use this for functions built in Python (composed, generated). Names are
+    catalog names (identifiers, no dots); the Expression's ``metadata``
+    supplies its documentation (``description``, ``usage``, ``category``,
+    ``aliases``... as in the YAML format, and checked as a file's fields).
     """
 
 

@@ -1,36 +1,47 @@
 """Finding, loading and calling packs, one at a time.
 
 Packs are discovered through the entry point group ``neurogebra.forge``.
-Each entry point is loaded and registered inside its own ``try``: a pack that
-fails to import, misspells a hook, or raises inside a hook is reported as a
-:class:`PluginError` (naming the pack, its distribution and the chained
-cause) and skipped, and every other pack still loads. Nothing is loaded at
-import time; :func:`make_plugin_manager` gives a fresh manager each time.
+Pack code runs only through one guarded boundary, :func:`call_pack`: its
+import, the listing and reading of its attributes, its registration and every
+hook call. Whatever pack code raises there, ``SystemExit`` and
+``GeneratorExit`` included, becomes a :class:`PluginError` naming the pack,
+its distribution and the chained cause; that pack is skipped and every other
+pack still loads. Only ``KeyboardInterrupt`` (the user's Ctrl-C) goes
+through. Nothing is loaded at import time; :func:`make_plugin_manager` gives
+a fresh manager each time. Two installed packs with one name are an error
+for the second, never a silent skip.
 
 Which packs load is chosen by the ``NEUROGEBRA_PLUGINS`` environment variable
 or the ``plugins=`` argument of MathForge: ``"all"`` (default), ``"builtin"``
-(only neurogebra's own), ``"none"``, or a comma-separated list of pack names.
+(only neurogebra's own), ``"none"``, or a comma-separated list (or any
+iterable) of pack names; a selection that names nothing (``",,,"``) is an
+error.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import types
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import pluggy
 
-from ..errors import ArgumentError, PluginError, did_you_mean
+from ..errors import ArgumentError, NeurogebraError, PluginError, did_you_mean, shown
 from . import _hookspecs as hookspecs
 
 __all__ = ["Pack", "HookResult", "make_plugin_manager", "load_packs", "register_objects",
-           "call_hook", "parse_selection", "pack_error", "hook_problems",
-           "ENV_SELECTION", "BUILTIN_DISTRIBUTION"]
+           "call_hook", "call_pack", "parse_selection", "pack_error", "hook_problems",
+           "pack_name_problem", "ENV_SELECTION", "BUILTIN_DISTRIBUTION", "RESERVED_PACKS"]
 
 ENV_SELECTION = "NEUROGEBRA_PLUGINS"
 BUILTIN_DISTRIBUTION = "neurogebra"
+RESERVED_PACKS = ("local", "user")   # the packs of files from paths= and of register()
+_ORIGINS = {"local": "files from paths= or $NEUROGEBRA_PATH", "user": "register()"}
+_PACK_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_MAX_MESSAGE = 300
 
 
 @dataclass(frozen=True)
@@ -67,19 +78,58 @@ def make_plugin_manager() -> pluggy.PluginManager:
 
 
 def parse_selection(selection) -> str | frozenset[str]:
-    """Normalise a pack selection: 'all', 'builtin', 'none' or a set of names."""
+    """Normalise a pack selection: 'all', 'builtin', 'none' or a set of names.
+
+    Raises:
+        ArgumentError: the selection is not text or names, names nothing
+            (``",,,"``, ``[]``), mixes a word such as 'builtin' with names, or
+            holds text that cannot name a pack (``"activations;losses"``); the
+            message says where it came from.
+    """
+    where = "plugins="
     if selection is None:
-        selection = os.environ.get(ENV_SELECTION, "all")
+        selection, where = os.environ.get(ENV_SELECTION, "all"), f"${ENV_SELECTION}="
+    given = selection
     if isinstance(selection, str):
         word = selection.strip().lower()
         if word in ("all", "builtin", "none", ""):
             return word or "all"
         selection = selection.split(",")
-    if isinstance(selection, Iterable):
-        names = frozenset(s.strip() for s in selection if s.strip())
-        return names
-    raise ArgumentError(f"plugins must be 'all', 'builtin', 'none' or pack names, "
-                        f"got {selection!r}")
+    elif isinstance(selection, (bytes, bytearray)) or not isinstance(selection, Iterable):
+        raise ArgumentError(f"{where} takes 'all', 'builtin', 'none' or pack names, "
+                            f"got {type(selection).__name__} {shown(selection)}")
+    selection = list(selection)
+    bad = [name for name in selection if not isinstance(name, str)]
+    if bad:
+        raise ArgumentError(f"{where} lists pack names as text, got {type(bad[0]).__name__} "
+                            f"{shown(bad[0])}")
+    names = frozenset(name.strip() for name in selection if name.strip())
+    if not names:
+        raise ArgumentError(f"{where}{shown(given)} names no pack; use 'none' to load no "
+                            "packs, 'builtin' or 'all'")
+    for name in sorted(names):
+        if name.lower() in ("all", "builtin", "none"):
+            raise ArgumentError(f"{where}{shown(given)}: {name!r} chooses packs by itself; "
+                                f"give {where}{name.lower()!r} alone, or pack names")
+        if pack_name_problem(name) and name not in RESERVED_PACKS:
+            raise ArgumentError(f"{where}{shown(given)}: {shown(name)} is not a pack name "
+                                "(letters, digits, '_' and '-'); separate pack names with commas")
+    return names
+
+
+def pack_name_problem(name) -> str | None:
+    """Why ``name`` cannot name a pack, or None.
+
+    A pack name starts qualified names (``pack.function``), so it is text
+    without dots; ``local`` and ``user`` are the packs of files and of
+    ``register()``.
+    """
+    if not isinstance(name, str) or not _PACK_NAME.match(name):
+        return (f"a pack name is letters, digits, '_' and '-' (starting with a letter), "
+                f"got {shown(name)}")
+    if name in RESERVED_PACKS:
+        return f"the pack name {name!r} is reserved (local: files from paths=, user: register())"
+    return None
 
 
 def _distribution(entry_point) -> tuple[str | None, str | None]:
@@ -103,18 +153,27 @@ def load_packs(manager: pluggy.PluginManager, selection="all") -> list[Pack]:
     """Load and register the selected packs: one result each, loaded or failed.
 
     Built-in packs come first, then the others sorted by name. A pack named
-    in ``selection`` that is not installed is a failed result too.
+    in ``selection`` that is not installed is a failed result too, and so is
+    an entry point whose name another distribution's pack already uses.
     """
     entry_points = importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
     found = []
     for ep in entry_points:
         dist, version = _distribution(ep)
         found.append((dist != BUILTIN_DISTRIBUTION, ep.name, ep, dist, version))
-    packs = []
+    packs, owners = [], {}
     for not_builtin, name, ep, dist, version in sorted(found, key=lambda f: f[:2]):
-        if not _wanted(name, not not_builtin, selection) or manager.has_plugin(name):
+        if not _wanted(name, not not_builtin, selection):
             continue
         try:
+            problem = pack_name_problem(name)
+            if name in owners:
+                problem = (f"is skipped: the pack name {name!r} is already used by distribution "
+                           f"{owners[name] or 'unknown'}; two installed packs cannot share a "
+                           "name (uninstall one, or rename its entry point)")
+            if problem is not None:
+                raise pack_error(name, dist, problem, None)
+            owners[name] = dist
             plugin = _register(manager, name, _load(ep, dist), dist)
         except PluginError as exc:
             packs.append(Pack(name, dist, version, not not_builtin, error=exc))
@@ -123,7 +182,7 @@ def load_packs(manager: pluggy.PluginManager, selection="all") -> list[Pack]:
     if isinstance(selection, frozenset):
         known = [ep.name for ep in entry_points]
         for name in sorted(selection - {p.name for p in packs}):
-            error = PluginError(f"no pack named {name!r} is installed."
+            error = PluginError(f"no pack named {shown(name)} is installed."
                                 f"{did_you_mean(name, known)}", name)
             packs.append(Pack(name, None, None, False, error=error))
     return packs
@@ -139,6 +198,9 @@ def register_objects(manager: pluggy.PluginManager, objects: Mapping[str, Any]
     packs = []
     for name, plugin in objects.items():
         try:
+            problem = pack_name_problem(name)
+            if problem is not None:
+                raise pack_error(name, None, problem, None)
             plugin = _register(manager, name, plugin, None)
         except PluginError as exc:
             packs.append(Pack(name, None, None, False, error=exc))
@@ -150,25 +212,60 @@ def register_objects(manager: pluggy.PluginManager, objects: Mapping[str, Any]
 def pack_error(pack: str, dist: str | None, what: str, cause: BaseException | None
                ) -> PluginError:
     """A PluginError naming the pack and its distribution, with the cause chained."""
-    error = PluginError(f"pack {pack!r} (distribution {dist or 'unknown'}) {what}", pack, dist)
+    origin = _ORIGINS.get(pack, "distribution unknown") if dist is None else f"distribution {dist}"
+    error = PluginError(f"pack {pack!r} ({origin}) {what}", pack, dist)
     error.__cause__ = cause
     return error
+
+
+def call_pack(pack: str, dist: str | None, what: str, function, *args, **kwargs):
+    """Run pack code, ``function(*args, **kwargs)``, at the one guarded boundary.
+
+    Returns:
+        What ``function`` returns.
+
+    Raises:
+        PluginError: ``function`` raised anything but KeyboardInterrupt
+            (SystemExit and GeneratorExit included); the message is ``pack
+            ... (distribution ...) {what}: {the problem}`` and the original
+            exception is chained as ``__cause__``.
+        KeyboardInterrupt: the user pressed Ctrl-C.
+    """
+    try:
+        return function(*args, **kwargs)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:   # a pack must not end the process or break another
+        raise pack_error(pack, dist, f"{what}: {_describe(exc)}", exc)
+
+
+def _describe(exc: BaseException) -> str:
+    """One bounded line about an exception, even one whose ``str()`` raises."""
+    try:
+        text = str(exc)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:   # pack code again, which may raise anything
+        text = "(its message cannot be shown)"
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE] + "..."
+    if isinstance(exc, NeurogebraError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _register(manager: pluggy.PluginManager, name: str, plugin, dist: str | None):
     """Check a pack's hooks and register it; return the object registered.
 
     Raises:
-        PluginError: the hooks are invalid or pluggy refuses the pack.
+        PluginError: the hooks are invalid, or the pack's code raises while
+            its attributes are read, or pluggy refuses it.
     """
-    problems = hook_problems(plugin)
+    problems = call_pack(name, dist, "could not be inspected", hook_problems, plugin)
     if problems:
         raise pack_error(name, dist, "has invalid hooks: " + "; ".join(problems), None)
-    plugin = _hashable(plugin, name)
-    try:
-        manager.register(plugin, name=name)
-    except Exception as exc:  # pluggy validation, or anything odd
-        raise pack_error(name, dist, f"could not be registered: {exc}", exc) from exc
+    plugin = call_pack(name, dist, "could not be registered", _hashable, plugin, name)
+    call_pack(name, dist, "could not be registered", manager.register, plugin, name=name)
     return plugin
 
 
@@ -191,13 +288,8 @@ def _hashable(plugin, name: str):
 
 
 def _load(entry_point, dist):
-    try:
-        plugin = entry_point.load()
-    except Exception as exc:
-        raise pack_error(entry_point.name, dist,
-                         f"failed to import {entry_point.value!r}: "
-                         f"{type(exc).__name__}: {exc}", exc) from exc
-    return plugin
+    return call_pack(entry_point.name, dist, f"failed to import {entry_point.value!r}",
+                     entry_point.load)
 
 
 def hook_problems(plugin) -> list[str]:
@@ -243,18 +335,17 @@ def call_hook(manager: pluggy.PluginManager, hook_name: str, packs: list[Pack]
         others = [plugin for name, plugin in plugins.items() if name != pack.name]
         caller = manager.subset_hook_caller(hook_name, remove_plugins=others)
         try:
-            returned = caller()
-        except Exception as exc:
-            results.append(HookResult(pack, error=pack_error(
-                pack.name, pack.distribution,
-                f"raised in {hook_name}(): {type(exc).__name__}: {exc}", exc)))
+            returned = call_pack(pack.name, pack.distribution, f"raised in {hook_name}()", caller)
+            value = returned[0] if returned else []
+            if not isinstance(value, (list, tuple)):
+                raise pack_error(pack.name, pack.distribution,
+                                 f"returned {type(value).__name__} from {hook_name}(); a hook "
+                                 "returns a list", None)
+            items = call_pack(pack.name, pack.distribution,
+                              f"returned a list from {hook_name}() that cannot be read", tuple,
+                              value)
+        except PluginError as exc:
+            results.append(HookResult(pack, error=exc))
             continue
-        value = returned[0] if returned else []
-        if not isinstance(value, (list, tuple)):
-            results.append(HookResult(pack, error=pack_error(
-                pack.name, pack.distribution,
-                f"returned {type(value).__name__} from {hook_name}(); a hook returns a list",
-                None)))
-            continue
-        results.append(HookResult(pack, tuple(value)))
+        results.append(HookResult(pack, items))
     return results

@@ -15,7 +15,6 @@ layer (that layer cannot import this one); ``neurogebra.load`` is
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -24,12 +23,12 @@ import sympy
 import yaml
 
 from .._version import __version__
-from ..errors import DefinitionError, NeurogebraError
+from ..errors import ArgumentError, DefinitionError, NeurogebraError, shown
 from ..expression import Expression, declaration_of, plain_shape
 from ..symbolic import formula_text, parse_formula
 from ._definitions import expression_from_definition
 from ._files import read_definition_file
-from ._forge import load_installed_primitives
+from ._pack_primitives import load_installed_primitives
 from ._schema import FIELDS, SCHEMA_VERSIONS
 
 __all__ = ["definition_yaml", "load_expression"]
@@ -51,7 +50,7 @@ def definition_yaml(expression: Expression, name: str | None = None) -> str:
     """
     name = expression.name if name is None else name
     if not isinstance(name, str) or not _NAME.match(name):
-        raise DefinitionError(f"{name!r} is not a catalog name (letters, digits and _, "
+        raise DefinitionError(f"{shown(name)} is not a catalog name (letters, digits and _, "
                               "starting with a letter); pass one with name=...")
     function = {"name": name, "formula": _exact_formula(expression),
                 "variables": _variables(expression)}
@@ -77,8 +76,12 @@ def load_expression(path: str | Path, name: str | None = None) -> Expression:
         name: Which function, when the file defines several.
 
     Raises:
+        ArgumentError: ``path`` is not text or a Path, or ``name`` not text.
         DefinitionError: the file is invalid, or ``name`` is missing or needed.
     """
+    if name is not None and not isinstance(name, str):
+        raise ArgumentError(f"name= is the name of a function in the file, got "
+                            f"{type(name).__name__} {shown(name)}")
     load_installed_primitives()   # a saved formula may call a pack's primitive
     definitions, errors = read_definition_file(path)
     if errors:
@@ -90,7 +93,8 @@ def load_expression(path: str | Path, name: str | None = None) -> Expression:
     chosen = definitions[0] if name is None else \
         next((d for d in definitions if d.name == name), None)
     if chosen is None:
-        raise DefinitionError(f"{path} defines no function {name!r}; it has {', '.join(names)}")
+        raise DefinitionError(f"{path} defines no function {shown(name)}; "
+                              f"it has {', '.join(names)}")
     return expression_from_definition(chosen)
 
 
@@ -168,6 +172,6 @@ def _examples(expression: Expression, examples) -> list[dict]:
         value = expression.eval(**inputs)
         if np.all(np.isfinite(value)):   # a vector function's value is a list
             tolerance = {"tolerance": example["tolerance"]} if "tolerance" in example else {}
-            shown = value.tolist() if isinstance(value, np.ndarray) else value
-            kept.append({**inputs, "value": shown, **tolerance})
+            given = value.tolist() if isinstance(value, np.ndarray) else value
+            kept.append({**inputs, "value": given, **tolerance})
     return kept

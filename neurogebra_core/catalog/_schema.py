@@ -11,11 +11,15 @@ that ``neurogebra schema`` prints are all generated from :data:`FIELDS`.
 from __future__ import annotations
 
 import math
+import numbers
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+
+from ..errors import shown
 
 __all__ = ["Field", "Kind", "FIELDS", "FIELDS_BY_NAME", "TOP_LEVEL", "SCHEMA_VERSIONS",
            "SHAPES_VERSION", "ParamDefinition", "json_schema", "fields_markdown",
@@ -59,27 +63,39 @@ class Kind:
 
 
 def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """``value`` as a float if it is a real number (never a bool) a float64 can
+    hold, else None; ``inf`` and ``nan`` pass (callers that need finite check)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except (OverflowError, ValueError, TypeError):   # an integer beyond float64
+        return None
+
+
+def _is_name(value) -> bool:
+    """An identifier as formulas read it: Python reads ``ｘ`` (full width) as
+    ``x``, so a name must already be in that normal form (NFKC)."""
+    return isinstance(value, str) and value.isidentifier() \
+        and unicodedata.normalize("NFKC", value) == value
 
 
 def _read_text(value, key: str, fail: Fail) -> str:
     if not isinstance(value, str):
-        raise fail(f"{key} must be text, got {value!r} (quote it)")
+        raise fail(f"{key} must be text, got {shown(value)} (quote it)")
     return value.strip()
 
 
 def _read_formula(value, key: str, fail: Fail) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise fail(f"formula must be text, got {value!r} (quote it)")
+        raise fail(f"formula must be text, got {shown(value)} (quote it)")
     return value
 
 
 def _read_name(value, key: str, fail: Fail) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
         raise fail("name must be an identifier (letters, digits, _; starting with a letter), "
-                   f"got {value!r}")
+                   f"got {shown(value)}")
     return value
 
 
@@ -88,11 +104,11 @@ def _text_list(names: bool) -> Callable[[Any, str, Fail], tuple[str, ...]]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(f"{key} must be a list of text, got {value!r}")
+            raise fail(f"{key} must be a list of text, got {shown(value)}")
         if names:
-            bad = [v for v in value if not v.isidentifier()]
+            bad = [v for v in value if not _is_name(v)]
             if bad:
-                raise fail(f"{key} must be identifiers, got {bad}")
+                raise fail(f"{key} must be identifiers (in NFKC normal form), got {bad}")
         return tuple(v.strip() for v in value)
     return read
 
@@ -102,25 +118,25 @@ def _read_params(value, key: str, fail: Fail) -> dict[str, ParamDefinition]:
         raise fail("params must map each param name to a default value")
     result = {}
     for name, spec in value.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise fail(f"param name {name!r} must be an identifier")
+        if not _is_name(name):
+            raise fail(f"param name {shown(name)} must be an identifier (in NFKC normal form)")
         description, shape = "", ()
         if isinstance(spec, dict):
             extra = set(spec) - {"default", "description", "shape"}
             if extra or "default" not in spec:
-                raise fail(f"param {name!r} takes {{default: number, description: text}} "
+                raise fail(f"param {shown(name)} takes {{default: number, description: text}} "
                            f"(and shape: [sizes] for a vector or matrix); got keys "
                            f"{sorted(map(str, spec))}")
             description = spec.get("description", "")
             if not isinstance(description, str):
-                raise fail(f"description of param {name!r} must be text")
-            shape = _read_shape(spec.get("shape", []), f"param {name!r}", fail)
+                raise fail(f"description of param {shown(name)} must be text")
+            shape = _read_shape(spec.get("shape", []), f"param {shown(name)}", fail)
             spec = spec["default"]
         default = _array_default(spec, shape) if isinstance(spec, list) else _number(spec)
         if default is None or not np.all(np.isfinite(default)):
             lists = f" (or nested lists of shape {list(shape)})" if shape else ""
-            raise fail(f"default of param {name!r} must be a finite number{lists}, "
-                       f"got {spec!r}")
+            raise fail(f"default of param {shown(name)} must be a finite number{lists}, "
+                       f"got {shown(spec)}")
         result[name] = ParamDefinition(default, description.strip(), shape)
     return result
 
@@ -148,12 +164,13 @@ def _read_size(value, where: str, fail: Fail):
         return value
     if isinstance(value, str) and _NAME.match(value):
         return value
-    raise fail(f"{where}: a size is a positive integer or a name, got {value!r}")
+    raise fail(f"{where}: a size is a positive integer or a name, got {shown(value)}")
 
 
 def _read_shape(value, where: str, fail: Fail) -> tuple:
     if not isinstance(value, list):
-        raise fail(f"{where}: shape must be a list of sizes like [n] or [10, 64], got {value!r}")
+        raise fail(f"{where}: shape must be a list of sizes like [n] or [10, 64], "
+                   f"got {shown(value)}")
     return tuple(_read_size(v, where, fail) for v in value)
 
 
@@ -163,21 +180,21 @@ def _read_variables(value, key: str, fail: Fail):
         return _text_list(names=True)(value, key, fail)
     result = {}
     for name, spec in value.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise fail(f"variable name {name!r} must be an identifier")
+        if not _is_name(name):
+            raise fail(f"variable name {shown(name)} must be an identifier (in NFKC normal form)")
         result[name] = _read_declaration(name, spec, fail)
     return result
 
 
 def _read_declaration(name: str, spec, fail: Fail):
-    where = f"variable {name!r}"
+    where = f"variable {shown(name)}"
     if spec is None or spec == {}:
         return None
     if isinstance(spec, list):
         return list(_read_shape(spec, where, fail)) or None
     if not isinstance(spec, dict) or not set(spec) <= {"shape", "simplex", "index"}:
         raise fail(f"{where} takes a shape [sizes], {{shape: [sizes], simplex: true}} or "
-                   f"{{index: size}}; got {spec!r}")
+                   f"{{index: size}}; got {shown(spec)}")
     if "index" in spec:
         if len(spec) != 1:
             raise fail(f"{where}: a class index is declared as {{index: n}} alone")
@@ -225,15 +242,16 @@ def _read_examples(value, key: str, fail: Fail) -> tuple[dict, ...]:
     result = []
     for example in value:
         if not isinstance(example, dict) or "value" not in example:
-            raise fail(f"each example needs inputs and `value`, got {example!r}")
+            raise fail(f"each example needs inputs and `value`, got {shown(example)}")
         numbers = {k: _example_value(v) for k, v in example.items()}
         bad = [k for k, v in numbers.items() if v is None]
         if bad:
-            raise fail(f"example {dict(example)!r}: {bad} must be numbers (or lists of "
-                       "numbers, for vectors and matrices)")
+            raise fail(f"example {shown(dict(example))}: {bad} must be numbers a float64 "
+                       "holds (or lists of them, for vectors and matrices)")
         tolerance = numbers.get("tolerance", 1.0)
         if not (isinstance(tolerance, float) and math.isfinite(tolerance) and tolerance > 0):
-            raise fail(f"example {dict(example)!r}: tolerance must be a positive number")
+            raise fail(f"example {shown(dict(example))}: tolerance must be a finite positive "
+                       "number")
         result.append(numbers)
     return tuple(result)
 

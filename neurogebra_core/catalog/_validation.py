@@ -15,24 +15,32 @@ import numpy as np
 from ..errors import DefinitionError, NeurogebraError
 from ..expression import Expression
 from ._definitions import FunctionDefinition, expression_from_definition
-from ._files import definition_files, read_definition_file
-from ._forge import load_installed_primitives
+from ._files import definition_files, paths_argument, read_definition_file
+from ._pack_primitives import load_installed_primitives
 
 __all__ = ["validate_paths", "check_examples", "example_mismatch"]
 
 DEFAULT_TOLERANCE = 1e-9
 
 
-def validate_paths(paths: Iterable[str | Path]) -> tuple[int, list[DefinitionError]]:
+def validate_paths(paths: Iterable[str | Path] | str | Path
+                   ) -> tuple[int, list[DefinitionError]]:
     """Validate every definition file under ``paths``.
 
     Files are found as the catalog finds them (folders to any depth). The
     primitives of installed packs are registered first, so a pack's own
     files may use them.
 
+    Args:
+        paths: Files or folders (one path alone is one path).
+
     Returns:
         The number of functions checked, and every problem found.
+
+    Raises:
+        ArgumentError: ``paths`` is not a path or a list of paths.
     """
+    paths = paths_argument(paths, "validate_paths()")
     load_installed_primitives()
     problems: list[DefinitionError] = []
     owners: dict[str, FunctionDefinition] = {}
@@ -105,6 +113,8 @@ def example_mismatch(expression: Expression, example: dict) -> str | None:
         got = expression.eval(**inputs)
     except NeurogebraError as exc:
         return f"example {inputs}: {exc}"
+    except Exception as exc:   # a bug, or a pack's kernel: a problem to report, not a crash
+        return f"example {inputs}: evaluation failed: {type(exc).__name__}: {exc}"
     if _close(got, expected, tolerance):
         return None
     return f"example {inputs} gives {got!r}, expected {expected!r}"

@@ -37,6 +37,8 @@ from ._new_pack import write_pack
 
 __all__ = ["main"]
 
+MAX_DPI = 1000   # a 6.4 x 4.8 inch figure at 1000 dpi is 31 million pixels (123 MB)
+
 
 def _forge():
     return MathForge()
@@ -94,13 +96,44 @@ def cmd_validate(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    out = Path(args.out)
+    image_format = out.suffix[1:].lower()
+    if out.is_dir() or not image_format:
+        raise ArgumentError(f"--out {args.out!r} is not an image file name; give one ending in "
+                            ".png, .svg or .pdf")
     forge = _forge()
     fixed = dict(_assignment(text) for text in args.set)
     figure = forge.get(args.name).plot(x_range=tuple(args.range), derivatives=args.derivatives,
                                        variable=args.variable, **fixed)
-    figure.savefig(args.out, dpi=args.dpi)
+    formats = figure.canvas.get_supported_filetypes()
+    if image_format not in formats:
+        raise ArgumentError(f"--out {args.out!r}: matplotlib cannot write .{image_format} "
+                            f"images; use one of {', '.join(sorted(formats))}")
+    _write(out, lambda: figure.savefig(out, dpi=args.dpi, format=image_format))
     print(f"wrote {args.out}")
     return 0
+
+
+def _dpi(text: str) -> int:
+    """``--dpi``: a whole number of dots per inch, bounded so the image fits in memory."""
+    try:
+        dpi = int(text)
+    except ValueError:
+        dpi = 0
+    if not 1 <= dpi <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"dots per inch are a whole number from 1 to {MAX_DPI}, "
+                                         f"got {text!r}")
+    return dpi
+
+
+def _write(path: Path, write):
+    """Run ``write`` (which writes ``path``) and return its result; an OS error
+    becomes an ArgumentError naming the path."""
+    try:
+        return write()
+    except (OSError, ValueError) as exc:   # ValueError: a NUL in the path
+        raise ArgumentError(f"cannot write {str(path)!r}: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _assignment(text: str) -> tuple[str, float]:
@@ -114,7 +147,8 @@ def _assignment(text: str) -> tuple[str, float]:
 
 
 def cmd_new_pack(args) -> int:
-    folder = write_pack(args.name, Path(args.directory), hooks=args.hooks)
+    directory = Path(args.directory)
+    folder = _write(directory, lambda: write_pack(args.name, directory, hooks=args.hooks))
     print(f"wrote {folder}")
     print(f"next: cd {folder} && python -m pip install -e . && python -m pytest")
     return 0
@@ -123,8 +157,8 @@ def cmd_new_pack(args) -> int:
 def cmd_catalog(args) -> int:
     text = render.catalog_markdown(MathForge(plugins="builtin"), args.pictures or None)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        output = Path(args.output)
+        _write(output, lambda: output.write_text(text, encoding="utf-8"))
     else:
         print(text, end="")
     return 0
@@ -171,7 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--variable", help="the variable on the horizontal axis")
     plot.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                       help="fix another variable or a param (repeatable)")
-    plot.add_argument("--dpi", type=int, default=100)
+    plot.add_argument("--dpi", type=_dpi, default=100,
+                      help=f"resolution in dots per inch (1 to {MAX_DPI}; default 100)")
     plot.set_defaults(run=cmd_plot)
     new_pack = commands.add_parser("new-pack", help="write a pip-installable pack with tests")
     new_pack.add_argument("name", help="the pack's name (lower case, e.g. kernels)")
@@ -210,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         argv: The arguments (default: the command line's).
     """
     args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):   # a console that cannot show a character
+        if hasattr(stream, "reconfigure"):    # shows it escaped (A\u2229B), not a traceback
+            stream.reconfigure(errors="backslashreplace")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
@@ -219,6 +257,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"neurogebra: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:   # e.g. `neurogebra list | head`: the reader left, not an error
-        sys.stdout = open(os.devnull, "w")
+        _discard_output()
         return 0
+    except OSError as exc:    # e.g. `neurogebra list > /dev/full`: the output cannot be written
+        _discard_output()
+        what = f"cannot use {exc.filename}" if exc.filename else "cannot write the output"
+        print(f"neurogebra: error: {what}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _discard_output() -> None:
+    """Send what is left of standard output to the null device, so that Python's
+    flush at exit does not fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):   # no file descriptor (a test's captured output)
+        sys.stdout = open(os.devnull, "w")
 

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, shown
 
 __all__ = ["mapping_argument", "names_argument", "copied_metadata"]
 
@@ -51,15 +51,26 @@ def names_argument(value, what: str, owner: str) -> tuple[str, ...]:
 
 
 def copied_metadata(value, owner: str) -> dict[str, Any]:
-    """An independent copy of ``value`` (None or a mapping of plain data).
+    """``value`` (None or a mapping of text keys to plain data) copied key by key.
 
     Raises:
-        ArgumentError: not a mapping, or holds something that cannot be
-            copied (a lock, an open file).
+        ArgumentError: not a mapping, a key that is not text, or a value that
+            cannot be copied (a lock, an open file); the key is named.
     """
-    metadata = mapping_argument(value, "metadata", owner)
-    try:
-        return copy.deepcopy(metadata)
-    except Exception as exc:   # deepcopy reports uncopyable objects in many types
-        raise ArgumentError(f"metadata of {owner} must be plain data that can be copied: "
-                            f"{exc}") from None
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ArgumentError(f"metadata of {owner} maps text keys (description, category...) "
+                            f"to values, got {type(value).__name__} {shown(value)}")
+    copied = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ArgumentError(f"metadata of {owner} has a key that is not text: "
+                                f"{type(key).__name__} {shown(key)}")
+        try:
+            copied[key] = copy.deepcopy(item)
+        except Exception as exc:   # whatever the value's own copying raises
+            raise ArgumentError(f"metadata {key!r} of {owner} cannot be copied "
+                                f"({type(exc).__name__}: {exc}); metadata is documentation: "
+                                "text, numbers, lists and mappings") from None
+    return copied

@@ -136,6 +136,8 @@ class Expression:
         VariableError: ``variables`` does not cover the free names.
         ParameterError: a param value is not a finite real number (or an
             array of the param's shape), or a trainable name is not a param.
+        ArgumentError: an empty name, or metadata that is not a mapping of
+            text keys to data that can be copied.
     """
 
     def __init__(self, name: str, formula, params: Mapping[str, float] | None = None,

@@ -13,6 +13,7 @@ it does not import the Expression class.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -116,15 +117,25 @@ def document(expression: Documented, pack: str | None = None,
     meta = expression.metadata
     sections = []
     for key, title, kind in _LAYOUT:
-        content = _params(expression) if key == "params" else meta.get(key)
-        if not content:
+        if key == "params":
+            param_rows = _params(expression)
+            if param_rows:
+                sections.append(Section(key, title, kind, param_rows))
+            notes = meta.get("param_descriptions")
+            if notes is not None and not isinstance(notes, Mapping):
+                sections.append(Section("param_descriptions", "Param descriptions",
+                                        "paragraph", str(notes)))
             continue
-        if kind == "pairs":
-            content = tuple(content.items())
-        elif kind in ("bullets", "inline"):
+        content = meta.get(key)
+        if content is None or (isinstance(content, (str, Mapping, list, tuple))
+                               and not content):
+            continue
+        if kind == "pairs" and isinstance(content, Mapping):
+            content = tuple((str(k), str(v)) for k, v in content.items())
+        elif kind in ("bullets", "inline") and isinstance(content, (list, tuple)):
             content = tuple(str(item) for item in content)
-        else:
-            content = content if kind == "params" else str(content)
+        else:   # text, or a value without the shape its key has: shown as its text
+            kind, content = "paragraph", str(content)
         sections.append(Section(key, title, kind, content))
     rows = tuple((v, expression.gradient(v).formula) for v in expression.variables) \
         if derivatives else ()
@@ -142,9 +153,10 @@ def title_latex(expression: Documented) -> str:
 
 
 def _params(expression: Documented) -> tuple[ParamRow, ...]:
-    notes = expression.metadata.get("param_descriptions", {})
+    notes = expression.metadata.get("param_descriptions")
+    notes = notes if isinstance(notes, Mapping) else {}   # otherwise a section of its own
     return tuple(ParamRow(name, value, name in expression.trainable_params,
-                          notes.get(name, ""))
+                          str(notes.get(name, "")))
                  for name, value in expression.params.items())
 
 

@@ -31,6 +31,7 @@ from ..errors import FormulaError, ShapeError, did_you_mean
 from ._bounds import MAX_CONSTANT_DIGITS, constant_digits, operation_digits
 from ._definedness import undefined_reason
 from ._functions import MAX_VARIADIC_ARGS, parseable_functions
+from ._primitives import load_more_primitives
 from ._shapes import IndexSymbol, ShapedSymbol, shape_of, sizes_of
 from ._vector_ops import REDUCTIONS, matmul, pick, vector_canonical
 
@@ -390,6 +391,9 @@ class _Builder:
         name = _KEYWORD_BACK.get(node.func.id, node.func.id)
         if name == "Piecewise":
             return self._build_piecewise(node, depth)
+        if name not in self.functions:   # perhaps a primitive of a pack not loaded yet
+            load_more_primitives()
+            self.functions = parseable_functions()
         if name not in self.functions:
             hint = did_you_mean(name, self.functions)
             raise self.fail(f"unknown function {name!r}.{hint}", node.func)

@@ -23,11 +23,12 @@ from typing import Callable
 import sympy
 from mpmath.libmp import prec_to_dps
 
-from ..errors import RegistrationError
+from ..errors import NeurogebraError, RegistrationError
 from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
 
 __all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-           "register_primitive_loader", "fused_primitives", "sigmoid", "softplus",
+           "register_primitive_loader", "fused_primitives", "load_more_primitives", "sigmoid",
+           "softplus",
            "log_sigmoid", "relu"]
 
 
@@ -125,6 +126,7 @@ _REGISTRY: dict[str, tuple[Primitive, type]] = {}
 _FUSED: tuple[type, ...] = ()
 _LOCK = threading.Lock()
 _LOADERS: list[Callable[[], None]] = []
+_LOADING = threading.local()   # .active: this thread is running the loaders
 
 
 def register_primitive_loader(loader: Callable[[], None]) -> None:
@@ -138,12 +140,32 @@ def register_primitive_loader(loader: Callable[[], None]) -> None:
         _LOADERS.append(loader)
 
 
+def load_more_primitives() -> None:
+    """Run the registered loaders (the catalog's loads the installed packs'
+    primitives), so that a formula or a pickle naming a pack's primitive works
+    in a fresh process, before any MathForge was made.
+
+    A loader's own errors are not raised here: a broken pack or selection is
+    reported when a MathForge is made; here it only means no more functions.
+    A loader that parses formulas does not start the loaders again.
+    """
+    if getattr(_LOADING, "active", False):
+        return
+    _LOADING.active = True
+    try:
+        for loader in list(_LOADERS):
+            try:
+                loader()
+            except NeurogebraError:
+                pass
+    finally:
+        _LOADING.active = False
+
+
 def _rebuild(name, args):
     """Unpickling: a primitive from a pack needs that pack's primitives loaded."""
-    for loader in _LOADERS:
-        if name in _REGISTRY:
-            break
-        loader()
+    if name not in _REGISTRY:
+        load_more_primitives()
     if name not in _REGISTRY:
         raise RegistrationError(f"cannot unpickle: no primitive named {name!r} is registered; "
                                 "install or load the pack that defines it")
@@ -153,7 +175,9 @@ def _rebuild(name, args):
 def register_primitive(spec: Primitive) -> type:
     """Register ``spec`` process-wide and return its SymPy function class.
 
-    Registering the same spec twice is a no-op.
+    Registering the same spec twice is a no-op, and so is registering an
+    equivalent one: a pack's hook called by a second MathForge may build a
+    new Primitive whose callables have the same code (:func:`_equivalent`).
 
     Raises:
         RegistrationError: the name is not an identifier, is taken by another
@@ -167,7 +191,7 @@ def register_primitive(spec: Primitive) -> type:
     with _LOCK:
         known = _REGISTRY.get(spec.name)
         if known is not None:
-            if known[0] == spec:
+            if _equivalent(known[0], spec):
                 return known[1]
             raise RegistrationError(
                 f"a different primitive named {spec.name!r} is already registered")
@@ -194,6 +218,51 @@ def fused_primitives() -> tuple[type, ...]:
     Each has ``fused_heads``: the function heads its explicit formula contains.
     """
     return _FUSED
+
+
+def _equivalent(a: Primitive, b: Primitive) -> bool:
+    """Whether two primitive specs define the same function: equal texts, and
+    callables that are the same object or the same code over the same globals,
+    defaults and closure values (a lambda built anew by each call of a hook)."""
+    return (a.name == b.name and a.latex == b.latex and a.description == b.description
+            and len(a.derivatives) == len(b.derivatives)
+            and all(map(_same_callable, (a.explicit, a.numpy, a.scalar, *a.derivatives),
+                        (b.explicit, b.numpy, b.scalar, *b.derivatives)))
+            and a.extra_kernels.keys() == b.extra_kernels.keys()
+            and all(_same_callable(a.extra_kernels[k], b.extra_kernels[k])
+                    for k in a.extra_kernels))
+
+
+def _same_callable(f, g) -> bool:
+    if f is g:
+        return True
+    code = getattr(f, "__code__", None)
+    if code is None or isinstance(f, str) or isinstance(g, str):
+        return isinstance(f, str) and f == g
+    return (code == getattr(g, "__code__", None)
+            and f.__globals__ is getattr(g, "__globals__", None)
+            and _same_values(f.__defaults__, g.__defaults__)
+            and _same_values(_cells(f), _cells(g)))
+
+
+def _cells(function) -> list:
+    try:
+        return [cell.cell_contents for cell in function.__closure__ or ()]
+    except ValueError:   # an empty cell
+        return [object()]
+
+
+def _same_values(a, b) -> bool:
+    a, b = tuple(a or ()), tuple(b or ())
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        try:
+            if not (x is y or bool(x == y)):
+                return False
+        except Exception:   # an array, or an object whose == raises
+            return False
+    return True
 
 
 def primitive_class(name: str) -> type:
