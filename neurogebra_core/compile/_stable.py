@@ -53,7 +53,8 @@ import itertools
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, sigmoid, softplus
+from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, rewrite_bottom_up, sigmoid, \
+    softplus
 from ._stable_pieces import (clamp, exact_kink, factor_of, flat, masked, select,
                              symmetric_clamp)
 
@@ -381,6 +382,18 @@ def _replace_sub_expression(expr, pattern, replacement):
     return expr.xreplace({pattern: replacement})
 
 
+def _replace(expr, query, value):
+    """``expr.replace(query, value)``, visiting each distinct part once and
+    keeping shared parts shared (SymPy's walks the formula written out, which
+    for reverse-mode gradients is exponentially larger than the graph)."""
+    def rewrite(node):
+        if not query(node):
+            return node
+        new = value(node)
+        return node if new is None else new
+    return rewrite_bottom_up(expr, rewrite)
+
+
 def stabilize(expr: sympy.Expr, autodiff: bool = False) -> sympy.Expr:
     """Rewrite ``expr`` into an equal form that is accurate (and fast) in float64.
 
@@ -390,25 +403,25 @@ def stabilize(expr: sympy.Expr, autodiff: bool = False) -> sympy.Expr:
     """
     expr = _fuse(expr)
     if not autodiff:
-        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), clamp)
-        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), symmetric_clamp)
-    expr = expr.replace(lambda e: e.is_Mul and any(f.is_Add for f in e.args), _cancel_content)
+        expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), clamp)
+        expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), symmetric_clamp)
+    expr = _replace(expr, lambda e: e.is_Mul and any(f.is_Add for f in e.args), _cancel_content)
     rules = tuple(r for r in _PAIR_RULES if not (autodiff and r in _KINKED_RULES))
     for _ in range(4):                      # a rewrite can expose the next one
-        rewritten = expr.replace(lambda e: e.is_Add, lambda add: _stable_add(add, rules))
+        rewritten = _replace(expr, lambda e: e.is_Add, lambda add: _stable_add(add, rules))
         if rewritten == expr:
             break
         expr = rewritten
-    expr = expr.replace(lambda e: e.is_Mul and len(e.args) > 1, _paired_sigmoids)
-    expr = expr.replace(lambda e: e.is_Mul and len(e.args) > 1, _scaled_dsigmoid)
-    expr = expr.replace(lambda e: e.is_Mul and any(isinstance(f, sympy.log) for f in e.args),
-                        _xlogy)
-    expr = expr.replace(lambda e: e.is_Mul and any(isinstance(f, sympy.Heaviside)
-                                                   for f in e.args), masked)
-    expr = expr.replace(lambda e: isinstance(e, sympy.log), _log_of_sum)
-    expr = expr.replace(lambda e: isinstance(e, (sympy.sin, sympy.cos)), _reduced_phase)
-    expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), exact_kink)
+    expr = _replace(expr, lambda e: e.is_Mul and len(e.args) > 1, _paired_sigmoids)
+    expr = _replace(expr, lambda e: e.is_Mul and len(e.args) > 1, _scaled_dsigmoid)
+    expr = _replace(expr, lambda e: e.is_Mul and any(isinstance(f, sympy.log) for f in e.args),
+                    _xlogy)
+    expr = _replace(expr, lambda e: e.is_Mul and any(isinstance(f, sympy.Heaviside)
+                                                     for f in e.args), masked)
+    expr = _replace(expr, lambda e: isinstance(e, sympy.log), _log_of_sum)
+    expr = _replace(expr, lambda e: isinstance(e, (sympy.sin, sympy.cos)), _reduced_phase)
+    expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), exact_kink)
     if not autodiff:
-        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), flat)
-        expr = expr.replace(lambda e: isinstance(e, sympy.Piecewise), select)
-    return expr.replace(lambda e: e.is_Pow and e.exp.is_Integer and e.exp > 2, _int_power)
+        expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), flat)
+        expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), select)
+    return _replace(expr, lambda e: e.is_Pow and e.exp.is_Integer and e.exp > 2, _int_power)

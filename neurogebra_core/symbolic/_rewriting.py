@@ -56,6 +56,10 @@ def _rebuild(node: sympy.Basic, args: tuple) -> sympy.Basic:
     # conditions free of Piecewise.)
     if isinstance(node, sympy.Piecewise):
         return sympy.Piecewise(*args, evaluate=False)
+    if (node.is_Mul or node.is_Add) and any(type(a) is type(node) for a in node.args):
+        # a product of products (reverse mode's adjoints) stays nested: flattened,
+        # each of its users would hold a copy of every factor
+        return node.func(*args, evaluate=False)
     return node.func(*args)
 
 
