@@ -20,8 +20,10 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
 * with ``--peers``: the same formula in numexpr (1 and 2 threads), jax.jit
   (float64; compile time apart) and torch (CPU, float64, 1 and 2 threads).
 
-Everything is single-threaded (neurogebra and NumPy are; the peers are timed
-separately). Inputs (fixed seed): activations take x = 3 * standard normal
+NumPy and SciPy run on one thread; neurogebra evaluates arrays of 2**19
+elements and more in cache-sized blocks on every core (``NEUROGEBRA_THREADS``
+caps them: set it to 1 for a one-thread comparison; ``--timer cpu`` does, as
+it times the calling thread only). The peers are timed on 1 and 2 threads. Inputs (fixed seed): activations take x = 3 * standard normal
 (random signs, as real pre-activations have); losses take inputs in their
 domains (see ``make_inputs``). The target is neurogebra <= 1.1 x the baseline.
 
@@ -1321,6 +1323,9 @@ def main(argv=None):
     n = int(args.size)
     rounds = args.rounds or (7 if n <= 2_000_000 else 3)
     cpu = args.timer == "cpu"
+    if cpu:   # the calling thread's CPU time would not count neurogebra's other threads
+        os.environ["NEUROGEBRA_THREADS"] = "1"
+    threads = os.environ.get("NEUROGEBRA_THREADS", "all cores")
     warnings.simplefilter("ignore")
     if args.peers:
         import jax
@@ -1333,7 +1338,8 @@ def main(argv=None):
         print("\n".join(problems))
         return False
     by_name, activation, regression = make_inputs(n)
-    print(f"{n:.0e} float64 elements, one thread; times in ms, best of {rounds} interleaved "
+    print(f"{n:.0e} float64 elements, NumPy on one thread, neurogebra on {threads} "
+          f"(NEUROGEBRA_THREADS); times in ms, best of {rounds} interleaved "
           f"rounds of 2 calls ({args.timer} clock); baseline: the faster of the NumPy and SciPy "
           "versions; cold 1st: the first call (derivation, compilation, evaluation)")
     print(f"inputs: {INPUT_NOTES}")

@@ -28,6 +28,7 @@ import sympy
 
 from ..errors import EvaluationError, ShapeError, VariableError, did_you_mean
 from ..symbolic import symbol
+from ._blocks import blockable, run_in_blocks
 from ._codegen import compile_function
 from ._float_errors import run_recording
 
@@ -184,7 +185,10 @@ class Evaluator:
             function = self._array = self._compile("numpy")
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         try:
-            result, trouble = run_recording(function, arrays)
+            if blockable(arrays, shape):
+                result, trouble = run_in_blocks(function, arrays, shape)
+            else:
+                result, trouble = run_recording(function, arrays)
         except MemoryError:
             raise EvaluationError(
                 f"evaluating {self.label} on inputs of shapes "
@@ -204,7 +208,10 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        result, trouble = run_recording(function, args)
+        if blockable(args, shape):
+            result, trouble = run_in_blocks(function, args, shape)
+        else:
+            result, trouble = run_recording(function, args)
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
             result = np.broadcast_to(np.asarray(result, dtype=np.float64), shape).copy()

@@ -1,0 +1,56 @@
+"""Large arrays are evaluated in cache-sized blocks on every core: the same
+numbers as one NumPy call, the same warnings, any layout."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from neurogebra import Expression, MathForge
+
+FORGE = MathForge(plugins="builtin")
+N = 1_500_000   # above the size where blocks start
+
+
+@pytest.mark.parametrize("name", ["gelu", "softplus", "sigmoid", "elu"])
+def test_blocks_give_exactly_the_numbers_of_one_call(name):
+    x = np.random.default_rng(1).standard_normal(N) * 10
+    f = FORGE.get(name)
+    np.testing.assert_array_equal(f.eval(x=x), f.to_function()(x))
+
+
+def test_several_inputs_numbers_and_layouts():
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal(N), rng.standard_normal(N)
+    f = Expression("f", "a*exp(-x**2)*sin(y) + x*y", params={"a": 2.0})
+    expected = 2.0 * np.exp(-x ** 2) * np.sin(y) + x * y
+    np.testing.assert_allclose(f.eval(x=x, y=y), expected, rtol=1e-15)
+    np.testing.assert_allclose(f.eval(x=x, y=0.5), 2.0 * np.exp(-x ** 2) * np.sin(0.5) + x * 0.5,
+                               rtol=1e-15)
+    grid = np.broadcast_to(x[:1000], (1500, 1000))   # not contiguous: one call
+    np.testing.assert_allclose(f.eval(x=grid, y=grid)[7], f.eval(x=x[:1000], y=x[:1000]))
+    column = x.reshape(-1, 3)[:, 1]                    # strided
+    np.testing.assert_array_equal(f.eval(x=column, y=column), f.eval(x=column.copy(),
+                                                                      y=column.copy()))
+
+
+def test_trouble_in_any_block_warns_once():
+    x = np.linspace(1.0, 2.0, N)
+    x[-1] = -1.0   # in the last block, on the second thread
+    with pytest.warns(RuntimeWarning, match="'l': invalid value encountered"):
+        result = Expression("l", "log(x)").eval(x=x)
+    assert np.isnan(result[-1]) and np.isfinite(result[:-1]).all()
+
+
+def test_the_thread_count_follows_the_environment():
+    script = ("import numpy as np, threading\n"
+              "from neurogebra import Expression\n"
+              "f = Expression('f', 'exp(-x**2)*sin(x)')\n"
+              "f.eval(x=np.ones(2_000_000))\n"
+              "print(sum(t.name.startswith('neurogebra') for t in threading.enumerate()))\n")
+    for threads, helpers in [("1", "0"), ("2", "1")]:
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env={**__import__("os").environ, "NEUROGEBRA_THREADS": threads},
+                             timeout=120)
+        assert out.stdout.strip() == helpers, out.stderr[-2000:]
