@@ -116,6 +116,18 @@ class TestTorch:
         assert module(self.torch.tensor([3.0], dtype=self.torch.float64)).item() == 7.0
         assert module.to_expression().params == {name: 2.0}
 
+    def test_sign_and_heaviside_keep_nan_and_differentiate(self):
+        torch = self.torch
+        x = torch.tensor([-1.0, 0.0, 0.5, float("nan")], dtype=torch.float64,
+                         requires_grad=True)
+        for formula in ["sign(x)", "heaviside(x, 0.5)"]:
+            f = Expression("f", formula)
+            out = f.to_function("torch")(x)
+            np.testing.assert_array_equal(out.detach().numpy(), f.eval(x=x.detach().numpy()))
+        slope = FORGE.get("relu").gradient("x").to_function("torch")(x)
+        slope.sum().backward()   # torch.heaviside has no derivative; ours is 0, as torch's step
+        assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+
     def test_missing_inputs_are_an_evaluation_error(self):
         with pytest.raises(EvaluationError, match="f takes the inputs x; got none"):
             Expression("f", "2*x").to_torch_module()()

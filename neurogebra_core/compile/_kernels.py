@@ -662,4 +662,23 @@ def _torch_pair(name):
 
 
 torch_hypot = _torch_pair("hypot")
-torch_heaviside = _torch_pair("heaviside")
+
+
+def torch_heaviside(x, h0):
+    """``heaviside`` as NumPy computes it (nan stays nan), written with selects
+    so that autograd can differentiate it (0 everywhere, as PyTorch's rule for
+    a step is; ``torch.heaviside`` has no derivative at all)."""
+    torch = _module("torch")
+    x, h0 = _tensors(torch, x, h0)
+    # x**0 is 1 and x**0 - 1 is 0 with a derivative of 0 wherever they are
+    # selected (x is not 0 there): the step stays in x's graph, as relu's
+    # derivative does in PyTorch, so a second derivative is 0, not an error
+    one = x ** 0
+    step = torch.where(x > 0, one, torch.where(x < 0, one - 1, h0.expand_as(x)))
+    return torch.where(torch.isnan(x), torch.full_like(x, math.nan), step)
+
+
+def torch_sign(x):
+    """``sign`` with NumPy's nan (``torch.sign(nan)`` is 0)."""
+    torch = _module("torch")
+    return torch.where(torch.isnan(x), torch.full_like(x, math.nan), torch.sign(x))

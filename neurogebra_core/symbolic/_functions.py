@@ -200,7 +200,8 @@ _BUILTINS = (
         "math.hypot", f"{_KERNELS}hypot_numpy", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
     FormulaFunction("abs", sympy.Abs, (1, 1), _everywhere(
         "builtins.abs", "numpy.abs", f"{_KERNELS}abs_jax", "torch.abs"), spellings=("Abs",)),
-    FormulaFunction("sign", sympy.sign, (1, 1), _same("sign", math=f"{_KERNELS}scalar_sign")),
+    FormulaFunction("sign", sympy.sign, (1, 1), _everywhere(
+        f"{_KERNELS}scalar_sign", "numpy.sign", "jax.numpy.sign", f"{_KERNELS}torch_sign")),
     FormulaFunction("sin", sympy.sin, (1, 1), _same("sin")),
     FormulaFunction("cos", sympy.cos, (1, 1), _same("cos")),
     FormulaFunction("tan", sympy.tan, (1, 1), _same("tan")),
