@@ -66,6 +66,9 @@ def reserved_name_problem(name: str) -> str | None:
     return None
 
 
+_OWN_DISTRIBUTION = "neurogebra"
+
+
 def register_pack_primitives(manager, packs: list[Pack]) -> list[PluginError]:
     """Check and register the primitives each pack's ``neurogebra_primitives`` returns.
 
@@ -105,7 +108,10 @@ def _register(pack: Pack, primitive) -> None:
     problem = reserved_name_problem(name)
     if problem is not None:
         raise fail(problem)
-    if _registered(name) is not primitive:   # the very same object passed these checks before
+    # the very same object passed these checks before; the packs shipped with
+    # neurogebra itself are checked by its test suite (every value and derivative
+    # against mpmath), so their probe would only cost a second at each start-up
+    if _registered(name) is not primitive and pack.distribution != _OWN_DISTRIBUTION:
         _probe(pack, primitive, fail)
     try:
         register_primitive(primitive)

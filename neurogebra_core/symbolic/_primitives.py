@@ -77,6 +77,16 @@ class Primitive:
         return kernels
 
 
+class _ClassProperty:
+    """A read-only attribute computed from the class (``cls.fused_heads``)."""
+
+    def __init__(self, getter):
+        self.getter = getter
+
+    def __get__(self, instance, owner):
+        return self.getter(owner)
+
+
 class PrimitiveFunction(sympy.Function):
     """Base SymPy class of every registered primitive; ``primitive`` is its spec."""
 
@@ -87,6 +97,17 @@ class PrimitiveFunction(sympy.Function):
         if all(a.is_Number for a in args):
             return cls.primitive.explicit(*args)
         return None
+
+    @_ClassProperty
+    def fused_heads(cls) -> frozenset:
+        """The function heads of the explicit formula (for fusing it back)."""
+        heads = cls.__dict__.get("_fused_heads")
+        if heads is None:
+            dummies = sympy.symbols(f"_a0:{cls.primitive.nargs}", real=True)
+            heads = frozenset(type(n) for n in sympy.preorder_traversal(
+                cls.primitive.explicit(*dummies)) if isinstance(n, sympy.Function))
+            cls._fused_heads = heads
+        return heads
 
     @classmethod
     def class_key(cls):
@@ -205,9 +226,6 @@ def register_primitive(spec: Primitive) -> type:
         _REGISTRY[spec.name] = (spec, cls)
         if spec.fuse:
             global _FUSED
-            dummies = sympy.symbols(f"_a0:{spec.nargs}", real=True)
-            cls.fused_heads = frozenset(type(n) for n in sympy.preorder_traversal(
-                spec.explicit(*dummies)) if isinstance(n, sympy.Function))
             _FUSED = (*_FUSED, cls)
         return cls
 
@@ -215,7 +233,9 @@ def register_primitive(spec: Primitive) -> type:
 def fused_primitives() -> tuple[type, ...]:
     """The classes of the registered primitives with ``fuse=True``, oldest first.
 
-    Each has ``fused_heads``: the function heads its explicit formula contains.
+    Each has ``fused_heads``: the function heads its explicit formula contains
+    (worked out on first use: some explicit formulas take a derivative, which
+    would cost every start-up a tenth of a second).
     """
     return _FUSED
 
