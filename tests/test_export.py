@@ -259,3 +259,23 @@ def test_vector_formulas_stay_lazy_on_dask_arrays():
     np.testing.assert_array_equal(lazy_grid.compute(), pair.eval(a=grid[0], b=grid[1]))
     ones = pair.eval(a=da.from_array(grid[0], chunks=(2, 1, 3)))   # b = 1.0 in every entry
     np.testing.assert_allclose(ones.compute(), grid[0].sum(-1))
+
+
+@pytest.mark.parametrize("formula, inputs", [
+    ("clamped_log(x)", [-1.0, 0.0, 0.5, float("nan")]),
+    ("clamped_log1m(x)", [2.0, 1.0, 0.5, float("nan")]),
+    ("normal_cdf(x)", [-35.0, -5.0, 0.0, 5.0]),
+])
+def test_pack_kernels_of_torch_and_jax_agree_with_numpy_at_the_edges(formula, inputs):
+    torch = pytest.importorskip("torch", reason="the PyTorch backend needs the [torch] extra")
+    jax = pytest.importorskip("jax", reason="the JAX backend needs the [jax] extra")
+    f = Expression("f", formula)
+    expected = f.eval(x=np.array(inputs))
+    ours = f.to_function("torch")(torch.tensor(inputs, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        theirs = np.asarray(f.to_function("jax")(jax.numpy.asarray(inputs)))
+    finally:
+        jax.config.update("jax_enable_x64", False)
+    np.testing.assert_allclose(theirs, expected, rtol=1e-12, atol=0)

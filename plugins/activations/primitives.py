@@ -63,6 +63,13 @@ def _normal_cdf_np(x):
     return out
 
 
+def _normal_cdf_torch(x):
+    import torch
+    # torch.special.ndtr underflows to 0 below about -26; erfc keeps the tail
+    # (Phi(-35) = 1.1e-268, a normal float)
+    return 0.5 * torch.special.erfc(-x / math.sqrt(2.0))
+
+
 def _normal_cdf_scalar(x):
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
@@ -74,7 +81,7 @@ NORMAL_CDF = Primitive(
     numpy=_normal_cdf_np, scalar=_normal_cdf_scalar,
     latex=r"\Phi\left({0}\right)",
     description="the standard normal distribution function, accurate in both tails",
-    extra_kernels={"jax": "jax.scipy.special.ndtr", "torch": "torch.special.ndtr"},
+    extra_kernels={"jax": "jax.scipy.special.ndtr", "torch": _normal_cdf_torch},
 )
 
 

@@ -78,13 +78,15 @@ def _clamped_log_scalar(p):
 
 def _clamped_log_jax(p):
     import jax.numpy as jnp
-    # log(max(p, tiny)): the gradient is 0 below the clamp, never 0 * inf
-    return jnp.log(jnp.maximum(p, math.exp(LOG_FLOOR)))
+    # log(max(p, tiny)): the gradient is 0 below the clamp, never 0 * inf;
+    # a negative "probability" stays nan, as in NumPy
+    return jnp.where(p < 0, jnp.nan, jnp.log(jnp.maximum(p, math.exp(LOG_FLOOR))))
 
 
 def _clamped_log_torch(p):
     import torch
-    return torch.log(torch.clamp(p, min=math.exp(LOG_FLOOR)))
+    clamped = torch.log(torch.clamp(p, min=math.exp(LOG_FLOOR)))
+    return torch.where(p < 0, torch.full_like(p, math.nan), clamped)
 
 
 CLAMPED_LOG = Primitive(
@@ -110,14 +112,16 @@ def _clamped_log1m_scalar(p):
 def _clamped_log1m_jax(p):
     import jax.numpy as jnp
     inside = p < 1
-    return jnp.where(inside, jnp.log1p(-jnp.where(inside, p, 0.0)), LOG_FLOOR)
+    value = jnp.where(inside, jnp.log1p(-jnp.where(inside, p, 0.0)), LOG_FLOOR)
+    return jnp.where((p > 1) | jnp.isnan(p), jnp.nan, value)   # as NumPy: nan outside [.., 1]
 
 
 def _clamped_log1m_torch(p):
     import torch
     inside = p < 1
-    return torch.where(inside, torch.log1p(-torch.where(inside, p, torch.zeros_like(p))),
-                       torch.full_like(p, LOG_FLOOR))
+    value = torch.where(inside, torch.log1p(-torch.where(inside, p, torch.zeros_like(p))),
+                        torch.full_like(p, LOG_FLOOR))
+    return torch.where((p > 1) | torch.isnan(p), torch.full_like(p, math.nan), value)
 
 
 CLAMPED_LOG1M = Primitive(
