@@ -208,7 +208,9 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
-    outputs = [stabilize(e, autodiff) for e in (expr if several else [expr])]
+    # the outputs together: the gradients of a model share most of their parts
+    outputs = list(stabilize(sympy.Tuple(*expr), autodiff).args) if several \
+        else [stabilize(expr, autodiff)]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
     lines = [f"def _compiled({', '.join(names.values())}):"]

@@ -202,7 +202,15 @@ _PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _slope_m
 _KINKED_RULES = (_log_sigmoid_pair,)
 
 
+# Pair rules try every ordered pair of terms: a sum of n terms costs n*n
+# tries per rule. The patterns they fix are small (a built-in's 1 - sigmoid(u)),
+# and a model's sum of hundreds of terms would take minutes to scan.
+_MAX_PAIRED_TERMS = 24
+
+
 def _stable_add(add, rules=_PAIR_RULES):
+    if len(add.args) > _MAX_PAIRED_TERMS:
+        return add
     for rule in rules:
         rewritten = _replace_pair(add, rule)
         if rewritten is not None:
