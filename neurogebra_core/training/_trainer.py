@@ -157,9 +157,15 @@ class Trainer:
             The History of the fit (also kept as ``trainer.history``).
 
         Raises:
-            TrainingError: the loss diverges; the params keep the values of
-                the last finished epoch.
+            TrainingError: the loss diverges, or cannot start (the sample and
+                params are named); the params keep the values of the last
+                finished epoch.
             DataError: the data are unusable (a TrainingError too).
+            ArgumentError: a setting is not what it should be.
+
+        Whatever stops a fit early (Ctrl-C, an exception from a callback)
+        leaves the params, the optimiser's state and ``trainer.history`` as
+        they were at the end of the last finished epoch.
         """
         epochs = _positive_int("epochs", epochs)
         tolerance, patience = check_tolerance(tolerance), check_patience(patience)
