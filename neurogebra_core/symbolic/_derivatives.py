@@ -20,7 +20,8 @@ import sympy
 
 from ..errors import ArgumentError, FormulaError
 from ._autodiff import dag_size, reverse_gradients, subexpressions
-from ._bounds import MAX_DERIVATIVE_NODES, MAX_ORDER, derivative_nodes
+from ._bounds import MAX_DERIVATIVE_NODES, MAX_ORDER, MAX_READABLE_NODES, derivative_nodes, \
+    measure
 from ._functions import max_min_partial
 from ._parsing import symbol
 
@@ -64,7 +65,11 @@ def derivative(expr: sympy.Expr, name: str, order: int = 1) -> sympy.Expr:
         raise ArgumentError(f"order must be at most {MAX_ORDER}, got {order}")
     variable = symbol(name)
     for _ in range(order):
-        if derivative_nodes(expr, variable) <= MAX_DERIVATIVE_NODES:
+        # SymPy differentiates the formula written out: a formula that shares
+        # its parts (a high derivative of a product, a power tower) is
+        # differentiated in reverse mode, which keeps them shared
+        if measure(expr)[2] <= MAX_READABLE_NODES \
+                and derivative_nodes(expr, variable) <= MAX_DERIVATIVE_NODES:
             expr = readable(_diff(expr, variable))
             continue
         [expr] = reverse_gradients(expr, [variable])
