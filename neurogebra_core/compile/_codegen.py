@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import sympy
 
 from ..errors import EvaluationError
-from ..symbolic import PrimitiveFunction, formula_function, function_for_head
+from ..symbolic import PrimitiveFunction, formula_function, function_for_head, post_order
 from ._backends import get_backend
 from ._kernels import scalar_pow
 from ._stable import stabilize
@@ -257,23 +257,10 @@ def _distinct_parts(outputs: list) -> tuple[list, dict]:
     """The distinct parts of ``outputs`` (conditions included), children first,
     and how many times each is used: as an argument of a distinct part, or as
     an output."""
+    order = post_order(outputs)
     uses: dict = {}
-    for o in outputs:
-        uses[o] = uses.get(o, 0) + 1
-    order, visited, stack = [], set(), [(o, False) for o in reversed(outputs)]
-    while stack:
-        node, ready = stack.pop()
-        if ready:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for a in node.args:
-            uses[a] = uses.get(a, 0) + 1
-            if a not in visited:
-                stack.append((a, False))
+    for node in [*outputs, *(a for n in order for a in n.args)]:
+        uses[node] = uses.get(node, 0) + 1
     return order, uses
 
 

@@ -27,7 +27,7 @@ import sympy
 from ..errors import EvaluationError
 from ..symbolic import (Identity, JacobianOf, Ones, ShapedSymbol, Size,
                         VecOp, formula_function, function_for_head, jvp, log_softmax, outer,
-                        shape_of, sizes_of, softmax)
+                        post_order, shape_of, sizes_of, softmax)
 from . import _vector_kernels as kernels
 from ._codegen import _argument_names, _Printer
 from ._stable import stabilize
@@ -287,17 +287,7 @@ def _shared_order(outputs) -> tuple[list, dict]:
 
     The inside of a ``JacobianOf`` is not visited: a nested function computes it.
     """
-    order, seen = [], set()
-    for output in outputs:
-        stack = [(output, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                stack.extend((c, False) for c in _children(node) if c not in seen)
+    order = post_order(outputs, _children)
     uses: dict = {}
     for node in order:
         for child in set(_children(node)):

@@ -17,7 +17,7 @@ from ._functions import (BACKEND_NAMES, STABLE_HEADS, FormulaFunction, dsigmoid,
                          parseable_functions, register_function, sech2)
 from ._parsing import from_sympy, parse_formula, symbol
 from ._printing import ExactFormulaPrinter
-from ._rewriting import rewrite_bottom_up, substitute_symbols
+from ._rewriting import post_order, rewrite_bottom_up, substitute_symbols
 from ._primitives import (Primitive, PrimitiveFunction, fused_primitives, log_sigmoid,
                           primitive_class, register_primitive, register_primitive_loader, relu,
                           sigmoid, softplus)
@@ -35,7 +35,7 @@ __all__ = [
     "STABLE_HEADS", "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
     "register_primitive_loader", "fused_primitives", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
-    "rewrite_bottom_up", "substitute_symbols",
+    "rewrite_bottom_up", "substitute_symbols", "post_order",
     "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",
     "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "measure",
     "operation_digits",

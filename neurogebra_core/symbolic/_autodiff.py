@@ -18,27 +18,14 @@ import sympy
 from sympy.core.function import ArgumentIndexError
 
 from ._functions import max_min_partial
+from ._rewriting import post_order
 
 __all__ = ["reverse_gradients", "dag_size", "subexpressions"]
 
 
 def _post_order(root: sympy.Basic) -> list[sympy.Basic]:
-    """Distinct subexpressions, children before parents (iterative DFS)."""
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for child in _children(node):
-            if child not in seen:
-                stack.append((child, False))
-    return order
+    """Distinct subexpressions, children before parents."""
+    return post_order([root], _children)
 
 
 def subexpressions(expr: sympy.Basic) -> list[sympy.Basic]:

@@ -22,6 +22,7 @@ import sympy
 
 from ..errors import FormulaError
 from ._autodiff import subexpressions
+from ._rewriting import post_order
 
 __all__ = ["MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_ORDER", "MAX_NODES",
            "MAX_READABLE_NODES",
@@ -73,27 +74,13 @@ def measure(expr: sympy.Expr) -> tuple[int, int, int, int]:
     tree: dict = {}
     pieces: dict = {}
     nodes = 0
-    for nodes, node in enumerate(_all_nodes(expr), start=1):
+    for nodes, node in enumerate(post_order([expr]), start=1):
         children = node.args
         depth[node] = 1 + max((depth[c] for c in children), default=0)
         tree[node] = min(1 + sum(tree[c] for c in children), MAX_TREE_NODES + 1)
         pieces[node] = max((pieces[c] for c in children), default=0) + \
             isinstance(node, sympy.Piecewise)
     return nodes, depth[expr], tree[expr], pieces[expr]
-
-
-def _all_nodes(expr: sympy.Basic) -> list:
-    """The distinct nodes of ``expr`` (every argument, conditions too), children first."""
-    order, seen, stack = [], set(), [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in seen)
-    return order
 
 
 def check_size(expr: sympy.Expr, what: str, measured: tuple | None = None) -> None:

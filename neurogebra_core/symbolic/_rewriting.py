@@ -11,11 +11,29 @@ without folding the ones nested in it, which SymPy does recursively).
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import sympy
 
-__all__ = ["substitute_symbols", "rewrite_bottom_up"]
+__all__ = ["substitute_symbols", "rewrite_bottom_up", "post_order"]
+
+
+def post_order(roots: Iterable[sympy.Basic],
+               children: Callable[[sympy.Basic], Iterable] = lambda node: node.args) -> list:
+    """The distinct nodes reachable from ``roots`` (through ``children``, every
+    argument by default), each once, children before parents, without recursion."""
+    order, seen = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((c, False) for c in children(node) if c not in seen)
+    return order
 
 
 def rewrite_bottom_up(expr: sympy.Basic,
