@@ -95,7 +95,7 @@ def test_field_errors_cite_file_line_and_field(body, expected):
     ("schema: 1\nfunctions:\n  - name: f\n    name: g\n    formula: x\n",
      "pack.yaml:4: duplicate key 'name' (first on line 3)"),
     ("schema: 1\nfunctions:\n  - &a {name: f, formula: x}\n  - *a\n",
-     "pack.yaml:3: YAML aliases (*name) are not allowed"),
+     "pack.yaml:4: YAML aliases (*name) are not allowed"),
     ("schema: 1\nfunctions: [\n", "invalid YAML"),
     ("schema: 1\nfunctions:\n  - !!python/object:os.system {}\n",
      "pack.yaml:3: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed"),

@@ -451,12 +451,30 @@ def test_the_printed_formula_reads_back_as_the_same_function(text):
     assert again.symbolic_expr == f.symbolic_expr
 
 
-def test_a_formula_too_deep_to_print_is_described():
+def _sines(count: int) -> Expression:
     sine = Expression("s", "sin(x)")
     deep = sine
-    for _ in range(290):   # within the bounds, beyond the depth SymPy's printers reach
+    for _ in range(count - 1):
         deep = deep.compose(sine)
+    return deep
+
+
+def _at_stack_depth(frames: int, call):
+    """``call()`` from ``frames`` nested Python calls down."""
+    return call() if frames == 0 else _at_stack_depth(frames - 1, call)
+
+
+def test_a_formula_as_deep_as_printing_allows_prints_even_from_a_deep_stack():
+    deep = _sines(149)    # 150 levels with x: MAX_PRINTED_NESTING
+    assert deep.formula == "sin(" * 149 + "x" + ")" * 149
+    assert _at_stack_depth(150, lambda: deep.formula) == deep.formula
+
+
+def test_a_formula_too_deep_to_print_is_described():
+    deep = _sines(291)   # within the bounds, beyond what printing allows
     assert str(deep).endswith("= <a formula 292 levels deep, too deep to print>")
+    assert _sines(150).formula == "<a formula 151 levels deep, too deep to print>"
+    assert deep.latex == "<a formula 292 levels deep, too deep to print>"
     expected = 0.5
     for _ in range(291):
         expected = math.sin(expected)

@@ -123,12 +123,22 @@ def test_nan_is_read_as_nan():
     ("key: !!timestamp 2001-12-14", "the tag 'tag:yaml.org,2002:timestamp' is not allowed"),
     ("true: 1", "s.yaml:1: mapping keys must be text, got True"),
     ("key: " + "[" * 65 + "]" * 65, "s.yaml:1: nested more than 64 levels deep"),
-    ("key: " + "[" * 2000 + "]" * 2000, "invalid YAML"),
+    ("key: " + "[" * 2000 + "]" * 2000, "s.yaml:1: nested more than 64 levels deep"),
+    ("a:\n" + "".join(" " * i + "- b:\n" for i in range(0, 400, 2)) + " " * 400 + "- 1",
+     "nested more than 64 levels deep"),
 ])
 def test_what_yaml_12_does_not_define_is_refused(text, message):
     with pytest.raises(DefinitionError) as info:
         load_yaml(text, "s.yaml")
     assert message in str(info.value)
+
+
+def test_deep_yaml_is_refused_the_same_way_from_a_deep_stack():
+    def down(frames):
+        return load_yaml("key: " + "[" * 2000 + "]" * 2000, "s.yaml") if frames == 0 \
+            else down(frames - 1)
+    with pytest.raises(DefinitionError, match="s.yaml:1: nested more than 64 levels deep"):
+        down(sys.getrecursionlimit() - 200)
 
 
 def test_a_yaml_12_octal_example_validates_as_ten(tmp_path):

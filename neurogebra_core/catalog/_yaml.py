@@ -45,6 +45,8 @@ CORE_SCHEMA = (
 )
 _PATTERNS = {tag: re.compile(pattern) for tag, pattern, _ in CORE_SCHEMA}
 _ALIASES = "YAML aliases (*name) are not allowed; write the value out"
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"   # libyaml's limit, far above MAX_DEPTH
 
 
 class LineMapping(dict):
@@ -152,45 +154,42 @@ def load_yaml(text: str, source: str):
     """
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise DefinitionError(f"file is larger than {MAX_FILE_BYTES} bytes; split it", source)
-    loader = _StrictLoader(text)
-    loader.source = source
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_depth(node, source)
-        return loader.construct_document(node)
+        _check_events(text, source)
+        loader = _StrictLoader(text)
+        loader.source = source
+        try:
+            node = loader.get_single_node()
+            return None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if exc.problem == _LIBYAML_TOO_DEEP:   # its lookahead can meet its own limit first
+            raise DefinitionError(_TOO_DEEP, source, line) from None
         raise DefinitionError(f"invalid YAML: {exc.problem or exc}", source, line) from None
     except yaml.YAMLError as exc:
         raise DefinitionError(f"invalid YAML: {exc}", source) from None
-    except RecursionError:   # the pure-Python parser, on text nested too deeply
-        raise DefinitionError(f"nested more than {MAX_DEPTH} levels deep", source) from None
+
+
+def _check_events(text: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, and aliases, while streaming the
+    parser's events, before anything is composed. The event parsers do not
+    recurse, so the refusal is the same whatever the stack depth, and it comes
+    before libyaml's own nesting limit or the Python composer's recursion."""
+    parser = _BASE_LOADER(text)
+    try:
+        depth = 0
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise DefinitionError(_ALIASES, source, event.start_mark.line + 1)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise DefinitionError(_TOO_DEEP, source, event.start_mark.line + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
     finally:
-        loader.dispose()
-
-
-def _check_depth(root, source: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and aliases (a node met twice), level
-    by level without recursion, before building anything."""
-    level, seen = [root], {id(root)}
-    for _ in range(MAX_DEPTH + 1):
-        children = [child for node in level if isinstance(node, yaml.CollectionNode)
-                    for child in _children(node)]
-        for child in children:
-            if id(child) in seen and isinstance(child, yaml.CollectionNode):
-                raise DefinitionError(_ALIASES, source, child.start_mark.line + 1)
-            seen.add(id(child))
-        level = [child for child in children if isinstance(child, yaml.CollectionNode)]
-        if not level:
-            return
-    raise DefinitionError(f"nested more than {MAX_DEPTH} levels deep", source,
-                          level[0].start_mark.line + 1)
-
-
-def _children(node) -> list:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return list(node.value)
+        parser.dispose()

@@ -28,10 +28,10 @@ from ..compile import BundleEvaluator, Evaluator, VectorEvaluator, to_function, 
     to_torch_module
 from ..errors import ArgumentError, CompositionError, FormulaError, ParameterError, \
     VariableError, did_you_mean
-from ..symbolic import MAX_CONSTANT_DIGITS, ExactFormulaPrinter, check_composition, check_size, \
-    constant_digits, dag_size, derivative, formula_text, from_sympy, measure, notation, \
-    operation_digits, parse_formula, reverse_gradients, shape_of, substitute_symbols, symbol, \
-    undefined_reason
+from ..symbolic import MAX_CONSTANT_DIGITS, MAX_PRINTED_NESTING, ExactFormulaPrinter, \
+    check_composition, check_size, constant_digits, dag_size, derivative, formula_text, \
+    from_sympy, measure, notation, operation_digits, parse_formula, reverse_gradients, \
+    shape_of, substitute_symbols, symbol, undefined_reason
 from ..symbolic import latex as vector_latex
 from ._arguments import copied_metadata, mapping_argument, names_argument
 from ._params import Params
@@ -89,12 +89,16 @@ def _exact_text(expr: sympy.Expr) -> str:
 
 
 def _printable(printer, expr: sympy.Expr) -> str:
-    """``printer(expr)``, or a description when SymPy's recursive printers
-    cannot go as deep as the formula (a composition hundreds of levels deep)."""
-    try:
-        return printer(expr)
-    except RecursionError:
-        return f"<a formula {measure(expr)[1]} levels deep, too deep to print>"
+    """``printer(expr)``, or a description of a formula nested deeper than
+    SymPy's recursive printers can be trusted to reach whatever the stack
+    depth of the caller (a composition hundreds of levels deep)."""
+    depth = measure(expr)[1]
+    if depth <= MAX_PRINTED_NESTING:
+        try:
+            return printer(expr)
+        except RecursionError:   # called from deep inside the caller's own recursion
+            pass
+    return f"<a formula {depth} levels deep, too deep to print>"
 
 
 def check_defined(expr: sympy.Expr, what: str) -> None:

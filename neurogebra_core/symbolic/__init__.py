@@ -8,7 +8,7 @@ never from the private modules.
 
 from ._autodiff import dag_size, reverse_gradients, subexpressions
 from ._bounds import (MAX_CONSTANT_DIGITS, MAX_DERIVATIVE_NODES, MAX_NESTING, MAX_NODES,
-                      MAX_ORDER, MAX_TREE_NODES, check_composition, check_size,
+                      MAX_ORDER, MAX_PRINTED_NESTING, MAX_TREE_NODES, check_composition, check_size,
                       constant_digits, measure, operation_digits)
 from ._definedness import undefined_reason
 from ._derivatives import derivative, readable
@@ -36,7 +36,7 @@ __all__ = [
     "register_primitive_loader", "fused_primitives", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
     "rewrite_bottom_up", "substitute_symbols", "post_order",
-    "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_ORDER",
+    "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_PRINTED_NESTING", "MAX_ORDER",
     "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "measure",
     "operation_digits",
     "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
