@@ -357,8 +357,8 @@ def _candidates(expr, cls):
     primitive of one argument also the arguments of the calls its formula makes."""
     found = set(expr.free_symbols)
     if cls.primitive.nargs == 1:
-        found |= {a for n in sympy.preorder_traversal(expr) if type(n) in cls.fused_heads
-                  for a in n.args}
+        found |= {a for n in sympy.preorder_traversal(expr)
+                  if type(n).__name__ in cls.fused_heads for a in n.args}
     return sorted(found, key=sympy.default_sort_key)
 
 
@@ -366,7 +366,8 @@ def _fuse(expr):
     fused = fused_primitives()
     if not fused:
         return expr
-    heads = {type(n) for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Function)}
+    heads = {type(n).__name__ for n in sympy.preorder_traversal(expr)
+             if isinstance(n, sympy.Function)}
     for cls in fused:
         if not cls.fused_heads <= heads:
             continue

@@ -52,6 +52,12 @@ class Primitive:
         fuse: When True, code generation computes every sub-expression equal to
             ``explicit(...)`` (a derivative a formula produces, say) with this
             primitive's kernels, while the printed formula keeps its readable form.
+        heads: For ``fuse=True``: the names of the functions the explicit
+            formula calls. Declared, they spare building that formula (often a
+            derivative, tens of milliseconds) for every formula compiled that
+            does not call them all; a pack's tests should compare the
+            declaration with :attr:`PrimitiveFunction.fused_heads` worked out
+            (left empty, it is worked out on first use).
     """
 
     name: str
@@ -63,6 +69,7 @@ class Primitive:
     description: str = ""
     extra_kernels: dict = field(default_factory=dict, compare=False)
     fuse: bool = False
+    heads: tuple[str, ...] = ()
 
     @property
     def nargs(self) -> int:
@@ -100,13 +107,20 @@ class PrimitiveFunction(sympy.Function):
 
     @_ClassProperty
     def fused_heads(cls) -> frozenset:
-        """The function heads of the explicit formula (for fusing it back)."""
-        heads = cls.__dict__.get("_fused_heads")
+        """The names of the functions the explicit formula calls (for fusing it
+        back): the spec's declaration, or :attr:`worked_out_heads`."""
+        return frozenset(cls.primitive.heads) or cls.worked_out_heads
+
+    @_ClassProperty
+    def worked_out_heads(cls) -> frozenset:
+        """The names of the functions the explicit formula calls, worked out
+        from it once."""
+        heads = cls.__dict__.get("_worked_out_heads")
         if heads is None:
             dummies = sympy.symbols(f"_a0:{cls.primitive.nargs}", real=True)
-            heads = frozenset(type(n) for n in sympy.preorder_traversal(
+            heads = frozenset(type(n).__name__ for n in sympy.preorder_traversal(
                 cls.primitive.explicit(*dummies)) if isinstance(n, sympy.Function))
-            cls._fused_heads = heads
+            cls._worked_out_heads = heads
         return heads
 
     @classmethod
@@ -233,9 +247,10 @@ def register_primitive(spec: Primitive) -> type:
 def fused_primitives() -> tuple[type, ...]:
     """The classes of the registered primitives with ``fuse=True``, oldest first.
 
-    Each has ``fused_heads``: the function heads its explicit formula contains
-    (worked out on first use: some explicit formulas take a derivative, which
-    would cost every start-up a tenth of a second).
+    Each has ``fused_heads``: the names of the functions its explicit formula
+    calls, declared by the spec or worked out on first use (some explicit
+    formulas take a derivative, which would cost every start-up a tenth of a
+    second).
     """
     return _FUSED
 

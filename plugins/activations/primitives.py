@@ -165,9 +165,9 @@ class _RootSeries:
 _T = sympy.Symbol("t", real=True)
 
 
-def _fused(name, value, guess, numpy_closed, scalar_closed, description):
+def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads):
     """A fused primitive for the slope of the activation ``value`` (a function of a
-    SymPy argument), whose zero lies near ``guess``.
+    SymPy argument), whose zero lies near ``guess``; its derivative calls ``heads``.
 
     Its formula is the derivative exactly as SymPy writes it, so that it
     stands for the slope wherever a formula's derivative contains it.
@@ -184,7 +184,7 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description):
         numpy=lambda x: series.patch(x, numpy_closed(x)),
         scalar=lambda x: series.scalar(x, scalar_closed),
         latex=rf"{name.replace('_slope', '')}'\left({{0}}\right)",
-        description=description, fuse=True)
+        description=description, fuse=True, heads=heads)
 
 
 # the core sigmoid's kernels (exact, including the subnormal tail below x = -708)
@@ -205,7 +205,8 @@ def _silu_slope_np(x):
 SILU_SLOPE = _fused(
     "silu_slope", lambda u: u * sigmoid(u), -1.28,
     _silu_slope_np, lambda x: _sigmoid(x) * (1.0 + x * _sigmoid(-x)),
-    "d/du u*sigmoid(u) = sigmoid(u)*(1 + u*sigmoid(-u)), exact near its zero u = -1.2785")
+    "d/du u*sigmoid(u) = sigmoid(u)*(1 + u*sigmoid(-u)), exact near its zero u = -1.2785",
+    ("sigmoid",))
 
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -224,7 +225,8 @@ GELU_SLOPE = _fused(
     "gelu_slope", lambda u: u * primitive_class("normal_cdf")(u), -0.75,
     _gelu_slope_np,
     lambda x: x * INV_SQRT_2PI * math.exp(-0.5 * x * x) + _normal_cdf_scalar(x),
-    "d/du u*Phi(u) = Phi(u) + u*phi(u), exact near its zero u = -0.7518")
+    "d/du u*Phi(u) = Phi(u) + u*phi(u), exact near its zero u = -0.7518",
+    ("exp", "normal_cdf"))
 
 
 def _mish_parts(x, exp, clip):
@@ -242,7 +244,8 @@ MISH_SLOPE = _fused(
     "mish_slope", lambda u: u * sympy.tanh(softplus(u)), -1.19,
     lambda x: _mish_parts(x, np.exp, lambda v: np.clip(v, -800.0, 40.0)),
     lambda x: _mish_parts(x, math.exp, lambda v: min(max(v, -800.0), 40.0)),
-    "d/du u*tanh(softplus(u)), exact near its zero u = -1.1924")
+    "d/du u*tanh(softplus(u)), exact near its zero u = -1.1924",
+    ("sigmoid", "softplus", "tanh"))
 
 # gelu_tanh(x) = x*sigmoid(2*sqrt(2/pi)*(x + 0.044715*x^3)), as the catalog writes it
 GELU_TANH_A = 0.044715
@@ -266,4 +269,5 @@ GELU_TANH_SLOPE = _fused(
     -0.75,
     lambda x: _gelu_tanh_parts(x, _sigmoid_np, lambda v: np.clip(v, -40.0, 40.0)),
     lambda x: _gelu_tanh_parts(x, _sigmoid, lambda v: min(max(v, -40.0), 40.0)),
-    "the slope of the tanh approximation of GELU, exact near its zero u = -0.7525")
+    "the slope of the tanh approximation of GELU, exact near its zero u = -0.7525",
+    ("sigmoid",))

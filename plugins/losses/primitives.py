@@ -143,9 +143,9 @@ CLAMPED_LOG1M = Primitive(
 _DUMMIES = sympy.symbols("_p _y _e", real=True)
 
 
-def _fused_slope(name, value, wrt, uses, numpy, scalar, description):
+def _fused_slope(name, value, wrt, uses, numpy, scalar, description, heads):
     """A fused primitive for d value(p, y, ...)/d(argument ``wrt``); it takes the
-    arguments ``uses`` (positions) that the derivative depends on."""
+    arguments ``uses`` (positions) that the derivative depends on, and calls ``heads``."""
     arity = value.__code__.co_argcount
 
     def slope(*args):
@@ -162,7 +162,8 @@ def _fused_slope(name, value, wrt, uses, numpy, scalar, description):
             dict(zip(_DUMMIES, args)))
 
     return Primitive(name=name, explicit=slope, derivatives=tuple(rule(i) for i in range(len(uses))),
-                     numpy=numpy, scalar=scalar, description=description, fuse=True)
+                     numpy=numpy, scalar=scalar, description=description, fuse=True,
+                     heads=heads)
 
 
 def _bce(p, y):
@@ -189,7 +190,8 @@ def _bce_slope_np(p, y):
 
 BCE_SLOPE = _fused_slope(
     "bce_slope", _bce, 0, (0, 1), _bce_slope_np, _bce_slope_scalar,
-    "d/dp of binary cross-entropy, (p - y)/(p (1 - p)) between PyTorch's clamps")
+    "d/dp of binary cross-entropy, (p - y)/(p (1 - p)) between PyTorch's clamps",
+    ("Piecewise",))
 
 
 def _log_odds_scalar(p):
@@ -210,7 +212,8 @@ def _log_odds_np(p):
 
 BCE_LOG_ODDS = _fused_slope(
     "bce_log_odds", _bce, 1, (0,), _log_odds_np, _log_odds_scalar,
-    "d/dy of binary cross-entropy, log((1 - p)/p) clamped as PyTorch; exact near p = 1/2")
+    "d/dy of binary cross-entropy, log((1 - p)/p) clamped as PyTorch; exact near p = 1/2",
+    ("clamped_log", "clamped_log1m"))
 
 
 def _mape(p, y, e):
@@ -236,4 +239,5 @@ def _mape_slope_np(p, y, e):
 
 MAPE_SLOPE = _fused_slope(
     "mape_target_slope", _mape, 1, (0, 1, 2), _mape_slope_np, _mape_slope_scalar,
-    "d/dy of the absolute percentage error, -100 sign(p - y) sign(y) p/y^2 for |y| >= eps")
+    "d/dy of the absolute percentage error, -100 sign(p - y) sign(y) p/y^2 for |y| >= eps",
+    ("Abs", "Heaviside", "sign"))
