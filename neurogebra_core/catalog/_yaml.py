@@ -57,91 +57,24 @@ class LineMapping(dict):
 
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# event -> (the node kind PyYAML's resolver expects, the tag it must have, its name)
+_EVENTS = {yaml.ScalarEvent: (yaml.ScalarNode, None, "scalar"),
+           yaml.SequenceStartEvent: (yaml.SequenceNode, _SEQ, "list"),
+           yaml.MappingStartEvent: (yaml.MappingNode, _MAP, "mapping")}
+_NO_KEY = object()
 
 
-class _StrictLoader(_BASE_LOADER):
-    source = "<text>"
+class _CoreSchemaParser(_BASE_LOADER):
+    """libyaml's event parser (PyYAML's where libyaml is missing) with the core
+    schema's resolvers; PyYAML's composer and constructors are not used."""
 
-    def _fail(self, message: str, node) -> DefinitionError:
-        return DefinitionError(message, self.source, node.start_mark.line + 1)
-
-    def construct_object(self, node, deep=False):
-        # An alias makes the parser hand out the same node twice: refuse it
-        # before anything multiplies (the C parser composes without hooks).
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise self._fail(_ALIASES, node)
-        return super().construct_object(node, deep=deep)
-
-    def construct_mapping(self, node, deep=False):
-        if not isinstance(node, yaml.MappingNode):
-            raise self._fail(f"expected a mapping, got {node.id}", node)
-        result = LineMapping()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                raise DefinitionError(f"mapping keys must be text, got {key!r}", self.source,
-                                      line)
-            if key in result:
-                raise DefinitionError(
-                    f"duplicate key {key!r} (first on line {result.key_lines[key]}); "
-                    "YAML would silently keep only the last one", self.source, line)
-            result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = line
-        return result
-
-    def _scalar(self, node, tag: str, what: str) -> str:
-        value = self.construct_scalar(node)
-        if not _PATTERNS[tag].fullmatch(value):
-            raise self._fail(f"{value!r} is not {what} in YAML 1.2", node)
-        return value
-
-    def construct_null(self, node):
-        self._scalar(node, _NULL, "null")
-
-    def construct_bool(self, node):
-        return self._scalar(node, _BOOL, "true or false").lower() == "true"
-
-    def construct_int(self, node):
-        text = self._scalar(node, _INT, "an integer")
-        if len(text) > MAX_INT_DIGITS:
-            raise self._fail(f"an integer of {len(text)} digits is too long (at most "
-                             f"{MAX_INT_DIGITS})", node)
-        if text.startswith(("0o", "0x")):
-            return int(text[2:], 8 if text[1] == "o" else 16)
-        return int(text)
-
-    def construct_float(self, node):
-        text = self._scalar(node, _FLOAT, "a number")
-        if text.lstrip("+-").startswith("."):
-            word = text.lstrip("+-")[1:].lower()
-            if word in ("inf", "nan"):
-                return -math.inf if text.startswith("-") and word == "inf" else float(word)
-        return float(text)   # 1e999 is inf, as in YAML
+    yaml_implicit_resolvers: dict = {}
 
 
-def _unknown_tag(loader, node):
-    raise loader._fail(f"the tag {node.tag!r} is not allowed; definition files use plain "
-                       "text, numbers, true/false, lists and mappings", node)
-
-
-# Only the core schema's types are built; every other tag is an error.
-_StrictLoader.yaml_constructors = {
-    "tag:yaml.org,2002:map": _StrictLoader.construct_mapping,
-    "tag:yaml.org,2002:seq": _StrictLoader.construct_yaml_seq,
-    "tag:yaml.org,2002:str": _StrictLoader.construct_yaml_str,
-    _NULL: _StrictLoader.construct_null,
-    _BOOL: _StrictLoader.construct_bool,
-    _INT: _StrictLoader.construct_int,
-    _FLOAT: _StrictLoader.construct_float,
-    None: _unknown_tag,
-}
-_StrictLoader.yaml_multi_constructors = {}
-_StrictLoader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in CORE_SCHEMA:
-    _StrictLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), _first)
+    _CoreSchemaParser.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), _first)
 
 
 def load_yaml(text: str, source: str):
@@ -154,15 +87,9 @@ def load_yaml(text: str, source: str):
     """
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise DefinitionError(f"file is larger than {MAX_FILE_BYTES} bytes; split it", source)
+    parser = _CoreSchemaParser(text)
     try:
-        _check_events(text, source)
-        loader = _StrictLoader(text)
-        loader.source = source
-        try:
-            node = loader.get_single_node()
-            return None if node is None else loader.construct_document(node)
-        finally:
-            loader.dispose()
+        return _Reader(parser, source).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -171,25 +98,142 @@ def load_yaml(text: str, source: str):
         raise DefinitionError(f"invalid YAML: {exc.problem or exc}", source, line) from None
     except yaml.YAMLError as exc:
         raise DefinitionError(f"invalid YAML: {exc}", source) from None
-
-
-def _check_events(text: str, source: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, and aliases, while streaming the
-    parser's events, before anything is composed. The event parsers do not
-    recurse, so the refusal is the same whatever the stack depth, and it comes
-    before libyaml's own nesting limit or the Python composer's recursion."""
-    parser = _BASE_LOADER(text)
-    try:
-        depth = 0
-        while parser.check_event():
-            event = parser.get_event()
-            if isinstance(event, yaml.AliasEvent):
-                raise DefinitionError(_ALIASES, source, event.start_mark.line + 1)
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise DefinitionError(_TOO_DEEP, source, event.start_mark.line + 1)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
     finally:
         parser.dispose()
+
+
+class _Reader:
+    """Builds the data straight from the parser's events, in one pass and
+    without recursion: nesting and aliases are refused as they stream by,
+    before libyaml's own nesting limit or the stack depth could decide, and
+    nothing is built twice (PyYAML composes a node tree, then constructs)."""
+
+    def __init__(self, parser, source: str):
+        self.parser = parser
+        self.source = source
+        self.open: list[list] = []     # [collection, its line, pending key, the key's line]
+
+    def fail(self, message: str, line: int) -> DefinitionError:
+        return DefinitionError(message, self.source, line)
+
+    def document(self):
+        result, documents = None, 0
+        while self.parser.check_event():
+            event = self.parser.get_event()
+            kind, line = type(event), event.start_mark.line + 1
+            if kind is yaml.ScalarEvent:
+                value = self.scalar(event, line)
+            elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                self.start(event, line)
+                continue
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                value, line = self.open.pop()[:2]
+            elif kind is yaml.AliasEvent:
+                raise self.fail(_ALIASES, line)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.fail("invalid YAML: a file holds one document; found another",
+                                    line)
+                continue
+            else:           # the stream's start and end, a document's end
+                continue
+            if self.open:
+                self.place(value, line)
+            else:
+                result = value
+        return result
+
+    def tag(self, event, line: int) -> str:
+        """The event's tag, resolved by the core schema, and refused unless it
+        is one of the core schema's types and fits the event."""
+        node_kind, wanted, name = _EVENTS[type(event)]
+        tag = event.tag
+        if tag is None or tag == "!":
+            value = event.value if node_kind is yaml.ScalarNode else None
+            tag = self.parser.resolve(node_kind, value, event.implicit)
+        if tag not in _SCALARS and tag not in (_SEQ, _MAP):
+            raise self.fail(f"the tag {tag!r} is not allowed; definition files use plain "
+                            "text, numbers, true/false, lists and mappings", line)
+        if tag != wanted and not (wanted is None and tag in _SCALARS):
+            raise self.fail(f"the tag {tag!r} does not fit a {name}", line)
+        return tag
+
+    def scalar(self, event, line: int):
+        build, what = _SCALARS[self.tag(event, line)]
+        try:
+            return build(event.value)
+        except ValueError as exc:
+            raise self.fail(str(exc) or f"{event.value!r} is not {what} in YAML 1.2",
+                            line) from None
+
+    def start(self, event, line: int) -> None:
+        self.tag(event, line)
+        if len(self.open) >= MAX_DEPTH:
+            raise self.fail(_TOO_DEEP, line)
+        if type(event) is yaml.MappingStartEvent:
+            collection = LineMapping()
+            collection.line = line
+            collection.key_lines = {}
+        else:
+            collection = []
+        self.open.append([collection, line, _NO_KEY, 0])
+
+    def place(self, value, line: int) -> None:
+        """Adds a finished value (which started on ``line``) to the innermost
+        open collection: an item, a mapping's key or the value of its key."""
+        entry = self.open[-1]
+        collection = entry[0]
+        if type(collection) is list:
+            collection.append(value)
+        elif entry[2] is _NO_KEY:
+            if not isinstance(value, str):
+                raise self.fail(f"mapping keys must be text, got {value!r}", line)
+            if value in collection:
+                raise self.fail(
+                    f"duplicate key {value!r} (first on line {collection.key_lines[value]}); "
+                    "YAML would silently keep only the last one", line)
+            entry[2], entry[3] = value, line
+        else:
+            collection[entry[2]] = value
+            collection.key_lines[entry[2]] = entry[3]
+            entry[2] = _NO_KEY
+
+
+def _checked(tag: str, text: str) -> str:
+    if not _PATTERNS[tag].fullmatch(text):
+        raise ValueError()
+    return text
+
+
+def _int(text: str) -> int:
+    _checked(_INT, text)
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text)} digits is too long (at most "
+                         f"{MAX_INT_DIGITS})")
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    _checked(_FLOAT, text)
+    word = text.lstrip("+-")
+    if word.startswith(".") and word[1:].lower() in ("inf", "nan"):
+        return -math.inf if text.startswith("-") and word[1:].lower() == "inf" else \
+            float(word[1:].lower())
+    return float(text)   # 1e999 is inf, as in YAML
+
+
+def _null(text: str) -> None:
+    _checked(_NULL, text)
+
+
+# tag -> (build the value from its text, what a bad text is not)
+_SCALARS = {
+    "tag:yaml.org,2002:str": (str, "text"),
+    _NULL: (_null, "null"),
+    _BOOL: (lambda text: _checked(_BOOL, text).lower() == "true", "true or false"),
+    _INT: (_int, "an integer"),
+    _FLOAT: (_float, "a number"),
+}
