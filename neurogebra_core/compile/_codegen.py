@@ -24,6 +24,7 @@ from ..errors import EvaluationError
 from ..symbolic import PrimitiveFunction, formula_function, function_for_head, post_order
 from ._backends import get_backend
 from ._kernels import scalar_pow
+from ._reductions import batch_mean, batch_mean_product
 from ._stable import stabilize
 
 __all__ = ["compile_function"]
@@ -198,13 +199,18 @@ def _argument_names(args: Sequence[sympy.Symbol], readable: bool) -> dict:
 
 
 def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
-                     label: str = "expression", readable_names: bool = False) -> Callable:
+                     label: str = "expression", readable_names: bool = False,
+                     with_means: bool = False) -> Callable:
     """Compile ``expr`` into a Python function of ``args`` (positional).
 
     ``expr`` is one SymPy expression, or a list of them for a function that
     returns a tuple (subexpressions are then shared between outputs).
     With ``readable_names`` the arguments carry the symbols' names, so the
-    function can also be called by keyword.
+    function can also be called by keyword. With ``with_means`` (NumPy, a
+    list of outputs), the function also gets ``.means``: the same arguments,
+    the mean of each output over a batch of samples, each product of two
+    per-sample factors reduced as one dot product, with no temporary array
+    (a training step's loss and gradients).
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
@@ -213,16 +219,39 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
         else [stabilize(expr, autodiff)]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
-    lines = [f"def _compiled({', '.join(names.values())}):"]
-    lines += _shared_values(outputs, printer)
+    body = _shared_values(outputs, printer)
     results = [printer.emit(r) for r in outputs]
-    lines.append(f"    return ({', '.join(results)},)" if several else f"    return {results[0]}")
+    signature = ", ".join(names.values())
+    lines = [f"def _compiled({signature}):", *body,
+             f"    return ({', '.join(results)},)" if several else f"    return {results[0]}"]
+    if with_means:
+        printer.namespace.update(_mean=batch_mean, _mean_product=batch_mean_product)
+        means = [_mean_of(r, printer) for r in outputs]
+        lines += [f"def _means({signature}):", *body, f"    return ({', '.join(means)},)"]
     source = "\n".join(lines)
     namespace = printer.namespace
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]
     function.source = source
+    if with_means:
+        function.means = namespace["_means"]
     return function
+
+
+def _mean_of(output: sympy.Expr, printer: _Printer) -> str:
+    """Source for the batch mean of ``output``: ``c*a*b`` and ``c*a**2`` (per-sample
+    factors, a number) as ``_mean_product(a, b)*c`` unless the body computes the
+    product already, anything else as ``_mean``."""
+    if printer.names.get(output, "").isidentifier():   # the body names it: reduce that
+        return f"_mean({printer.names[output]})"
+    coeff, factors = output.as_coeff_mul()
+    if len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
+        factors = (factors[0].base,) * 2          # a square: the dot of the base with itself
+    if len(factors) == 2 and not any(f.is_number or (f.is_Pow and f.exp.is_negative)
+                                     for f in factors):
+        text = f"_mean_product({printer.emit(factors[0])}, {printer.emit(factors[1])})"
+        return text if coeff == 1 else f"({text}*{printer.emit(coeff)})"
+    return f"_mean({printer.emit(output)})"
 
 
 _MAX_INLINE_DEPTH = 16   # deeper parts get a name: Python's compiler nests recursively

@@ -21,8 +21,13 @@ import numpy as np
 
 
 def _buffer(*arrays):
-    """A new float64 array of the arguments' broadcast shape, for a kernel to fill."""
-    return np.empty(np.broadcast_shapes(*(np.shape(a) for a in arrays)))
+    """A new float64 array of the arguments' broadcast shape, for a kernel to fill
+    (arguments of one shape, or numbers, skip ``np.broadcast_shapes``, which
+    costs more than the kernel itself on a small batch)."""
+    shapes = {np.shape(a) for a in arrays} - {()}     # a number broadcasts to anything
+    if len(shapes) <= 1:
+        return np.empty(shapes.pop() if shapes else ())
+    return np.empty(np.broadcast_shapes(*shapes))
 
 
 def sigmoid_numpy(x):

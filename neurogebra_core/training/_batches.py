@@ -130,6 +130,9 @@ class Step:
     def mean(self, objective: Callable, values: np.ndarray) -> tuple[float, np.ndarray, int]:
         """The step's mean loss and gradient by ``objective(columns, targets,
         values) -> (loss, gradient)``, and its number of samples."""
+        if type(self.parts) is list and len(self.parts) == 1:   # a batch in memory
+            columns, targets = self.parts[0]
+            return (*objective(columns, targets, values), len(targets))
         return _average((*objective(columns, targets, values), len(targets))
                         for columns, targets in self.parts)
 

@@ -103,7 +103,7 @@ class Trainer:
             args = [symbol(v) for v in self.model.variables] + [target]
             args += wanted + [symbol(p) for p in self._fixed]
             self._compiled = compile_function([per_sample, *gradients], args, "numpy",
-                                              f"loss of {self.model.name}")
+                                              f"loss of {self.model.name}", with_means=True)
         return self._compiled
 
     # -- fitting -------------------------------------------------------------------
@@ -191,7 +191,8 @@ class Trainer:
                 history.params.append(dict(self.model.params))
                 self._record(history, source, measured, held_out, rate)
                 finished = self._checkpoint(values, history)
-                progress.update(epoch + 1, history.last())
+                if progress.mode != "off":
+                    progress.update(epoch + 1, history.last())
                 if tolerance is not None:
                     improved = best - history.loss[-1] > tolerance
                     best, waited = min(best, history.loss[-1]), 0 if improved else waited + 1
@@ -220,19 +221,21 @@ class Trainer:
         total, count = 0.0, 0
         if rate is not None and rate.unit == "epoch":
             self.optimizer.learning_rate = rate(epoch)
-        for step in source.steps(size, shuffle, rng):
-            if rate is not None and rate.unit == "step":
-                self.optimizer.learning_rate = rate(steps)
-            with np.errstate(all="ignore"):   # non-finite losses are caught below
+        per_step = rate is not None and rate.unit == "step"
+        with np.errstate(all="ignore"):   # non-finite losses and params are caught below
+            for step in source.steps(size, shuffle, rng):
+                if per_step:
+                    self.optimizer.learning_rate = rate(steps)
                 loss, gradient, samples = step.mean(objective, values)
-            if not (math.isfinite(loss) and np.isfinite(gradient).all()):
-                raise self._non_finite(step, values, epoch, started=steps > 0)
-            total, count = total + loss * samples, count + samples
-            values = self._step(values, gradient)
-            steps += 1
-            if not np.isfinite(values).all():
-                raise TrainingError(f"a param became non-finite during epoch {epoch + 1}: "
-                                    f"training diverged. {_KEPT}; try a smaller learning_rate.")
+                if not (math.isfinite(loss) and _all_finite(gradient)):
+                    raise self._non_finite(step, values, epoch, started=steps > 0)
+                total, count = total + loss * samples, count + samples
+                values = self._step(values, gradient)
+                steps += 1
+                if not _all_finite(values):
+                    raise TrainingError(
+                        f"a param became non-finite during epoch {epoch + 1}: training "
+                        f"diverged. {_KEPT}; try a smaller learning_rate.")
         return values, steps, total / count
 
     def _step(self, values: np.ndarray, gradient: np.ndarray) -> np.ndarray:
@@ -251,8 +254,7 @@ class Trainer:
     def _checkpoint(self, values: np.ndarray, history: History) -> tuple:
         """What a fit returns to when it is interrupted: the params of the last
         finished epoch, the optimiser's state and the number of epochs recorded."""
-        state = {k: v.copy() if isinstance(v, np.ndarray) else
-                 v if isinstance(v, (int, float, str, bool, type(None))) else copy.deepcopy(v)
+        state = {k: v if type(v) in _PLAIN else _snapshot(v)
                  for k, v in vars(self.optimizer).items()}
         return values.copy(), state, history.epochs
 
@@ -315,18 +317,19 @@ class Trainer:
         if self._vector is not None:
             return self._vector.start(columns, y)
         fixed = [self.model.params[p] for p in self._fixed]
+        means = compiled.means
 
         def objective(batch, targets, values):
-            outputs = compiled(*batch, targets, *values, *fixed)
-            means = [_mean(o) for o in outputs]
-            return means[0], np.array(means[1:])
+            loss, *gradient = means(*batch, targets, *values, *fixed)
+            return loss, np.array(gradient)
         return objective, np.array([self.model.params[p] for p in self._trainable])
 
     def _store(self, values: np.ndarray) -> None:
         if self._vector is not None:
             self._vector.store(values)
             return
-        self.model.params.update(zip(self._trainable, values.tolist()))
+        # finite float64 values of existing names, as Params would check them
+        dict.update(self.model.params, zip(self._trainable, values.tolist()))
 
     def _record(self, history: History, source: BatchSource, measured, held_out, rate) -> None:
         """Append the epoch's metrics, validation results and learning rate."""
@@ -476,13 +479,23 @@ class Trainer:
                 f"{state})")
 
 
-def _mean(output) -> float:
-    """The mean over a batch of one per-sample output (a number is the same
-    for every sample); ``ndarray.sum`` is ``np.mean``'s own sum, with less
-    overhead per call."""
-    if isinstance(output, np.ndarray) and output.ndim:
-        return float(output.sum()) / output.size
-    return float(output)
+_PLAIN = frozenset({int, float, str, bool, type(None)})
+
+
+def _snapshot(value):
+    """A copy of one piece of optimiser state that later steps cannot change."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (int, float, str, bool)):   # np.float64 and other subclasses
+        return value
+    return copy.deepcopy(value)
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """Whether every value is finite: a finite sum says so in one call (inf and
+    nan propagate through it); an overflowing sum asks each value. (The caller
+    silences NumPy's overflow warning.)"""
+    return math.isfinite(values.sum()) or bool(np.isfinite(values).all())
 
 
 _KEPT = "The params keep their values from the last finished epoch"
