@@ -1,12 +1,13 @@
 """Formulas too large to work with are refused early and quickly, with the
 bound they exceed named; formulas inside the bounds work on every path."""
 
+import math
 import time
 
 import numpy as np
 import pytest
 
-from neurogebra import Expression, FormulaError
+from neurogebra import Expression, FormulaError, MathForge
 from neurogebra.errors import EvaluationError
 from neurogebra.symbolic import MAX_CONSTANT_DIGITS, parse_formula, substitute_symbols, symbol
 
@@ -98,3 +99,22 @@ def test_where_composed_with_where_exports():
     leaky = composed("where(x > 0, x, 0.1*x)", 2)
     out = leaky.to_function("torch")(torch.tensor([-2.0, 3.0], dtype=torch.float64))
     np.testing.assert_allclose(out.numpy(), [-0.002, 3.0])
+
+
+def test_deep_compositions_of_fused_activations_differentiate_and_evaluate():
+    # looking for the slope of silu (a fused primitive) in this derivative walked
+    # the formula written out and ran for minutes
+    forge = MathForge()
+    silu = forge.get("silu")
+    deep = silu
+    for _ in range(12):
+        deep = deep.compose(silu)
+    start = time.perf_counter()
+    slope = deep.gradient("x").eval(x=0.5)
+    assert time.perf_counter() - start < 10.0   # a guard, generous: not a speed target
+    value, expected = 0.5, 1.0
+    for _ in range(13):
+        s = 1.0 / (1.0 + math.exp(-value))
+        expected *= s * (1.0 + value * (1.0 - s))
+        value *= s
+    assert slope == pytest.approx(expected, rel=1e-13)

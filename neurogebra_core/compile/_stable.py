@@ -53,8 +53,8 @@ import itertools
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, rewrite_bottom_up, sigmoid, \
-    softplus
+from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, post_order, \
+    rewrite_bottom_up, sigmoid, softplus
 from ._stable_pieces import (clamp, exact_kink, factor_of, flat, masked, select,
                              symmetric_clamp)
 
@@ -352,43 +352,56 @@ def _int_power(power):
 
 # -- pack primitives that fuse a whole sub-expression ---------------------------------------
 
-def _candidates(expr, cls):
-    """What may be a fused primitive's argument: the variables and params, and for a
-    primitive of one argument also the arguments of the calls its formula makes."""
-    found = set(expr.free_symbols)
+def _candidates(nodes: list, cls) -> list:
+    """What may be a fused primitive's argument, in the order met among ``nodes``
+    (the formula's distinct parts): the variables and params, and for a primitive
+    of one argument also the arguments of the calls its formula makes."""
+    found = {n: None for n in nodes if n.is_Symbol}
     if cls.primitive.nargs == 1:
-        found |= {a for n in sympy.preorder_traversal(expr)
-                  if type(n).__name__ in cls.fused_heads for a in n.args}
-    return sorted(found, key=sympy.default_sort_key)
+        found.update((a, None) for n in nodes if type(n).__name__ in cls.fused_heads
+                     for a in n.args)
+    return list(found)
 
 
 def _fuse(expr):
+    """``expr`` with every part equal to a fused primitive's explicit formula
+    replaced by the primitive. A pattern is built only for a primitive whose
+    functions the formula calls, and replaced only where all its parts occur,
+    so a deep formula costs one pass per candidate, not one rewrite."""
     fused = fused_primitives()
     if not fused:
         return expr
-    heads = {type(n).__name__ for n in sympy.preorder_traversal(expr)
-             if isinstance(n, sympy.Function)}
+    nodes = post_order([expr])
+    heads = {type(n).__name__ for n in nodes if isinstance(n, sympy.Function)}
     for cls in fused:
         if not cls.fused_heads <= heads:
             continue
-        for args in itertools.product(_candidates(expr, cls), repeat=cls.primitive.nargs):
+        present = set(nodes)
+        for args in itertools.product(_candidates(nodes, cls), repeat=cls.primitive.nargs):
             pattern = cls.primitive.explicit(*args)
-            if not pattern.is_Atom:     # bce_slope(p, p) is 0: never replace a number
-                expr = _replace_sub_expression(expr, pattern, cls(*args))
+            # bce_slope(p, p) is 0: never replace a number
+            if pattern.is_Atom or not all(p in present for p in _parts(pattern)):
+                continue
+            expr = _replace_sub_expression(expr, pattern, cls(*args))
+            nodes = post_order([expr])
+            present = set(nodes)
     return expr
+
+
+def _parts(pattern) -> tuple:
+    """The parts a formula must contain for :func:`_replace_sub_expression` to
+    find ``pattern`` in it: the pattern, or each of its terms for a sum."""
+    return pattern.args if pattern.is_Add else (pattern,)
 
 
 def _replace_sub_expression(expr, pattern, replacement):
     """``expr`` with ``pattern`` (a node, or some terms of a sum) replaced."""
     if pattern.is_Add:
         wanted = set(pattern.args)
-
-        def rule(add):
-            if wanted <= set(add.args):
-                return sympy.Add(replacement, *[t for t in add.args if t not in wanted])
-            return add
-        return expr.replace(lambda e: e.is_Add and len(e.args) >= len(wanted), rule)
-    return expr.xreplace({pattern: replacement})
+        return _replace(expr, lambda e: e.is_Add and wanted <= set(e.args),
+                        lambda add: sympy.Add(replacement,
+                                              *[t for t in add.args if t not in wanted]))
+    return _replace(expr, lambda e: e == pattern, lambda e: replacement)
 
 
 def _replace(expr, query, value):
