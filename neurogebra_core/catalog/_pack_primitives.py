@@ -31,7 +31,8 @@ from sympy.printing.str import StrPrinter
 
 from ..compile import get_backend
 from ..errors import PluginError, RegistrationError, shown
-from ..symbolic import FormulaFunction, Primitive, primitive_class, register_primitive
+from ..symbolic import FormulaFunction, Primitive, function_names, primitive_class, \
+    register_primitive
 from ._packs import Pack, call_hook, call_pack, load_packs, make_plugin_manager, pack_error, \
     parse_selection
 
@@ -140,6 +141,8 @@ def _probe(pack: Pack, primitive: Primitive, fail) -> None:
         if not (isinstance(value, sympy.Expr) or _real(value)):
             raise fail(f"{name!r}: its {label} returned {type(value).__name__} "
                        f"{shown(value)}, not a SymPy expression")
+        if label == "explicit formula":
+            _check_heads(primitive, sympy.sympify(value), fail)
     function = FormulaFunction(name, sympy.Function, (arity, arity), primitive.kernels())
     kernels = [("NumPy kernel", "numpy", [_read_only(np.array(_PROBE)) for _ in range(arity)])]
     if primitive.scalar is not None:
@@ -156,6 +159,17 @@ def _probe(pack: Pack, primitive: Primitive, fail) -> None:
         if backend == "math" and not _real(value):
             raise fail(f"{name!r}: its {label} returned {type(value).__name__} "
                        f"{shown(value)} for a float; it must return a float")
+
+
+def _check_heads(primitive: Primitive, explicit: sympy.Expr, fail) -> None:
+    """Declared ``heads`` must be the functions the explicit formula calls:
+    fusing looks only where they all occur, and would silently never happen.
+    (Heads that are not a tuple are refused by ``register_primitive``.)"""
+    calls = function_names(explicit)
+    declared = primitive.heads
+    if declared and isinstance(declared, tuple) and set(declared) != calls:
+        raise fail(f"{primitive.name!r}: heads {primitive.heads!r} are not the functions its "
+                   f"explicit formula calls, {tuple(sorted(calls))!r}")
 
 
 def _call(pack: Pack, what: str, function, *args):

@@ -58,6 +58,7 @@ class LineMapping(dict):
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SEQ = "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 # event -> (the node kind PyYAML's resolver expects, the tag it must have, its name)
 _EVENTS = {yaml.ScalarEvent: (yaml.ScalarNode, None, "scalar"),
@@ -87,9 +88,14 @@ def load_yaml(text: str, source: str):
     """
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise DefinitionError(f"file is larger than {MAX_FILE_BYTES} bytes; split it", source)
-    parser = _CoreSchemaParser(text)
+    parser = None
     try:
+        parser = _CoreSchemaParser(text)   # PyYAML's own reader checks the characters here
         return _Reader(parser, source).document()
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise DefinitionError(f"invalid YAML: the character U+{character:04X} is not allowed",
+                              source, text.count("\n", 0, exc.position) + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -99,7 +105,8 @@ def load_yaml(text: str, source: str):
     except yaml.YAMLError as exc:
         raise DefinitionError(f"invalid YAML: {exc}", source) from None
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
 
 
 class _Reader:
@@ -149,7 +156,9 @@ class _Reader:
         is one of the core schema's types and fits the event."""
         node_kind, wanted, name = _EVENTS[type(event)]
         tag = event.tag
-        if tag is None or tag == "!":
+        if tag == "!" and node_kind is yaml.ScalarNode:
+            tag = _STR       # the non-specific tag: text (libyaml and PyYAML disagree)
+        elif tag is None or tag == "!":
             value = event.value if node_kind is yaml.ScalarNode else None
             tag = self.parser.resolve(node_kind, value, event.implicit)
         if tag not in _SCALARS and tag not in (_SEQ, _MAP):
@@ -231,7 +240,7 @@ def _null(text: str) -> None:
 
 # tag -> (build the value from its text, what a bad text is not)
 _SCALARS = {
-    "tag:yaml.org,2002:str": (str, "text"),
+    _STR: (str, "text"),
     _NULL: (_null, "null"),
     _BOOL: (lambda text: _checked(_BOOL, text).lower() == "true", "true or false"),
     _INT: (_int, "an integer"),

@@ -245,7 +245,8 @@ def _mean_of(output: sympy.Expr, printer: _Printer) -> str:
     if printer.names.get(output, "").isidentifier():   # the body names it: reduce that
         return f"_mean({printer.names[output]})"
     coeff, factors = output.as_coeff_mul()
-    if len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
+    if len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2 and \
+            printer.emit(factors[0].base).isidentifier():   # computed once already
         factors = (factors[0].base,) * 2          # a square: the dot of the base with itself
     if len(factors) == 2 and not any(f.is_number or (f.is_Pow and f.exp.is_negative)
                                      for f in factors):

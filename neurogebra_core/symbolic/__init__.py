@@ -18,7 +18,8 @@ from ._functions import (BACKEND_NAMES, STABLE_HEADS, FormulaFunction, dsigmoid,
 from ._parsing import from_sympy, parse_formula, symbol
 from ._printing import ExactFormulaPrinter
 from ._rewriting import post_order, rewrite_bottom_up, substitute_symbols
-from ._primitives import (Primitive, PrimitiveFunction, fused_primitives, log_sigmoid,
+from ._primitives import (Primitive, PrimitiveFunction, function_names, fused_primitives,
+                          log_sigmoid,
                           primitive_class, register_primitive, register_primitive_loader, relu,
                           sigmoid, softplus)
 from ._shapes import (Identity, IndexSymbol, Ones, ShapedSymbol, Size, bind_sizes,
@@ -33,11 +34,11 @@ __all__ = [
     "FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
     "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
     "STABLE_HEADS", "Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-    "register_primitive_loader", "fused_primitives", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "register_primitive_loader", "fused_primitives", "function_names", "sigmoid", "softplus", "log_sigmoid", "relu",
     "derivative", "readable", "undefined_reason", "reverse_gradients", "dag_size", "subexpressions",
     "rewrite_bottom_up", "substitute_symbols", "post_order",
-    "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES", "MAX_PRINTED_NESTING", "MAX_ORDER",
-    "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "measure",
+    "MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_NESTING", "MAX_NODES",
+    "MAX_PRINTED_NESTING", "MAX_ORDER", "MAX_TREE_NODES", "check_size", "check_composition", "constant_digits", "measure",
     "operation_digits",
     "ShapedSymbol", "IndexSymbol", "Size", "Ones", "Identity", "size", "shape_of",
     "format_shape", "is_shaped", "shaped_atoms", "bind_sizes", "rebind", "sizes_of",

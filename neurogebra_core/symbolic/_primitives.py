@@ -25,11 +25,11 @@ from mpmath.libmp import prec_to_dps
 
 from ..errors import NeurogebraError, RegistrationError
 from ._functions import ArgumentIndexError, FormulaFunction, formula_function, register_function
+from ._rewriting import post_order
 
 __all__ = ["Primitive", "PrimitiveFunction", "register_primitive", "primitive_class",
-           "register_primitive_loader", "fused_primitives", "load_more_primitives", "sigmoid",
-           "softplus",
-           "log_sigmoid", "relu"]
+           "register_primitive_loader", "fused_primitives", "function_names",
+           "load_more_primitives", "sigmoid", "softplus", "log_sigmoid", "relu"]
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,7 @@ class PrimitiveFunction(sympy.Function):
         heads = cls.__dict__.get("_worked_out_heads")
         if heads is None:
             dummies = sympy.symbols(f"_a0:{cls.primitive.nargs}", real=True)
-            heads = frozenset(type(n).__name__ for n in sympy.preorder_traversal(
-                cls.primitive.explicit(*dummies)) if isinstance(n, sympy.Function))
-            cls._worked_out_heads = heads
+            heads = cls._worked_out_heads = function_names(cls.primitive.explicit(*dummies))
         return heads
 
     @classmethod
@@ -223,6 +221,10 @@ def register_primitive(spec: Primitive) -> type:
         raise RegistrationError(f"primitive name {spec.name!r} must be a plain identifier")
     if spec.nargs < 1:
         raise RegistrationError(f"primitive {spec.name!r} needs one derivative rule per argument")
+    if not (isinstance(spec.heads, tuple) and all(isinstance(h, str) and h.isidentifier()
+                                                  for h in spec.heads)):
+        raise RegistrationError(f"primitive {spec.name!r}: heads must be a tuple of function "
+                                f"names, got {spec.heads!r}")
     with _LOCK:
         known = _REGISTRY.get(spec.name)
         if known is not None:
@@ -244,6 +246,12 @@ def register_primitive(spec: Primitive) -> type:
         return cls
 
 
+def function_names(expr: sympy.Expr) -> frozenset:
+    """The names of the functions ``expr`` calls (what ``Primitive.heads`` declares)."""
+    return frozenset(type(n).__name__ for n in post_order([expr])
+                     if isinstance(n, sympy.Function))
+
+
 def fused_primitives() -> tuple[type, ...]:
     """The classes of the registered primitives with ``fuse=True``, oldest first.
 
@@ -260,6 +268,7 @@ def _equivalent(a: Primitive, b: Primitive) -> bool:
     callables that are the same object or the same code over the same globals,
     defaults and closure values (a lambda built anew by each call of a hook)."""
     return (a.name == b.name and a.latex == b.latex and a.description == b.description
+            and a.fuse == b.fuse and a.heads == b.heads
             and len(a.derivatives) == len(b.derivatives)
             and all(map(_same_callable, (a.explicit, a.numpy, a.scalar, *a.derivatives),
                         (b.explicit, b.numpy, b.scalar, *b.derivatives)))

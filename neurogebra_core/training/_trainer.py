@@ -222,20 +222,20 @@ class Trainer:
         if rate is not None and rate.unit == "epoch":
             self.optimizer.learning_rate = rate(epoch)
         per_step = rate is not None and rate.unit == "step"
-        with np.errstate(all="ignore"):   # non-finite losses and params are caught below
-            for step in source.steps(size, shuffle, rng):
-                if per_step:
-                    self.optimizer.learning_rate = rate(steps)
+        for step in source.steps(size, shuffle, rng):
+            if per_step:
+                self.optimizer.learning_rate = rate(steps)
+            with np.errstate(all="ignore"):   # non-finite losses are caught here
                 loss, gradient, samples = step.mean(objective, values)
-                if not (math.isfinite(loss) and _all_finite(gradient)):
-                    raise self._non_finite(step, values, epoch, started=steps > 0)
-                total, count = total + loss * samples, count + samples
-                values = self._step(values, gradient)
-                steps += 1
-                if not _all_finite(values):
-                    raise TrainingError(
-                        f"a param became non-finite during epoch {epoch + 1}: training "
-                        f"diverged. {_KEPT}; try a smaller learning_rate.")
+                finite = math.isfinite(loss) and _all_finite(gradient)
+            if not finite:
+                raise self._non_finite(step, values, epoch, started=steps > 0)
+            total, count = total + loss * samples, count + samples
+            values = self._step(values, gradient)
+            steps += 1
+            if not np.isfinite(values).all():
+                raise TrainingError(f"a param became non-finite during epoch {epoch + 1}: "
+                                    f"training diverged. {_KEPT}; try a smaller learning_rate.")
         return values, steps, total / count
 
     def _step(self, values: np.ndarray, gradient: np.ndarray) -> np.ndarray:
@@ -254,8 +254,7 @@ class Trainer:
     def _checkpoint(self, values: np.ndarray, history: History) -> tuple:
         """What a fit returns to when it is interrupted: the params of the last
         finished epoch, the optimiser's state and the number of epochs recorded."""
-        state = {k: v if type(v) in _PLAIN else _snapshot(v)
-                 for k, v in vars(self.optimizer).items()}
+        state = {k: _snapshot(v) for k, v in vars(self.optimizer).items()}
         return values.copy(), state, history.epochs
 
     def _restore(self, checkpoint: tuple, history: History) -> None:
@@ -484,6 +483,8 @@ _PLAIN = frozenset({int, float, str, bool, type(None)})
 
 def _snapshot(value):
     """A copy of one piece of optimiser state that later steps cannot change."""
+    if type(value) in _PLAIN:      # most of it: settings and the step count
+        return value
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (int, float, str, bool)):   # np.float64 and other subclasses

@@ -27,6 +27,7 @@ TEXTS = [
     "? [1]\n: 2", "a: 1\na: 2", "a: &x [1]\nb: *x", "1: 2", "a: " + "1" * 1001,
     "[1, {a: ~, b: .inf, c: -.Inf, d: 0x1F, e: 0o17, f: 1e3, g: no, h: '1', i: 010}]",
     "key: " + "[" * 65 + "]" * 65, "key: " + "[" * 3000 + "]" * 3000,
+    "a: !", "! : 1", "a: ! 12", "a: 1\nb: \x07", "a: \x00",
     "a:\n" + "".join(" " * i + "- b:\n" for i in range(0, 400, 2)) + " " * 400 + "- 1",
     *(path.read_text() for path in sorted(ROOT.glob("registry/**/*.yaml"))),
 ]

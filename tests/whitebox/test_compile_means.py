@@ -40,4 +40,4 @@ def test_the_means_are_the_means_of_the_per_sample_outputs():
 def test_a_non_finite_sample_makes_its_means_non_finite():
     function = compile_function([r ** 2, 2 * r * x], [x, y, w, b], "numpy", "t", with_means=True)
     loss, slope = function.means(np.array([1.0, np.inf]), np.zeros(2), 1.0, 0.0)
-    assert loss == np.inf and np.isnan(slope) or slope == np.inf
+    assert loss == np.inf and (np.isnan(slope) or slope == np.inf)
