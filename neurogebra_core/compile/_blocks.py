@@ -27,11 +27,13 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE", "ENV_THREADS"]
+__all__ = ["blockable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE", "MIN_OPERATIONS",
+           "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)
 _PER_THREAD = BLOCK      # elements a thread should have to be worth waking
+MIN_OPERATIONS = 3       # on one thread, fewer run as one call (measured: tanh, x*y + x)
 ENV_THREADS = "NEUROGEBRA_THREADS"
 
 _pool: ThreadPoolExecutor | None = None
@@ -49,9 +51,16 @@ def thread_count() -> int:
         return os.cpu_count() or 1
 
 
-def blockable(arrays: Sequence, shape: tuple) -> bool:
-    """Whether ``arrays`` can be cut into blocks along their flattened result ``shape``."""
+def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS) -> bool:
+    """Whether a function of ``operations`` array operations pays for being
+    evaluated block by block on ``arrays``, cut along their flattened result ``shape``.
+
+    On one thread a block's result is copied into the output, which costs more
+    than the cache saves for a formula of one or two operations (``tanh(x)``).
+    """
     if math.prod(shape) < MIN_SIZE:   # (math.prod: np.prod costs microseconds on a tuple)
+        return False
+    if operations < MIN_OPERATIONS and thread_count() == 1:
         return False
     return all(not isinstance(a, np.ndarray) or a.size == 1
                or (a.shape == shape and a.flags.c_contiguous) for a in arrays)

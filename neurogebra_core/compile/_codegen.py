@@ -206,7 +206,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     ``expr`` is one SymPy expression, or a list of them for a function that
     returns a tuple (subexpressions are then shared between outputs).
     With ``readable_names`` the arguments carry the symbols' names, so the
-    function can also be called by keyword. With ``with_means`` (NumPy, a
+    function can also be called by keyword. The function's ``operations`` says
+    about how many array operations one call makes (see ``_blocks``). With ``with_means`` (NumPy, a
     list of outputs), the function also gets ``.means``: the same arguments,
     the mean of each output over a batch of samples, each product of two
     per-sample factors reduced as one dot product, with no temporary array
@@ -233,9 +234,17 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]
     function.source = source
+    function.operations = _operations(outputs)
     if with_means:
         function.means = namespace["_means"]
     return function
+
+
+def _operations(outputs: list) -> int:
+    """About how many array operations the code makes: the distinct parts that
+    are not leaves, a negation counted with the sum it is subtracted in."""
+    return sum(1 for node in post_order(outputs) if node.args and not (
+        node.is_Mul and len(node.args) == 2 and node.args[0] == -1))
 
 
 def _mean_of(output: sympy.Expr, printer: _Printer) -> str:
