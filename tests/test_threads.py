@@ -86,3 +86,19 @@ def test_one_expression_evaluated_by_many_threads():
             np.testing.assert_array_equal(result, expected)
         else:
             assert result == pytest.approx(float(expected[110_000]))
+
+
+def test_the_first_slopes_near_their_zeros_are_worked_out_once_whatever_the_threads():
+    # the series about an activation slope's zero is computed at first use with
+    # mpmath, whose precision is one setting for the process: threads evaluating
+    # the blocks of one large array reset it under each other's feet
+    from neurogebra_plugins.activations.primitives import _RootSeries
+    from neurogebra_plugins.activations.primitives import GELU_SLOPE
+    MathForge()      # the pack's primitives (gelu's slope calls normal_cdf)
+    fresh = [_RootSeries(GELU_SLOPE.explicit, -0.75) for _ in range(8)]
+    x = np.full(4, -0.7518)
+    results = run_together(24, lambda i: fresh[i % 8].patch(x, np.zeros(4)))
+    assert not [r for r in results if isinstance(r, BaseException)]
+    expected = results[0]
+    assert all(np.array_equal(r, expected) for r in results)
+    assert abs(expected[0]) < 1e-4 and expected[0] != 0.0

@@ -1,6 +1,7 @@
 """Primitive functions the activation pack contributes (see ``neurogebra_primitives``)."""
 
 import math
+import threading
 
 import numpy as np
 import sympy
@@ -116,6 +117,9 @@ SOFTSIGN = Primitive(
 # is accurate; it is written so that nothing overflows or goes subnormal
 # where the result is a normal float.
 
+_SERIES_LOCK = threading.Lock()
+
+
 class _RootSeries:
     """f(x) near its zero x0 as a degree-9 Taylor series about a double-double x0."""
 
@@ -128,16 +132,24 @@ class _RootSeries:
 
     def _series(self):
         if self._ready is None:
-            import mpmath
-            u = sympy.Symbol("u", real=True)
-            f = sympy.lambdify(u, self._formula(u).rewrite("explicit"), "mpmath")
-            with mpmath.workdps(60):
-                root = mpmath.findroot(f, mpmath.mpf(self._guess))
-                hi = float(root)
-                lo = float(root - hi)
-                coefficients = [float(c) for c in mpmath.taylor(f, root, self.DEGREE)][1:]
-            self._ready = hi, lo, tuple(reversed(coefficients))
+            # the first arrays may come from several threads at once (large arrays
+            # are evaluated in blocks on every core), and mpmath's precision is
+            # one setting for the whole process: one thread works it out
+            with _SERIES_LOCK:
+                if self._ready is None:
+                    self._ready = self._computed()
         return self._ready
+
+    def _computed(self) -> tuple:
+        import mpmath
+        u = sympy.Symbol("u", real=True)
+        f = sympy.lambdify(u, self._formula(u).rewrite("explicit"), "mpmath")
+        with mpmath.workdps(60):
+            root = mpmath.findroot(f, mpmath.mpf(self._guess))
+            hi = float(root)
+            lo = float(root - hi)
+            coefficients = [float(c) for c in mpmath.taylor(f, root, self.DEGREE)][1:]
+        return hi, lo, tuple(reversed(coefficients))
 
     def _sum(self, x):
         hi, lo, reversed_coefficients = self._series()
