@@ -54,3 +54,21 @@ def test_the_thread_count_follows_the_environment():
                              env={**__import__("os").environ, "NEUROGEBRA_THREADS": threads},
                              timeout=120)
         assert out.stdout.strip() == helpers, out.stderr[-2000:]
+
+
+def test_value_and_gradients_shared_between_threads_give_the_numbers_of_one_call(monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.1, 3.0, 100_001)
+    x[-1] = -1.0        # a log of a negative number on the second thread
+    f = Expression("f", "w*tanh(v*x + c) + log(x) + c", params={"w": 0.5, "v": 2.0, "c": 0.1})
+    results = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("NEUROGEBRA_THREADS", threads)
+        with pytest.warns(RuntimeWarning, match="invalid value encountered"):
+            results[threads] = f.value_and_gradients(["w", "v", "c"], x=x)
+    (value, partials), (one_value, one_partials) = results["2"], results["1"]
+    np.testing.assert_array_equal(value, one_value)
+    for name, slope in partials.items():      # d/dc holds a constant part: broadcast
+        np.testing.assert_array_equal(slope, one_partials[name])
+        np.testing.assert_allclose(slope, f.gradient(name).to_function()(x), rtol=1e-15)
+    assert np.isnan(value[-1]) and np.isfinite(value[:-1]).all()

@@ -27,13 +27,14 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE", "MIN_OPERATIONS",
-           "ENV_THREADS"]
+__all__ = ["blockable", "splittable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE",
+           "MIN_OPERATIONS", "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)
 _PER_THREAD = BLOCK      # elements a thread should have to be worth waking
 MIN_OPERATIONS = 3       # on one thread, fewer run as one call (measured: tanh, x*y + x)
+PER_THREAD_SPLIT = 16_384   # value and partials together: a thread's share at least
 ENV_THREADS = "NEUROGEBRA_THREADS"
 
 _pool: ThreadPoolExecutor | None = None
@@ -51,6 +52,15 @@ def thread_count() -> int:
         return os.cpu_count() or 1
 
 
+def splittable(arrays: Sequence, shape: tuple) -> bool:
+    """Whether the value and partials of a formula (dozens of operations per
+    element) on ``arrays`` are worth sharing between threads: from
+    ``2*PER_THREAD_SPLIT`` elements, on more than one core, inputs laid out as
+    :func:`blockable` needs them."""
+    return math.prod(shape) >= 2 * PER_THREAD_SPLIT and thread_count() > 1 and \
+        _contiguous(arrays, shape)
+
+
 def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS) -> bool:
     """Whether a function of ``operations`` array operations pays for being
     evaluated block by block on ``arrays``, cut along their flattened result ``shape``.
@@ -62,19 +72,30 @@ def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS) 
         return False
     if operations < MIN_OPERATIONS and thread_count() == 1:
         return False
+    return _contiguous(arrays, shape)
+
+
+def _contiguous(arrays: Sequence, shape: tuple) -> bool:
+    """Whether every input is one number or laid out contiguously in ``shape``."""
     return all(not isinstance(a, np.ndarray) or a.size == 1
                or (a.shape == shape and a.flags.c_contiguous) for a in arrays)
 
 
-def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple) -> tuple:
+def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: int | None = None,
+                  per_thread: int = _PER_THREAD) -> tuple:
     """``(function(*arrays), error kinds)`` computed block by block into a new
-    float64 array, the floating-point error kinds of every thread together."""
+    float64 array, the floating-point error kinds of every thread together.
+
+    With ``outputs``, ``function`` returns that many values (numbers or arrays
+    of the block's shape) and the result is a list of arrays. Each thread gets
+    at least ``per_thread`` elements.
+    """
     flat = [a.reshape(-1) if isinstance(a, np.ndarray) and a.size > 1 else
             (a.reshape(()) if isinstance(a, np.ndarray) else a) for a in arrays]
-    out = np.empty(shape, dtype=np.float64)
-    target = out.reshape(-1)
-    size = target.size
-    threads = max(1, min(thread_count(), size // _PER_THREAD))
+    results = [np.empty(shape, dtype=np.float64) for _ in range(outputs or 1)]
+    targets = [result.reshape(-1) for result in results]
+    size = targets[0].size
+    threads = max(1, min(thread_count(), size // per_thread))
     bounds = [size * i // threads for i in range(threads + 1)]
 
     def work(start: int, stop: int) -> set:
@@ -83,17 +104,20 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple) -> tuple:
             part = slice(first, min(first + BLOCK, stop))
             values, raised = run_recording(
                 function, [a[part] if getattr(a, "ndim", 0) else a for a in flat])
-            target[part] = values
+            for target, value in zip(targets, values if outputs else (values,)):
+                target[part] = value
             kinds.update(raised)
         return kinds
 
     if threads == 1:
-        return out, work(0, size)
-    futures = [_executor().submit(work, bounds[i], bounds[i + 1]) for i in range(1, threads)]
-    kinds = work(bounds[0], bounds[1])
-    for future in futures:
-        kinds |= future.result()
-    return out, kinds
+        kinds = work(0, size)
+    else:
+        futures = [_executor().submit(work, bounds[i], bounds[i + 1])
+                   for i in range(1, threads)]
+        kinds = work(bounds[0], bounds[1])
+        for future in futures:
+            kinds |= future.result()
+    return (results if outputs else results[0]), kinds
 
 
 def _executor() -> ThreadPoolExecutor:

@@ -16,6 +16,7 @@ import sympy
 
 from ..errors import EvaluationError
 from ..symbolic import symbol
+from ._blocks import PER_THREAD_SPLIT, run_in_blocks, splittable
 from ._codegen import compile_function
 from ._evaluator import Evaluator, _as_array, _check_broadcast, _is_dask, _is_real_scalar
 from ._float_errors import run_recording
@@ -49,8 +50,12 @@ class BundleEvaluator(Evaluator):
         if self._array is None:
             arguments = [symbol(n) for n in names]
             self._array = compile_function(self.exprs, arguments, "numpy", self.label)
-        outputs, trouble = run_recording(self._array, arrays)
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        if splittable(arrays, shape):
+            outputs, trouble = run_in_blocks(self._array, arrays, shape, len(self.exprs),
+                                             PER_THREAD_SPLIT)
+        else:
+            outputs, trouble = run_recording(self._array, arrays)
         results = []
         for output in outputs:
             output = np.asarray(output, dtype=np.float64)
