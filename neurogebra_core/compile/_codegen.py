@@ -207,11 +207,12 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     returns a tuple (subexpressions are then shared between outputs).
     With ``readable_names`` the arguments carry the symbols' names, so the
     function can also be called by keyword. The function's ``operations`` says
-    about how many array operations one call makes (see ``_blocks``). With ``with_means`` (NumPy, a
-    list of outputs), the function also gets ``.means``: the same arguments,
-    the mean of each output over a batch of samples, each product of two
-    per-sample factors reduced as one dot product, with no temporary array
-    (a training step's loss and gradients).
+    about how many array operations one call makes (see ``_blocks``).
+
+    With ``with_means`` (NumPy, a list of outputs), the function also gets
+    ``.means``: the same arguments, the mean of each output over a batch of
+    samples, each product of two per-sample factors reduced as one dot product,
+    with no temporary array (a training step's loss and gradients).
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code

@@ -26,7 +26,8 @@ from ._rewriting import post_order
 
 __all__ = ["MAX_CONSTANT_DIGITS", "MAX_DERIVATIVE_NODES", "MAX_ORDER", "MAX_NODES",
            "MAX_READABLE_NODES",
-           "MAX_NESTING", "MAX_PRINTED_NESTING", "MAX_TREE_NODES", "constant_digits", "operation_digits",
+           "MAX_NESTING", "MAX_PRINTED_NESTING", "MAX_TREE_NODES", "constant_digits",
+           "operation_digits",
            "derivative_nodes", "measure", "check_size", "check_composition"]
 
 MAX_CONSTANT_DIGITS = 4_000
@@ -34,7 +35,7 @@ MAX_DERIVATIVE_NODES = 200_000
 MAX_ORDER = 100
 MAX_NODES = 200_000      # distinct subexpressions of one formula
 MAX_NESTING = 300        # levels of nesting: SymPy's recursive algorithms need stack
-MAX_PRINTED_NESTING = 150  # deeper formulas are described: SymPy's printers recurse ~5 frames a level
+MAX_PRINTED_NESTING = 150  # deeper ones are described: SymPy's printers recurse (~5 frames a level)
 MAX_TREE_NODES = 2_000_000   # nodes written out: what SymPy's tree walks visit
 MAX_READABLE_NODES = 20_000  # written out: beyond it, derivatives are taken in reverse mode
 MAX_PIECEWISE_NESTING = 6    # where() inside where(): SymPy folds them recursively
