@@ -89,3 +89,24 @@ def test_make_optimizer_by_name():
         make_optimizer("adma", 0.1)
     with pytest.raises(ArgumentError, match="optimizer 'sgd' could not be built: TypeError: .*unexpected keyword"):
         make_optimizer("sgd", 0.1, beta1=0.9)
+
+
+@pytest.mark.parametrize("ours, settings", [
+    (Adam, {}), (Adam, {"weight_decay": 0.1}), (AdamW, {"weight_decay": 0.05}),
+    (RMSprop, {}), (Adagrad, {}),
+])
+def test_fifty_steps_agree_with_torch_optim(ours, settings):
+    # the reference is torch itself, computed here (its CPU kernels fuse some
+    # multiply-adds, so agreement is to rounding, not to the bit)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    start, gradients = rng.normal(size=5), [rng.normal(size=5) for _ in range(50)]
+    optimizer = ours(learning_rate=0.01, **settings)
+    tensor = torch.tensor(start.copy(), requires_grad=True)
+    reference = getattr(torch.optim, ours.__name__)([tensor], lr=0.01, foreach=False, **settings)
+    values = start.copy()
+    for gradient in gradients:
+        values = optimizer.step(values, gradient)
+        tensor.grad = torch.tensor(gradient)
+        reference.step()
+    np.testing.assert_allclose(values, tensor.detach().numpy(), rtol=1e-13, atol=1e-15)
