@@ -53,8 +53,8 @@ import itertools
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic import STABLE_HEADS, fused_primitives, log_sigmoid, post_order, \
-    rewrite_bottom_up, sigmoid, softplus
+from ..symbolic import STABLE_HEADS, function_names, fused_primitives, log_sigmoid, \
+    post_order, rewrite_bottom_up, sigmoid, softplus
 from ._stable_pieces import (clamp, exact_kink, factor_of, flat, masked, select,
                              symmetric_clamp)
 
@@ -372,7 +372,7 @@ def _fuse(expr):
     if not fused:
         return expr
     nodes = post_order([expr])
-    heads = {type(n).__name__ for n in nodes if isinstance(n, sympy.Function)}
+    heads = function_names(expr)      # as the primitives' heads are named
     for cls in fused:
         if not cls.fused_heads <= heads:
             continue

@@ -55,9 +55,9 @@ class Primitive:
         heads: For ``fuse=True``: the names of the functions the explicit
             formula calls. Declared, they spare building that formula (often a
             derivative, tens of milliseconds) for every formula compiled that
-            does not call them all; a pack's tests should compare the
-            declaration with :attr:`PrimitiveFunction.fused_heads` worked out
-            (left empty, it is worked out on first use).
+            does not call them all. MathForge compares a pack's declaration
+            with the formula when it loads the pack (left empty, the heads are
+            worked out on first use: :attr:`PrimitiveFunction.worked_out_heads`).
     """
 
     name: str
