@@ -28,12 +28,19 @@ import numpy as np
 from ._float_errors import run_recording
 
 __all__ = ["blockable", "splittable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE",
-           "MIN_OPERATIONS", "PER_THREAD_SPLIT", "ENV_THREADS"]
+           "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)
 _PER_THREAD = BLOCK      # elements a thread should have to be worth waking
-MIN_OPERATIONS = 3       # on one thread, fewer run as one call (measured: tanh, x*y + x)
+MIN_OPERATIONS = 3       # fewer run as one call, unless heavy on several threads
+# Functions whose one NumPy pass costs about as much as moving the data through
+# memory: a second thread does not make them faster, and the blocks' copy makes
+# them slower (measured on 1e6 elements: exp 0.73 ms in one call against 0.81 in
+# blocks on two threads, abs 0.57 against 0.72; tanh 1.63 against 1.21, erf 12.8
+# against 6.8). A call of any other function makes a formula heavy.
+MEMORY_BOUND = frozenset({"abs", "sign", "max", "min", "heaviside", "relu", "_clip",
+                          "_indicator", "exp", "log", "cosh", "sinh", "sqrt"})
 PER_THREAD_SPLIT = 16_384   # value and partials together: a thread's share at least
 ENV_THREADS = "NEUROGEBRA_THREADS"
 
@@ -61,16 +68,18 @@ def splittable(arrays: Sequence, shape: tuple) -> bool:
         _contiguous(arrays, shape)
 
 
-def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS) -> bool:
+def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
+              heavy: bool = False) -> bool:
     """Whether a function of ``operations`` array operations pays for being
     evaluated block by block on ``arrays``, cut along their flattened result ``shape``.
 
-    On one thread a block's result is copied into the output, which costs more
-    than the cache saves for a formula of one or two operations (``tanh(x)``).
+    A block's result is copied into the output, which costs more than the cache
+    saves for a formula of one or two operations (``relu(x)``, ``x*y + x``), and
+    more than a second thread saves unless one of them is ``heavy`` (``tanh(x)``).
     """
     if math.prod(shape) < MIN_SIZE:   # (math.prod: np.prod costs microseconds on a tuple)
         return False
-    if operations < MIN_OPERATIONS and thread_count() == 1:
+    if operations < MIN_OPERATIONS and not (heavy and thread_count() > 1):
         return False
     return _contiguous(arrays, shape)
 

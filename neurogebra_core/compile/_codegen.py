@@ -23,6 +23,7 @@ import sympy
 from ..errors import EvaluationError
 from ..symbolic import PrimitiveFunction, formula_function, function_for_head, post_order
 from ._backends import get_backend
+from ._blocks import MEMORY_BOUND
 from ._kernels import scalar_pow
 from ._reductions import batch_mean, batch_mean_product
 from ._stable import stabilize
@@ -236,6 +237,7 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function = namespace["_compiled"]
     function.source = source
     function.operations = _operations(outputs)
+    function.heavy = _heavy(outputs)
     if with_means:
         function.means = namespace["_means"]
     return function
@@ -246,6 +248,15 @@ def _operations(outputs: list) -> int:
     are not leaves, a negation counted with the sum it is subtracted in."""
     return sum(1 for node in post_order(outputs) if node.args and not (
         node.is_Mul and len(node.args) == 2 and node.args[0] == -1))
+
+
+def _heavy(outputs: list) -> bool:
+    """Whether the code calls a function that costs more per element than
+    moving the element through memory (``tanh``, ``erf``, a kernel of several
+    passes), which a second thread shares (see ``_blocks.MEMORY_BOUND``)."""
+    return any(isinstance(node, sympy.Function) and getattr(
+        function_for_head(type(node)), "name", None) not in MEMORY_BOUND
+        for node in post_order(outputs))
 
 
 def _mean_of(output: sympy.Expr, printer: _Printer) -> str:

@@ -116,16 +116,15 @@ def hypot_numpy(a, b):
 
 def heaviside_numpy(x, h0):
     # np.heaviside is a branchy scalar loop; for the steps of derivatives (h0 = 0 or 1)
-    # a clip and a rounding give the same 0/1 (nan stays nan) in two SIMD passes
-    if np.ndim(h0) == 0 and h0 == 0:
-        out = np.asarray(np.clip(x, 0.0, 1.0, out=_buffer(x)))   # a 0-d out comes back a scalar
-        np.ceil(out, out=out)
-        out += 0.0          # -0.0 (from x = -0.0) is 0
-        return out
-    if np.ndim(h0) == 0 and h0 == 1:
-        out = np.asarray(np.clip(x, -1.0, 0.0, out=_buffer(x)))
-        np.floor(out, out=out)
-        out += 1.0
+    # one SIMD comparison writes the 0/1 floats, and a read-only minimum finds the
+    # (rare) nan inputs, which stay nan
+    if np.ndim(h0) == 0 and h0 in (0, 1):
+        step = np.greater if h0 == 0 else np.greater_equal
+        out = step(x, 0.0, out=_buffer(x))
+        if np.ndim(out) == 0:
+            return np.heaviside(x, h0)      # a 0-d out comes back a scalar
+        if np.isnan(np.minimum.reduce(x, axis=None)):
+            out[np.isnan(x)] = np.nan
         return out
     return np.heaviside(x, h0)
 

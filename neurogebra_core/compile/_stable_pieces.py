@@ -158,11 +158,28 @@ def select(piecewise):
     pieces = _pieces(piecewise)
     if pieces is None or not all(_linear(v) for v, _ in pieces):
         return piecewise
+    stepped = _one_step(pieces)
+    if stepped is not None:
+        return stepped
     by_value = {}
     for value, cond in pieces:
         if value != 0:
             by_value.setdefault(value, []).append(cond)
     return sympy.Add(*[v * _H["indicator"](sympy.Or(*conds)) for v, conds in by_value.items()])
+
+
+def _one_step(pieces):
+    """Two pieces a (where c) and b (otherwise) that differ by a number d, a = b + d with
+    b one term -> b + d*indicator(c): one mask and one sum (quantile's slope: tau or
+    tau - 1). The same bits: fl(b + d) is how ``a`` itself is computed, and b + 0 is b."""
+    if len(pieces) != 2:
+        return None
+    (a, where_a), (b, where_b) = pieces
+    for base, top, cond in ((b, a, where_a), (a, b, where_b)):
+        d = top - base
+        if d.is_Number and d != 0 and not base.is_Add and (base.is_number or top == base + d):
+            return base + d * _H["indicator"](cond)
+    return None
 
 
 def _kink_split(a, cond, b):

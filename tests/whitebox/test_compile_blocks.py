@@ -1,9 +1,10 @@
 """White-box tests of one internal module: neurogebra.compile._blocks.
 
-On one thread, block-by-block evaluation copies each block's result into the
-output, which costs more than the cache saves for a formula of one or two
-array operations; these tests check when blocks are chosen, and that the
-code generator's operation count is what the choice reads.
+Block-by-block evaluation copies each block's result into the output, which
+costs more than the cache saves for a formula of one or two array operations,
+and more than a second thread saves unless one of them is heavier than a pass
+through memory. These tests check when blocks are chosen, and that the code
+generator's operation count and heaviness are what the choice reads.
 """
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 import sympy
 
 from neurogebra.compile import compile_function
-from neurogebra.compile._blocks import MIN_OPERATIONS, MIN_SIZE, blockable
+from neurogebra.compile._blocks import MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE, blockable
+from neurogebra.symbolic import formula_function
 
 x, y = sympy.symbols("x y", real=True)
 BIG = np.zeros(MIN_SIZE)
@@ -25,12 +27,26 @@ def test_the_generated_code_counts_its_array_operations(formula, operations):
     assert compile_function(formula, [x, y]).operations == operations
 
 
-@pytest.mark.parametrize("threads, operations, blocks", [
-    ("1", 1, False), ("1", MIN_OPERATIONS - 1, False), ("1", MIN_OPERATIONS, True),
-    ("2", 1, True),
+@pytest.mark.parametrize("threads, operations, heavy, blocks", [
+    ("1", 1, False, False), ("1", MIN_OPERATIONS - 1, True, False),
+    ("1", MIN_OPERATIONS, False, True),
+    ("2", MIN_OPERATIONS - 1, False, False), ("2", 1, True, True), ("2", MIN_OPERATIONS, False, True),
 ])
-def test_one_thread_cuts_blocks_only_for_formulas_of_several_operations(
-        monkeypatch, threads, operations, blocks):
+def test_blocks_are_cut_for_several_operations_or_heavy_ones_on_several_threads(
+        monkeypatch, threads, operations, heavy, blocks):
     monkeypatch.setenv("NEUROGEBRA_THREADS", threads)
-    assert blockable([BIG, 2.0], BIG.shape, operations) is blocks
-    assert not blockable([BIG[:-1]], BIG[:-1].shape, operations)   # below MIN_SIZE
+    assert blockable([BIG, 2.0], BIG.shape, operations, heavy) is blocks
+    assert not blockable([BIG[:-1]], BIG[:-1].shape, operations, heavy)   # below MIN_SIZE
+
+
+@pytest.mark.parametrize("formula, heavy", [
+    (sympy.tanh(x), True), (sympy.erf(x) * y, True), (sympy.exp(x), False),
+    (sympy.Max(x, 0) + y, False), (x * y + x, False), (sympy.Abs(x - y), False),
+])
+def test_a_formula_is_heavy_when_it_calls_more_than_a_memory_bound_function(formula, heavy):
+    assert compile_function(formula, [x, y]).heavy is heavy
+
+
+def test_the_memory_bound_functions_are_known_by_those_names():
+    for name in MEMORY_BOUND:
+        assert formula_function(name).name == name

@@ -1,14 +1,14 @@
 """White-box tests of one internal module: neurogebra.compile._kernels.
 
 A kernel's output buffer skips ``np.broadcast_shapes`` when its arguments
-share one shape; these tests check that every mix still gets the broadcast
-shape.
+share one shape: every mix must still get the broadcast shape. The step
+kernel must give NumPy's own values at every edge.
 """
 
 import numpy as np
 import pytest
 
-from neurogebra.compile._kernels import _buffer
+from neurogebra.compile._kernels import _buffer, heaviside_numpy
 
 
 @pytest.mark.parametrize("arguments, shape", [
@@ -17,3 +17,23 @@ from neurogebra.compile._kernels import _buffer
 ])
 def test_kernel_buffers_take_the_broadcast_shape(arguments, shape):
     assert _buffer(*arguments).shape == shape
+
+
+EDGES = np.array([np.nan, -0.0, 0.0, -1.0, 1.0, np.inf, -np.inf, 5e-324, -5e-324, 2.5, -7.0])
+
+
+@pytest.mark.parametrize("h0", [0, 1, 0.5])
+@pytest.mark.parametrize("shape", [(11,), (11, 1)])
+def test_the_step_kernel_gives_numpys_heaviside_bit_for_bit(h0, shape):
+    """One comparison writes the 0/1 floats; nan stays nan and -0 gives +0, as in
+    np.heaviside (whose branchy loop it replaces for h0 = 0 and 1)."""
+    edges = EDGES.reshape(shape)
+    got, want = heaviside_numpy(edges, h0), np.heaviside(edges, h0)
+    assert got.shape == want.shape
+    assert np.array_equal(got, want, equal_nan=True)
+    assert not np.signbit(got[~np.isnan(got)]).any()
+
+
+def test_the_step_kernel_on_a_single_number():
+    assert heaviside_numpy(np.float64(-0.0), 0) == 0.0
+    assert np.isnan(heaviside_numpy(np.array(np.nan), 1))
