@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from neurogebra import (SGD, ArgumentError, DataError, Expression, MathForge, Optimizer,
+from neurogebra import (SGD, Adam, ArgumentError, DataError, Expression, MathForge, Optimizer,
                         Trainer, TrainingError)
 
 FORGE = MathForge(plugins="builtin")
@@ -157,19 +157,42 @@ def test_an_optimizer_that_cannot_be_built_is_named():
         make_optimizer("picky", None, {"picky": Picky})
 
 
-def test_an_interrupted_fit_keeps_params_and_optimizer_state_of_the_last_epoch():
-    seen = {}
+class InPlaceMomentum(SGD):
+    """An optimiser that changes its state array in place (built-in ones replace it)."""
 
-    def interrupt(epoch, history):
-        seen[epoch] = (dict(trainer.model.params), trainer.optimizer.steps)
-        if epoch == 3:
-            raise KeyboardInterrupt
+    def _update(self, values, gradients):
+        if not hasattr(self, "_velocity"):
+            self._velocity = np.zeros_like(values)
+        self._velocity *= 0.9
+        self._velocity += gradients
+        return values - self.learning_rate * self._velocity
 
-    trainer = Trainer(line(), optimizer="adam", learning_rate=0.1, forge=FORGE)
+
+@pytest.mark.parametrize("optimizer, state", [
+    (Adam(learning_rate=0.1), ("_m", "_v")), (InPlaceMomentum(learning_rate=0.01), ("_velocity",)),
+])
+def test_an_interrupted_fit_keeps_params_and_optimizer_state_of_the_last_epoch(optimizer, state):
+    """Ctrl-C two steps into the fifth epoch: params, step count and moments are
+    those at the end of the fourth, whether the optimiser replaces its state
+    arrays or changes them in place."""
+    seen, epochs = {}, iter(range(10))
+
+    def batches():
+        epoch = next(epochs)
+        for i, first in enumerate(range(0, len(X), 8)):
+            if epoch == 4 and i == 2:
+                raise KeyboardInterrupt
+            yield X[first:first + 8], Y[first:first + 8]
+
+    def remember(epoch, history):
+        seen[epoch] = (dict(trainer.model.params), trainer.optimizer.steps,
+                       [getattr(trainer.optimizer, name).tolist() for name in state])
+
+    trainer = Trainer(line(), optimizer=optimizer, forge=FORGE)
     with pytest.raises(KeyboardInterrupt):
-        trainer.fit(X, Y, epochs=10, batch_size=8, callbacks=[interrupt], verbose=False)
-    # the callback ran after epoch 4 finished; what is kept is epoch 4's end
-    assert (dict(trainer.model.params), trainer.optimizer.steps) == seen[3]
+        trainer.fit(batches, epochs=10, callbacks=[remember], verbose=False)
+    assert (dict(trainer.model.params), trainer.optimizer.steps,
+            [getattr(trainer.optimizer, name).tolist() for name in state]) == seen[3]
     assert trainer.history.epochs == 4 and trainer.history.reason == "interrupted"
     assert trainer.history.stopped_early
 

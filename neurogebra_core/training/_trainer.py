@@ -26,7 +26,7 @@ from ..compile import compile_function
 from ..errors import ArgumentError, DataError, ParameterError, TrainingError, VariableError, \
     did_you_mean
 from ..expression import Expression
-from ..optim import make_optimizer
+from ..optim import BUILTIN_OPTIMIZERS, make_optimizer
 from ..symbolic import reverse_gradients, symbol
 from ._batches import BatchSource, IterableSource, Step, as_column, check_lengths, make_source
 from ._checks import asks_to_stop, check_callbacks, check_patience, check_seed, \
@@ -222,20 +222,20 @@ class Trainer:
         if rate is not None and rate.unit == "epoch":
             self.optimizer.learning_rate = rate(epoch)
         per_step = rate is not None and rate.unit == "step"
-        for step in source.steps(size, shuffle, rng):
-            if per_step:
-                self.optimizer.learning_rate = rate(steps)
-            with np.errstate(all="ignore"):   # non-finite losses are caught here
+        with np.errstate(all="ignore"):   # non-finite losses and params are caught here
+            for step in source.steps(size, shuffle, rng):
+                if per_step:
+                    self.optimizer.learning_rate = rate(steps)
                 loss, gradient, samples = step.mean(objective, values)
-                finite = math.isfinite(loss) and _all_finite(gradient)
-            if not finite:
-                raise self._non_finite(step, values, epoch, started=steps > 0)
-            total, count = total + loss * samples, count + samples
-            values = self._step(values, gradient)
-            steps += 1
-            if not np.isfinite(values).all():
-                raise TrainingError(f"a param became non-finite during epoch {epoch + 1}: "
-                                    f"training diverged. {_KEPT}; try a smaller learning_rate.")
+                if not (math.isfinite(loss) and _all_finite(gradient)):
+                    raise self._non_finite(step, values, epoch, started=steps > 0)
+                total, count = total + loss * samples, count + samples
+                values = self._step(values, gradient)
+                steps += 1
+                if not _all_finite(values):
+                    raise TrainingError(
+                        f"a param became non-finite during epoch {epoch + 1}: training "
+                        f"diverged. {_KEPT}; try a smaller learning_rate.")
         return values, steps, total / count
 
     def _step(self, values: np.ndarray, gradient: np.ndarray) -> np.ndarray:
@@ -254,7 +254,11 @@ class Trainer:
     def _checkpoint(self, values: np.ndarray, history: History) -> tuple:
         """What a fit returns to when it is interrupted: the params of the last
         finished epoch, the optimiser's state and the number of epochs recorded."""
-        state = {k: _snapshot(v) for k, v in vars(self.optimizer).items()}
+        state = vars(self.optimizer)
+        if type(self.optimizer) in _REBINDING:   # their steps replace arrays, never change them
+            state = dict(state)
+        else:
+            state = {k: _snapshot(v) for k, v in state.items()}
         return values.copy(), state, history.epochs
 
     def _restore(self, checkpoint: tuple, history: History) -> None:
@@ -479,6 +483,7 @@ class Trainer:
 
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
+_REBINDING = frozenset(BUILTIN_OPTIMIZERS.values())
 
 
 def _snapshot(value):
@@ -496,7 +501,7 @@ def _all_finite(values: np.ndarray) -> bool:
     """Whether every value is finite: a finite sum says so in one call (inf and
     nan propagate through it); an overflowing sum asks each value. (The caller
     silences NumPy's overflow warning.)"""
-    return math.isfinite(values.sum()) or bool(np.isfinite(values).all())
+    return math.isfinite(np.add.reduce(values, axis=None)) or bool(np.isfinite(values).all())
 
 
 _KEPT = "The params keep their values from the last finished epoch"
