@@ -88,6 +88,8 @@ CONDITIONED = {
     ("poisson_nll", "y_pred"): "exp(y_pred) = y_true",
     ("poisson_nll_rate", "value"): "y_pred = y_true*log(y_pred + eps)",
     ("gaussian_nll", "value"): "(y_pred - y_true)^2/var = -log(var)",
+    **{("one_cycle", wrt): "the peak t = pct_start*total - 1 moves with pct_start and total"
+       for wrt in ("t", "total", "pct_start", "div_factor", "final_div_factor")},
 }
 
 # Magnitudes where a kernel switches or an intermediate overflows or underflows.

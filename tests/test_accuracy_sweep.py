@@ -60,24 +60,8 @@ def _documented():
 DOCUMENTED = _documented()
 
 
-# Checks that still miss somewhere, each with why (docs/accuracy.md, "What is left");
-# strict: a fix makes the test fail until the entry is removed.
-KNOWN_GAPS = {
-    ("cosine_decay", "total"): "pi/(2T) - pi*(T - t)/(2T^2) cancels for t near 0 (|slope| < 1e-35)",
-    ("warmup_cosine_decay", "total"): "the same cancellation next to t = warmup",
-    **{("one_cycle", p): "the phase pct_start*total - 1 is rounded before the sine; "
-                         "errors below 1e-18 absolute next to t = 29 and past total"
-       for p in ("t", "total", "pct_start", "div_factor", "final_div_factor")},
-}
-
-
-def _case(name, wrt):
-    reason = KNOWN_GAPS.get((name, wrt))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(name, wrt, marks=marks, id=f"{name}-{wrt}")
-
-
-CASES = [_case(name, wrt) for name in FORGE.list_all() for wrt in checks(name)]
+CASES = [pytest.param(name, wrt, id=f"{name}-{wrt}")
+         for name in FORGE.list_all() for wrt in checks(name)]
 
 
 def test_the_accuracy_table_lists_every_check():
