@@ -172,8 +172,8 @@ def _one_step(pieces):
     """Two pieces a (where c) and b (otherwise) that differ by a number d, a = b + d with
     b one term -> b + d*indicator(c): one mask and one sum (quantile's slope: tau or
     tau - 1). The same bits: fl(b + d) is how ``a`` itself is computed, and b + 0 is b."""
-    if len(pieces) != 2:
-        return None
+    if len(pieces) != 2 or any(value == 0 for value, _ in pieces):
+        return None         # (a piece of 0 is one mask times the other piece already)
     (a, where_a), (b, where_b) = pieces
     for base, top, cond in ((b, a, where_a), (a, b, where_b)):
         d = top - base

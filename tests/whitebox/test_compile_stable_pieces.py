@@ -13,6 +13,7 @@ import sympy
 from neurogebra import Expression
 from neurogebra.compile import compile_function
 from neurogebra.compile._stable_pieces import select
+from neurogebra.symbolic import STABLE_HEADS
 
 x, y, tau = sympy.symbols("x y tau", real=True)
 
@@ -43,5 +44,9 @@ def test_one_mask_gives_the_bits_of_the_select(t):
 ])
 def test_pieces_apart_by_anything_else_are_not_one_sum(pieces):
     rewritten = select(sympy.Piecewise(*pieces))
-    masks = rewritten.atoms(sympy.Function)
-    assert sum(1 for m in masks if type(m).__name__ == "indicator") == 2
+    assert len(rewritten.atoms(STABLE_HEADS["indicator"])) == 2
+
+
+def test_a_piece_of_zero_stays_one_mask_times_the_other_piece():
+    """hardtanh's slope: 1 where inside, 0 outside, is the mask itself (not 1 - mask)."""
+    assert select(sympy.Piecewise((0, x <= -1), (1, True))) == STABLE_HEADS["indicator"](x > -1)
