@@ -21,7 +21,8 @@ from typing import Callable, Sequence
 import sympy
 
 from ..errors import EvaluationError
-from ..symbolic import PrimitiveFunction, formula_function, function_for_head, post_order
+from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, function_for_head,
+                        post_order)
 from ._backends import get_backend
 from ._blocks import MEMORY_BOUND
 from ._kernels import scalar_pow
@@ -73,13 +74,30 @@ class _Printer:
         if len(terms) == 2 and terms[0].as_coeff_Mul()[0].is_negative \
                 and not terms[1].as_coeff_Mul()[0].is_negative:
             terms.reverse()     # exp(p) - y, not -y + exp(p): one pass fewer, same rounding
-        for term in terms:
+        parts = [-t if t.as_coeff_Mul()[0].is_negative else t for t in terms]
+        floats = False          # does the sum so far hold floats (not booleans)?
+        for i, (term, part) in enumerate(zip(terms, parts)):
             coeff, _ = term.as_coeff_Mul()
+            mask = self._mask(part) and (floats or (
+                i == 0 and not coeff.is_negative and self._float(parts[1])))
+            code = self.emit(part.args[0]) if mask else self.emit(part)
             if coeff.is_negative:
-                out += f" - {self.emit(-term)}" if out else f"-{self.emit(-term)}"
+                out += f" - {code}" if out else f"-{code}"
             else:
-                out += f" + {self.emit(term)}" if out else self.emit(term)
+                out += f" + {code}" if out else code
+            floats = floats or mask or self._float(part)
         return f"({out})"
+
+    def _mask(self, e) -> bool:
+        """Whether ``e`` is a 0/1 indicator NumPy may take as the boolean array of
+        its condition: the float it meets in a sum or product converts it in the
+        same pass, where ``_indicator`` would write a float array first."""
+        return isinstance(e, _INDICATOR) and self.backend.name == "numpy" \
+            and not self.names.get(e, "").isidentifier()
+
+    def _float(self, e) -> bool:
+        """Whether ``e``'s code certainly gives floats (not an integer literal or a mask)."""
+        return isinstance(e, sympy.Expr) and not (e.is_Integer or self._mask(e))
 
     def _mul(self, e) -> str:
         coeff, factors = e.as_coeff_mul()
@@ -94,7 +112,10 @@ class _Printer:
             else:
                 num.append(f)
         sign = "-" if coeff.is_negative else ""
-        top = "*".join(self.emit(f) for f in num) or "1.0"
+        masks = [f for f in num if self._mask(f)] if any(map(self._float, num)) else []
+        # a 0/1 mask multiplies exactly, so it may come last: after a float, as a boolean
+        top = "*".join([self.emit(f) for f in num if f not in masks]
+                       + [self.emit(f.args[0]) for f in masks]) or "1.0"
         if den:
             bottom = "*".join(self.emit(f) for f in den)
             top += "/" + (bottom if len(den) == 1 else f"({bottom})")
@@ -173,6 +194,7 @@ class _Printer:
         return f"{key}({', '.join(args)})"
 
 
+_INDICATOR = STABLE_HEADS["indicator"]
 _EXACT_INTEGERS = 2 ** 53   # larger integers are written as floats, as NumPy would use them
 
 

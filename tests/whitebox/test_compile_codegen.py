@@ -4,15 +4,23 @@ The printer writes ``-sign(a - b)`` (mae's slope by y_true) as ``sign(b - a)``:
 the negation of a difference is the difference the other way round, exactly,
 so one array pass is saved and only the sign of a zero changes (+0 at a tie,
 as the hand-written ``np.sign(y_true - y_pred)`` gives).
+
+A 0/1 mask next to a float in a sum or product is written as the boolean array
+of its condition, which NumPy converts in the same pass; next to nothing but
+masks and integers it stays a float array (a boolean sum would be "or", and a
+boolean cannot be negated).
 """
 
 import numpy as np
+import pytest
 import sympy
 
 from neurogebra import Expression
 from neurogebra.compile import compile_function
+from neurogebra.symbolic import STABLE_HEADS
 
 a, b = sympy.symbols("a b", real=True)
+mask = STABLE_HEADS["indicator"]
 
 
 def test_minus_the_sign_of_a_difference_is_the_sign_of_the_other_difference():
@@ -30,3 +38,21 @@ def test_the_values_are_the_sign_of_the_other_difference_on_both_paths():
     assert np.array_equal(got, want, equal_nan=True)
     assert not np.signbit(got[1]) and not np.signbit(slope.eval(y_pred=2.0, y_true=2.0))
     assert [slope.eval(y_pred=u, y_true=v) for u, v in zip(p[:4], t[:4])] == want[:4].tolist()
+
+
+@pytest.mark.parametrize("formula, booleans", [
+    (mask(a > 0) - b, 1), (b - mask(a > 0), 1), (b * mask(a > 0), 1),
+    (-b * mask(a > 0) * mask(b < 1), 2), (b * mask(a <= 0) + mask(a > 0), 2),
+    (mask(a > 0) - mask(b > 0), 0), (2 * mask(a > 0), 0), (-mask(a > 0), 0),
+    (1 - mask(a > 0), 0), (mask(a > 0) + mask(b > 0) + a, 2),
+])
+def test_masks_are_booleans_only_next_to_a_float(formula, booleans):
+    function = compile_function(formula, [a, b])
+    assert function.source.count("_f__indicator(") == len(formula.atoms(mask)) - booleans
+    grid = np.array([-1.0, 0.0, 0.5, 2.0, np.nan])
+    u, v = np.meshgrid(grid, grid)
+    got = function(u, v)
+    want = sympy.lambdify([a, b], formula.replace(
+        mask, lambda c: sympy.Piecewise((1.0, c), (0.0, True))), "numpy")(u, v)
+    assert got.dtype == np.float64
+    assert np.array_equal(got, np.broadcast_to(want, got.shape), equal_nan=True)
