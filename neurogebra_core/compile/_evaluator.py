@@ -57,7 +57,8 @@ class Evaluator:
     # -- compilation ---------------------------------------------------
     def _compile(self, backend: str):
         args = [symbol(n) for n in self.var_names + self.param_names]
-        return compile_function(self.expr, args, backend, self.label)
+        return compile_function(self.expr, args, backend, self.label,
+                                arrays=args[:len(self.var_names)])
 
     # -- entry points ----------------------------------------------------
     def evaluate(self, values: Mapping, params: Mapping):

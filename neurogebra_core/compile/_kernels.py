@@ -548,12 +548,26 @@ def clip_math(u, lo, hi):
     return lo if u <= lo else (hi if u >= hi else u)
 
 
-def clip_numpy(u, lo, hi):
+def clip_numpy(u, lo, hi, out=None):
     # one SIMD pass; the piecewise it stands for picks lo first, which np.clip
     # does not when lo > hi: then the selects (nan stays nan either way)
     if np.ndim(lo) == 0 and np.ndim(hi) == 0 and lo <= hi:
-        return np.clip(u, lo, hi)
+        return np.clip(u, lo, hi, out=out)
     return np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+
+
+clip_numpy.writes_out = True
+
+
+def in_place(kernel, fresh, *rest):
+    """``kernel(fresh, *rest)`` written into ``fresh``, a float64 array the generated
+    code has just made and holds nowhere else (a sum, a product, a ufunc's
+    result): no second array of its size is allocated while it is alive, which on
+    large arrays costs more than the pass (new memory is zeroed by the system)."""
+    if type(fresh) is np.ndarray and fresh.dtype == np.float64 and fresh.ndim and \
+            all(np.ndim(r) == 0 or np.shape(r) == fresh.shape for r in rest):
+        return kernel(fresh, *rest, out=fresh)
+    return kernel(fresh, *rest)
 
 
 def _clip_array(xp, u, lo, hi):
