@@ -33,7 +33,7 @@ __all__ = ["blockable", "splittable", "run_in_blocks", "thread_count", "BLOCK", 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)
 _PER_THREAD = BLOCK      # elements a thread should have to be worth waking
-MIN_OPERATIONS = 3       # fewer run as one call, unless heavy on several threads
+MIN_OPERATIONS = 3       # fewer run as one call (see blockable)
 # Functions whose one NumPy pass costs about as much as moving the data through
 # memory: a second thread does not make them faster, and the blocks' copy makes
 # them slower (measured on 1e6 elements: exp 0.73 ms in one call against 0.81 in
@@ -69,17 +69,24 @@ def splittable(arrays: Sequence, shape: tuple) -> bool:
 
 
 def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
-              heavy: bool = False) -> bool:
-    """Whether a function of ``operations`` array operations pays for being
-    evaluated block by block on ``arrays``, cut along their flattened result ``shape``.
+              heavy: bool = False, comparisons: int = 0) -> bool:
+    """Whether a function of ``operations`` float array operations (and
+    ``comparisons`` on arrays: comparisons, boolean logic, 0/1 masks) pays for
+    being evaluated block by block on ``arrays``, cut along their flattened
+    result ``shape``.
 
-    A block's result is copied into the output, which costs more than the cache
-    saves for a formula of one or two operations (``relu(x)``, ``x*y + x``), and
-    more than a second thread saves unless one of them is ``heavy`` (``tanh(x)``).
+    A block's result is copied into the output, which on one thread costs more
+    than the cache saves for a formula of one or two float operations
+    (``relu(x)``, ``x*y + x``, ``(y_pred > y_true) - tau``). On several threads,
+    comparisons are work to share too, and one ``heavy`` operation
+    (``tanh(x)``) is enough.
     """
     if math.prod(shape) < MIN_SIZE:   # (math.prod: np.prod costs microseconds on a tuple)
         return False
-    if operations < MIN_OPERATIONS and not (heavy and thread_count() > 1):
+    if thread_count() == 1:
+        if operations < MIN_OPERATIONS:
+            return False
+    elif operations + comparisons < MIN_OPERATIONS and not heavy:
         return False
     return _contiguous(arrays, shape)
 

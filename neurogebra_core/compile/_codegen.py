@@ -256,9 +256,10 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     returns a tuple (subexpressions are then shared between outputs).
     With ``readable_names`` the arguments carry the symbols' names, so the
     function can also be called by keyword. The function's ``operations`` says
-    about how many float array operations one call makes, with ``arrays`` the
-    arguments that hold arrays (default: all), and ``heavy`` whether one of them
-    costs more than a pass through memory (see ``_blocks``).
+    about how many float array operations one call makes and ``comparisons``
+    how many comparisons, with ``arrays`` the arguments that hold arrays
+    (default: all), and ``heavy`` whether an operation costs more than a pass
+    through memory (see ``_blocks``).
 
     With ``with_means`` (NumPy, a list of outputs), the function also gets
     ``.means``: the same arguments, the mean of each output over a batch of
@@ -286,26 +287,30 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]
     function.source = source
-    function.operations = _operations(outputs, set(args if arrays is None else arrays))
+    function.operations, function.comparisons = _operations(
+        outputs, set(args if arrays is None else arrays))
     function.heavy = _heavy(outputs)
     if with_means:
         function.means = namespace["_means"]
     return function
 
 
-def _operations(outputs: list, arrays: set) -> int:
-    """About how many float array operations the code makes: the distinct parts
-    that depend on ``arrays``, not counting comparisons and 0/1 masks (they make
-    arrays of booleans, an eighth of the size) nor a negation (it goes with the
-    sum it is subtracted in), and a select as two (it reads both pieces)."""
-    on_arrays, count = {}, 0
+def _operations(outputs: list, arrays: set) -> tuple[int, int]:
+    """About how many float array operations the code makes, and how many
+    comparisons (boolean logic and 0/1 masks included: arrays of booleans, an
+    eighth of the size): the distinct parts that depend on ``arrays``, a
+    negation not counted (it goes with the sum it is subtracted in) and a select
+    counted twice (it reads both pieces)."""
+    on_arrays, floats, comparisons = {}, 0, 0
     for node in post_order(outputs):    # children first: whether a part reads an array
         on_arrays[node] = node in arrays or any(on_arrays[a] for a in node.args)
-        if isinstance(node, sympy.Expr) and node.args and on_arrays[node] \
-                and not isinstance(node, _INDICATOR) \
-                and not (node.is_Mul and len(node.args) == 2 and node.args[0] == -1):
-            count += 1 + isinstance(node, sympy.Piecewise)
-    return count
+        if not (node.args and on_arrays[node]) or isinstance(node, sympy.Tuple):
+            continue
+        if isinstance(node, _INDICATOR) or not isinstance(node, sympy.Expr):
+            comparisons += 1
+        elif not (node.is_Mul and len(node.args) == 2 and node.args[0] == -1):
+            floats += 1 + isinstance(node, sympy.Piecewise)
+    return floats, comparisons
 
 
 def _heavy(outputs: list) -> bool:

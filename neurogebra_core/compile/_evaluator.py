@@ -186,7 +186,8 @@ class Evaluator:
             function = self._array = self._compile("numpy")
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         try:
-            if blockable(arrays, shape, function.operations, function.heavy):
+            if blockable(arrays, shape, function.operations, function.heavy,
+                         function.comparisons):
                 result, trouble = run_in_blocks(function, arrays, shape)
             else:
                 result, trouble = run_recording(function, arrays)
@@ -209,7 +210,8 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        if blockable(args, shape, function.operations, function.heavy):
+        if blockable(args, shape, function.operations, function.heavy,
+                     function.comparisons):
             result, trouble = run_in_blocks(function, args, shape)
         else:
             result, trouble = run_recording(function, args)

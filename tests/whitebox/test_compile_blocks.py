@@ -1,10 +1,10 @@
 """White-box tests of one internal module: neurogebra.compile._blocks.
 
 Block-by-block evaluation copies each block's result into the output, which
-costs more than the cache saves for a formula of one or two array operations,
-and more than a second thread saves unless one of them is heavier than a pass
-through memory. These tests check when blocks are chosen, and that the code
-generator's operation count and heaviness are what the choice reads.
+on one thread costs more than the cache saves for a formula of one or two float
+array operations; on several threads, comparisons are work to share too, and
+one operation heavier than a pass through memory is enough. These tests check when blocks are chosen, and that the code
+generator's counts and heaviness are what the choice reads.
 """
 
 import numpy as np
@@ -27,16 +27,20 @@ def test_the_generated_code_counts_its_array_operations(formula, operations):
     assert compile_function(formula, [x, y]).operations == operations
 
 
-@pytest.mark.parametrize("threads, operations, heavy, blocks", [
-    ("1", 1, False, False), ("1", MIN_OPERATIONS - 1, True, False),
-    ("1", MIN_OPERATIONS, False, True),
-    ("2", MIN_OPERATIONS - 1, False, False), ("2", 1, True, True), ("2", MIN_OPERATIONS, False, True),
+@pytest.mark.parametrize("threads, operations, heavy, comparisons, blocks", [
+    ("1", 1, False, 0, False), ("1", MIN_OPERATIONS - 1, True, 5, False),
+    ("1", MIN_OPERATIONS, False, 0, True),
+    ("2", MIN_OPERATIONS - 1, False, 0, False), ("2", 1, True, 0, True),
+    ("2", MIN_OPERATIONS, False, 0, True), ("2", 0, False, MIN_OPERATIONS, True),
+    ("2", 1, False, MIN_OPERATIONS - 2, False),
 ])
-def test_blocks_are_cut_for_several_operations_or_heavy_ones_on_several_threads(
-        monkeypatch, threads, operations, heavy, blocks):
+def test_blocks_are_cut_for_enough_work_for_the_threads(
+        monkeypatch, threads, operations, heavy, comparisons, blocks):
+    """One thread: several float operations. Several threads: comparisons count
+    too, and one heavy operation is enough."""
     monkeypatch.setenv("NEUROGEBRA_THREADS", threads)
-    assert blockable([BIG, 2.0], BIG.shape, operations, heavy) is blocks
-    assert not blockable([BIG[:-1]], BIG[:-1].shape, operations, heavy)   # below MIN_SIZE
+    assert blockable([BIG, 2.0], BIG.shape, operations, heavy, comparisons) is blocks
+    assert not blockable([BIG[:-1]], BIG[:-1].shape, operations, heavy, comparisons)
 
 
 @pytest.mark.parametrize("formula, heavy", [

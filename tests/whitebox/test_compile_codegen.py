@@ -88,11 +88,12 @@ def test_a_ufunc_writes_into_the_new_array_it_is_given(formula, in_place):
 
 
 def test_operations_count_float_array_work_only():
-    """Params are numbers: arithmetic on them alone is not array work; nor are
-    comparisons and masks; a select counts twice."""
+    """Params are numbers: arithmetic on them alone is not array work; comparisons
+    and masks are counted apart; a select counts twice."""
     tau = sympy.Symbol("tau", real=True)
     masked = (tau * 0.5 + tau ** 2) * mask(a <= 0) + mask(a > 0)
-    assert compile_function(masked, [a, tau], arrays=[a]).operations == 2
+    function = compile_function(masked, [a, tau], arrays=[a])
+    assert (function.operations, function.comparisons) == (2, 4)   # two masks, two relations
     assert compile_function(masked, [a, tau]).operations == 5
     select = compile_function(sympy.Piecewise((sympy.exp(a), a > 0), (a, True)), [a])
     assert "_where(" in select.source and select.operations == 3
