@@ -201,7 +201,7 @@ class Evaluator:
         if trouble:
             self._warn_non_finite(result, arrays, trouble)
         if result.shape != shape:
-            result = np.broadcast_to(result, shape).copy()
+            result = _spread(result, shape)
         return float(result) if scalar_out else result
 
     def _call_same_shape(self, args: tuple, shape: tuple):
@@ -217,7 +217,7 @@ class Evaluator:
             result, trouble = run_recording(function, args)
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
-            result = np.broadcast_to(np.asarray(result, dtype=np.float64), shape).copy()
+            result = _spread(np.asarray(result, dtype=np.float64), shape)
         if trouble:
             self._warn_non_finite(result, args, trouble)
         return result
@@ -311,3 +311,12 @@ def _check_broadcast(arrays: list, names: Sequence[str], label: str) -> None:
         shapes = ", ".join(f"{n!r} {a.shape}" for a, n in zip(arrays, names) if a.ndim)
         raise ShapeError(f"the inputs of {label} have shapes that do not broadcast together: "
                          f"{shapes}") from None
+
+
+def _spread(result: np.ndarray, shape: tuple) -> np.ndarray:
+    """A new float64 array of ``shape`` holding ``result`` broadcast (a constant
+    derivative such as 0 comes back as one number). A +0 fills as np.zeros does,
+    from memory the system hands out zeroed, without a pass."""
+    if result.ndim == 0 and result == 0 and not np.signbit(result):
+        return np.zeros(shape)
+    return np.broadcast_to(result, shape).copy()
