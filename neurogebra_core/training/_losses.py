@@ -38,19 +38,18 @@ def loss_expression(loss, model: Expression, forge) -> Expression:
     if not isinstance(loss, str):
         raise ArgumentError(f"loss must be a catalog name, a formula or an Expression, "
                             f"got {type(loss).__name__}")
-    penalties = _penalties(model)
-    for name in set(penalties) & set(model.params):
+    for name in set(REGULARIZERS) & set(model.params):
         if re.search(rf"\b{name}\b", loss):
             raise ArgumentError(f"loss {loss!r}: {name!r} is both the penalty {name} and a "
                                 "param of the model; rename the param")
 
     def resolve(name: str) -> Expression | None:
-        if name in penalties:
-            return penalties[name]
+        if name in REGULARIZERS:
+            return _penalty(name, model)
         if name in model.params or name in LOSS_VARIABLES:
             return None
         if name not in forge:
-            known = forge.list_all(category="loss") + list(penalties) + list(model.params)
+            known = forge.list_all(category="loss") + list(REGULARIZERS) + list(model.params)
             raise UnknownFunctionError(
                 f"loss {loss!r}: {name!r} is neither a catalog loss, a penalty "
                 f"({', '.join(REGULARIZERS)}) nor a param of the model."
@@ -68,14 +67,14 @@ def loss_expression(loss, model: Expression, forge) -> Expression:
                       metadata=result.metadata, variables=variables)
 
 
-def _penalties(model: Expression) -> dict[str, Expression]:
-    """The regularisers over the model's trainable params, as Expressions of them
-    (a vector or matrix param counts with all its entries)."""
+def _penalty(name: str, model: Expression) -> Expression:
+    """The regulariser ``name`` over the model's trainable params, as an Expression
+    of them (a vector or matrix param counts with all its entries); built only
+    when a loss names it."""
     trainable = model.trainable_params
-    symbols = [model.symbol(p) for p in trainable]
-    return {"l2": Expression("l2", sum(_total(s ** 2) for s in symbols), variables=trainable),
-            "l1_penalty": Expression("l1_penalty", sum(_total(abs(s)) for s in symbols),
-                                     variables=trainable)}
+    term = (lambda s: s ** 2) if name == "l2" else abs
+    return Expression(name, sum(_total(term(model.symbol(p))) for p in trainable),
+                      variables=trainable)
 
 
 def _total(entries):
