@@ -1,6 +1,7 @@
 """Expression: construction, evaluation, arithmetic, composition, identity."""
 
 import copy
+import importlib.util
 import math
 import pickle
 import threading
@@ -479,3 +480,18 @@ def test_a_formula_too_deep_to_print_is_described():
     for _ in range(291):
         expected = math.sin(expected)
     assert deep.eval(x=0.5) == pytest.approx(expected, rel=1e-12)
+
+
+def test_derivatives_of_a_step_past_the_first_evaluate_to_zero_on_every_path():
+    """d/dx of w*DiracDelta(x) is w*DiracDelta(x, 1): 0, as autograd takes a step's
+    slope, on the scalar and array paths and in the exported functions."""
+    slope = Expression("spike", "w*DiracDelta(x)", params={"w": 0.7}).gradient("x")
+    assert slope.eval(x=0.0) == 0.0
+    assert slope.eval(x=np.array([-1.0, 0.0, 2.0])).tolist() == [0.0, 0.0, 0.0]
+    if importlib.util.find_spec("jax") is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")     # float32 unless x64 is on: 0 either way
+            assert float(slope.to_function("jax")(0.5)) == 0.0
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+        assert slope.to_function("torch")(torch.tensor(0.5, dtype=torch.float64)).item() == 0.0

@@ -164,21 +164,22 @@ def scalar_min(a, b):
 
 
 # -- the derivative of a step (DiracDelta) is 0, as autograd takes it ----------
+# (DiracDelta(x, k), its k-th derivative, is 0 too: ``order`` is that k)
 
-def zeros_math(x):
+def zeros_math(x, order=0):
     return 0.0
 
 
-def zeros_numpy(x):
+def zeros_numpy(x, order=0):
     return np.zeros(np.shape(x))
 
 
-def zeros_jax(x):
+def zeros_jax(x, order=0):
     import jax.numpy as jnp
     return jnp.zeros_like(x)
 
 
-def zeros_torch(x):
+def zeros_torch(x, order=0):
     import torch
     return torch.zeros_like(x)
 
