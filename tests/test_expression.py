@@ -495,3 +495,23 @@ def test_derivatives_of_a_step_past_the_first_evaluate_to_zero_on_every_path():
     if importlib.util.find_spec("torch") is not None:
         import torch
         assert slope.to_function("torch")(torch.tensor(0.5, dtype=torch.float64)).item() == 0.0
+
+
+@pytest.mark.parametrize("formula, at_minus_inf, at_inf", [
+    ("where(x > w, x, w*x)", -math.inf, math.inf),
+    ("where(x > 0.5, x - 0.5, where(x < -0.5, x + 0.5, 0))", -math.inf, math.inf),  # softshrink
+    ("where(x > w, x, 3)", 3.0, math.inf),                                          # threshold
+])
+@pytest.mark.parametrize("size", [1, 4, 600_000])          # one call, and blocks
+def test_a_piece_that_is_infinite_where_it_is_not_taken_does_not_make_nan(
+        formula, at_minus_inf, at_inf, size):
+    """Pieces are multiplied by 0/1 masks for speed; where that would compute
+    0*inf (an invalid operation), the value comes from the select instead."""
+    e = Expression("e", formula, params={"w": 0.7})
+    x = np.resize(np.array([-np.inf, np.inf, 2.0, -2.0]), size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = e.eval(x=x)
+    want = np.resize(np.array([at_minus_inf, at_inf] + [e.eval(x=2.0), e.eval(x=-2.0)]), size)
+    assert np.array_equal(got, want)
+    assert [e.eval(x=-math.inf), e.eval(x=math.inf)] == [at_minus_inf, at_inf]

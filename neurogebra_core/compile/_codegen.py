@@ -248,8 +248,8 @@ def _argument_names(args: Sequence[sympy.Symbol], readable: bool) -> dict:
 
 def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
                      label: str = "expression", readable_names: bool = False,
-                     with_means: bool = False, arrays: Sequence[sympy.Symbol] | None = None
-                     ) -> Callable:
+                     with_means: bool = False, arrays: Sequence[sympy.Symbol] | None = None,
+                     masks: bool = True) -> Callable:
     """Compile ``expr`` into a Python function of ``args`` (positional).
 
     ``expr`` is one SymPy expression, or a list of them for a function that
@@ -259,7 +259,9 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     about how many float array operations one call makes and ``comparisons``
     how many comparisons, with ``arrays`` the arguments that hold arrays
     (default: all), and ``heavy`` whether an operation costs more than a pass
-    through memory (see ``_blocks``).
+    through memory (see ``_blocks``). ``masks=False`` keeps linear pieces as
+    selects in NumPy code (exact where a piece not taken is infinite), and
+    ``masked`` says whether the function multiplies pieces by 0/1 masks.
 
     With ``with_means`` (NumPy, a list of outputs), the function also gets
     ``.means``: the same arguments, the mean of each output over a batch of
@@ -268,9 +270,10 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
+    masks = masks and backend == "numpy"       # a Python float takes its branch as cheaply
     # the outputs together: the gradients of a model share most of their parts
-    outputs = list(stabilize(sympy.Tuple(*expr), autodiff).args) if several \
-        else [stabilize(expr, autodiff)]
+    outputs = list(stabilize(sympy.Tuple(*expr), autodiff, masks).args) if several \
+        else [stabilize(expr, autodiff, masks)]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
     body = _shared_values(outputs, printer)
@@ -290,6 +293,7 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function.operations, function.comparisons = _operations(
         outputs, set(args if arrays is None else arrays))
     function.heavy = _heavy(outputs)
+    function.masked = any(isinstance(node, _INDICATOR) for node in post_order(outputs))
     if with_means:
         function.means = namespace["_means"]
     return function

@@ -42,7 +42,7 @@ class Evaluator:
     """Compiled, cached evaluation of one SymPy expression."""
 
     __slots__ = ("expr", "var_names", "param_names", "label", "_nvars",
-                 "_scalar", "_array")
+                 "_scalar", "_array", "_unmasked")
 
     def __init__(self, expr: sympy.Expr, var_names: Sequence[str],
                  param_names: Sequence[str], label: str):
@@ -53,6 +53,7 @@ class Evaluator:
         self._nvars = len(self.var_names)
         self._scalar = None
         self._array = None
+        self._unmasked = None
 
     # -- compilation ---------------------------------------------------
     def _compile(self, backend: str):
@@ -197,6 +198,8 @@ class Evaluator:
                 f"{', '.join(str(a.shape) for a in arrays)} needs arrays of shape {shape}, "
                 "which do not fit in memory (NumPy broadcasting pairs every value of an "
                 "(N,) input with every value of an (N, 1) one)") from None
+        if "invalid value" in trouble and function.masked:
+            result, trouble = self._without_masks(arrays)
         result = np.asarray(result, dtype=np.float64)
         if trouble:
             self._warn_non_finite(result, arrays, trouble)
@@ -215,12 +218,24 @@ class Evaluator:
             result, trouble = run_in_blocks(function, args, shape)
         else:
             result, trouble = run_recording(function, args)
+        if "invalid value" in trouble and function.masked:
+            result, trouble = self._without_masks(args)
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
             result = _spread(np.asarray(result, dtype=np.float64), shape)
         if trouble:
             self._warn_non_finite(result, args, trouble)
         return result
+
+    def _without_masks(self, arrays) -> tuple:
+        """``(result, error kinds)`` again from code that keeps linear pieces as
+        selects: an invalid operation in the masked code may be a mask's 0 times
+        an infinite piece not taken (softshrink at inf), where the select is exact.
+        Rare (non-finite data), so compiled on first need."""
+        if self._unmasked is None:
+            args = [symbol(n) for n in self.var_names + self.param_names]
+            self._unmasked = compile_function(self.expr, args, "numpy", self.label, masks=False)
+        return run_recording(self._unmasked, arrays)
 
     def _call_dask(self, args: list):
         """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now.

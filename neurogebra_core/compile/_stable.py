@@ -416,12 +416,15 @@ def _replace(expr, query, value):
     return rewrite_bottom_up(expr, rewrite)
 
 
-def stabilize(expr: sympy.Expr, autodiff: bool = False) -> sympy.Expr:
+def stabilize(expr: sympy.Expr, autodiff: bool = False, masks: bool = True) -> sympy.Expr:
     """Rewrite ``expr`` into an equal form that is accurate (and fast) in float64.
 
     With ``autodiff`` (code that JAX or PyTorch will differentiate), pieces are
     kept as selects: a clamp or a max/min split has kinks of its own, whose
-    autograd derivative is not neurogebra's convention.
+    autograd derivative is not neurogebra's convention. Without ``masks``,
+    linear pieces stay selects too: a 0/1 mask times a piece that is infinite
+    where it is not taken gives nan (``x*0`` at x = inf), so the masked form
+    is exact only where every piece is finite.
     """
     expr = _fuse(expr)
     if not autodiff:
@@ -445,5 +448,6 @@ def stabilize(expr: sympy.Expr, autodiff: bool = False) -> sympy.Expr:
     expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), exact_kink)
     if not autodiff:
         expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), flat)
-        expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), select)
+        if masks:
+            expr = _replace(expr, lambda e: isinstance(e, sympy.Piecewise), select)
     return _replace(expr, lambda e: e.is_Pow and e.exp.is_Integer and e.exp > 2, _int_power)
