@@ -506,12 +506,15 @@ def test_derivatives_of_a_step_past_the_first_evaluate_to_zero_on_every_path():
 def test_a_piece_that_is_infinite_where_it_is_not_taken_does_not_make_nan(
         formula, at_minus_inf, at_inf, size):
     """Pieces are multiplied by 0/1 masks for speed; where that would compute
-    0*inf (an invalid operation), the value comes from the select instead."""
+    0*inf (an invalid operation), the value comes from the select instead. A
+    nan input stays nan, on both paths, whatever else the array holds."""
     e = Expression("e", formula, params={"w": 0.7})
-    x = np.resize(np.array([-np.inf, np.inf, 2.0, -2.0]), size)
+    x = np.resize(np.array([-np.inf, np.inf, 2.0, -2.0, np.nan]), size)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = e.eval(x=x)
-    want = np.resize(np.array([at_minus_inf, at_inf] + [e.eval(x=2.0), e.eval(x=-2.0)]), size)
-    assert np.array_equal(got, want)
+    want = np.resize(np.array([at_minus_inf, at_inf, e.eval(x=2.0), e.eval(x=-2.0), np.nan]),
+                     size)
+    assert np.array_equal(got, want, equal_nan=True)
     assert [e.eval(x=-math.inf), e.eval(x=math.inf)] == [at_minus_inf, at_inf]
+    assert math.isnan(e.eval(x=math.nan))

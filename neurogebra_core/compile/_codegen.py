@@ -260,8 +260,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     how many comparisons, with ``arrays`` the arguments that hold arrays
     (default: all), and ``heavy`` whether an operation costs more than a pass
     through memory (see ``_blocks``). ``masks=False`` keeps linear pieces as
-    selects in NumPy code (exact where a piece not taken is infinite), and
-    ``masked`` says whether the function multiplies pieces by 0/1 masks.
+    selects (exact where a piece not taken is infinite), and ``masked`` says
+    whether the function multiplies pieces by 0/1 masks.
 
     With ``with_means`` (NumPy, a list of outputs), the function also gets
     ``.means``: the same arguments, the mean of each output over a batch of
@@ -270,7 +270,6 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
-    masks = masks and backend == "numpy"       # a Python float takes its branch as cheaply
     # the outputs together: the gradients of a model share most of their parts
     outputs = list(stabilize(sympy.Tuple(*expr), autodiff, masks).args) if several \
         else [stabilize(expr, autodiff, masks)]

@@ -53,7 +53,7 @@ class Evaluator:
         self._nvars = len(self.var_names)
         self._scalar = None
         self._array = None
-        self._unmasked = None
+        self._unmasked: dict = {}
 
     # -- compilation ---------------------------------------------------
     def _compile(self, backend: str):
@@ -87,8 +87,9 @@ class Evaluator:
                   f"            _r = _scalar({every})",
                   "        except _FAILURES:",
                   f"            return _array([{every}], True)",
-                  "        if type(_r) is float:",
-                  "            return _r"]
+                  "        if type(_r) is float and (_r == _r or not _masked):",
+                  "            return _r",
+                  f"        return _general([{every}])"]
         if var_args:   # float64 arrays of one shape, float params: no conversion, no broadcast
             same = " and ".join(
                 [f"type({a}) is _ndarray and {a}.dtype is _F64" for a in var_args]
@@ -97,7 +98,8 @@ class Evaluator:
             lines += [f"    if {same}:",
                       f"        return _same_shape(({every},), _a0.shape)"]
         lines.append(f"    return _general([{every}])")
-        namespace = {"_slow": self.evaluate, "_scalar": self._compile_scalar(),
+        scalar = self._compile_scalar()
+        namespace = {"_slow": self.evaluate, "_scalar": scalar, "_masked": scalar.masked,
                      "_FAILURES": _SCALAR_FAILURES, "_general": self.call,
                      "_array": self._call_array, "_same_shape": self._call_same_shape,
                      "_ndarray": np.ndarray, "_F64": np.dtype(np.float64)}
@@ -139,6 +141,8 @@ class Evaluator:
         except _SCALAR_FAILURES:
             return self._call_array(args, scalar_out=True)
         if type(result) is float:
+            if result != result and scalar.masked and all(a == a for a in args):
+                return self._without_masks(args, result, "math")[0]   # as the array path
             return result
         if isinstance(result, (int, float)):
             return float(result)
@@ -199,7 +203,7 @@ class Evaluator:
                 "which do not fit in memory (NumPy broadcasting pairs every value of an "
                 "(N,) input with every value of an (N, 1) one)") from None
         if "invalid value" in trouble and function.masked:
-            result, trouble = self._without_masks(arrays)
+            result, trouble = self._without_masks(arrays, result)
         result = np.asarray(result, dtype=np.float64)
         if trouble:
             self._warn_non_finite(result, arrays, trouble)
@@ -219,7 +223,7 @@ class Evaluator:
         else:
             result, trouble = run_recording(function, args)
         if "invalid value" in trouble and function.masked:
-            result, trouble = self._without_masks(args)
+            result, trouble = self._without_masks(args, result)
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
             result = _spread(np.asarray(result, dtype=np.float64), shape)
@@ -227,15 +231,25 @@ class Evaluator:
             self._warn_non_finite(result, args, trouble)
         return result
 
-    def _without_masks(self, arrays) -> tuple:
-        """``(result, error kinds)`` again from code that keeps linear pieces as
-        selects: an invalid operation in the masked code may be a mask's 0 times
-        an infinite piece not taken (softshrink at inf), where the select is exact.
-        Rare (non-finite data), so compiled on first need."""
-        if self._unmasked is None:
+    def _without_masks(self, values, masked, backend: str = "numpy") -> tuple:
+        """``(result, error kinds)`` with the ``masked`` result's nans that no input
+        nan explains taken from code that keeps linear pieces as selects: an
+        invalid operation in the masked code may be a mask's 0 times an infinite
+        piece not taken (softshrink at inf), where the select is exact. Rare
+        (non-finite data), so that code is compiled on first need."""
+        if backend not in self._unmasked:
             args = [symbol(n) for n in self.var_names + self.param_names]
-            self._unmasked = compile_function(self.expr, args, "numpy", self.label, masks=False)
-        return run_recording(self._unmasked, arrays)
+            self._unmasked[backend] = compile_function(self.expr, args, backend, self.label,
+                                                       masks=False)
+        exact, trouble = run_recording(self._unmasked[backend], values)
+        if backend != "numpy":
+            return exact, trouble
+        masked = np.array(masked, dtype=np.float64)
+        wrong = np.isnan(masked)
+        for value in values:
+            wrong &= ~np.isnan(np.broadcast_to(value, masked.shape))
+        masked[wrong] = np.broadcast_to(exact, masked.shape)[wrong]
+        return masked, trouble
 
     def _call_dask(self, args: list):
         """Lazy evaluation on dask arrays: one NumPy call per chunk, nothing computed now.
