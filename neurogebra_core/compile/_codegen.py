@@ -211,8 +211,8 @@ class _Printer:
         if e.is_Add or e.is_Mul or e.is_Pow:
             return True
         function = function_for_head(type(e)) if isinstance(e, sympy.Function) else None
-        kernel = self.namespace.get(f"_f_{function.name}") if function else None
-        return kernel is not None and not function.fold and self._writes_out(kernel)
+        key = self._kernel(function) if function is not None else None
+        return key is not None and not function.fold and self._writes_out(self.namespace[key])
 
 
 _INDICATOR = STABLE_HEADS["indicator"]

@@ -56,10 +56,10 @@ class Evaluator:
         self._unmasked: dict = {}
 
     # -- compilation ---------------------------------------------------
-    def _compile(self, backend: str):
+    def _compile(self, backend: str, masks: bool = True):
         args = [symbol(n) for n in self.var_names + self.param_names]
         return compile_function(self.expr, args, backend, self.label,
-                                arrays=args[:len(self.var_names)])
+                                arrays=args[:len(self.var_names)], masks=masks)
 
     # -- entry points ----------------------------------------------------
     def evaluate(self, values: Mapping, params: Mapping):
@@ -191,19 +191,13 @@ class Evaluator:
             function = self._array = self._compile("numpy")
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         try:
-            if blockable(arrays, shape, function.operations, function.heavy,
-                         function.comparisons):
-                result, trouble = run_in_blocks(function, arrays, shape)
-            else:
-                result, trouble = run_recording(function, arrays)
+            result, trouble = self._run(function, arrays, shape)
         except MemoryError:
             raise EvaluationError(
                 f"evaluating {self.label} on inputs of shapes "
                 f"{', '.join(str(a.shape) for a in arrays)} needs arrays of shape {shape}, "
                 "which do not fit in memory (NumPy broadcasting pairs every value of an "
                 "(N,) input with every value of an (N, 1) one)") from None
-        if "invalid value" in trouble and function.masked:
-            result, trouble = self._without_masks(arrays, result)
         result = np.asarray(result, dtype=np.float64)
         if trouble:
             self._warn_non_finite(result, arrays, trouble)
@@ -217,19 +211,24 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        if blockable(args, shape, function.operations, function.heavy,
-                     function.comparisons):
-            result, trouble = run_in_blocks(function, args, shape)
-        else:
-            result, trouble = run_recording(function, args)
-        if "invalid value" in trouble and function.masked:
-            result, trouble = self._without_masks(args, result)
+        result, trouble = self._run(function, args, shape)
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
             result = _spread(np.asarray(result, dtype=np.float64), shape)
         if trouble:
             self._warn_non_finite(result, args, trouble)
         return result
+
+    def _run(self, function, arrays, shape: tuple) -> tuple:
+        """``(result, error kinds)`` of the NumPy ``function`` on ``arrays``: in
+        blocks where that pays, and without masks where they made an invalid value."""
+        if blockable(arrays, shape, function.operations, function.heavy, function.comparisons):
+            result, trouble = run_in_blocks(function, arrays, shape)
+        else:
+            result, trouble = run_recording(function, arrays)
+        if "invalid value" in trouble and function.masked:
+            return self._without_masks(arrays, result)
+        return result, trouble
 
     def _without_masks(self, values, masked, backend: str = "numpy") -> tuple:
         """``(result, error kinds)`` with the ``masked`` result's nans that no input
@@ -238,9 +237,7 @@ class Evaluator:
         piece not taken (softshrink at inf), where the select is exact. Rare
         (non-finite data), so that code is compiled on first need."""
         if backend not in self._unmasked:
-            args = [symbol(n) for n in self.var_names + self.param_names]
-            self._unmasked[backend] = compile_function(self.expr, args, backend, self.label,
-                                                       masks=False)
+            self._unmasked[backend] = self._compile(backend, masks=False)
         exact, trouble = run_recording(self._unmasked[backend], values)
         if backend != "numpy":
             return exact, trouble

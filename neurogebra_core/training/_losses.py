@@ -72,9 +72,12 @@ def _penalty(name: str, model: Expression) -> Expression:
     of them (a vector or matrix param counts with all its entries); built only
     when a loss names it."""
     trainable = model.trainable_params
-    term = (lambda s: s ** 2) if name == "l2" else abs
+    term = _PENALTY_TERMS[name]
     return Expression(name, sum(_total(term(model.symbol(p))) for p in trainable),
                       variables=trainable)
+
+
+_PENALTY_TERMS = {"l2": lambda s: s ** 2, "l1_penalty": abs}   # one per REGULARIZERS entry
 
 
 def _total(entries):
