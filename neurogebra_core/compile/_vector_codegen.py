@@ -14,6 +14,11 @@ operation, becomes one temporary, in dependency order.
   matrix product ``x @ W.T``.
 * ``BatchSum`` (the Trainer's sum over the batch) of ``outer(g, x)`` is one
   matrix product ``G^T X``; no array of per-sample outer products is formed.
+  Of a per-sample scalar ``s`` times a vector ``v`` it is one product
+  ``s^T V`` too (a dot product for a scalar ``v``), and ``v`` is shared with the other gradients that scale it
+  (the weight and the bias of one unit).
+* A sum whose terms share a number (``2*a - 2*b``) is printed as that number
+  times the plain sum, which another formula may already have computed.
 * Named sizes are read from the arguments' shapes at run time, so one
   compiled function serves every size.
 * A :class:`~neurogebra.symbolic.JacobianOf` node is computed exactly by
@@ -26,13 +31,13 @@ import sympy
 
 from ..errors import EvaluationError
 from ..symbolic import (Identity, JacobianOf, Ones, ShapedSymbol, Size,
-                        VecOp, formula_function, function_for_head, jvp, log_softmax, outer,
-                        post_order, shape_of, sizes_of, softmax)
+                        VecOp, dot, formula_function, function_for_head, jvp, log_softmax,
+                        outer, post_order, shape_of, sizes_of, softmax, vsum)
 from . import _vector_kernels as kernels
 from ._codegen import _argument_names, _Printer
 from ._stable import stabilize
 
-__all__ = ["compile_vector_function", "BatchSum", "BatchOuter"]
+__all__ = ["compile_vector_function", "BatchSum", "BatchOuter", "BatchScaled"]
 
 
 class BatchSum(VecOp):
@@ -57,8 +62,21 @@ class BatchOuter(VecOp):
         return (a[0], b[0])
 
 
+class BatchScaled(VecOp):
+    """The sum over the batch of ``s*v``, a scalar times an array (or a
+    scalar): one product ``s^T V`` over the batch. Code generation only."""
+
+    nargs = 2
+    label = "batch_scaled"
+
+    @classmethod
+    def shape_rule(cls, s, v):
+        return v
+
+
 def _lower(e):
-    """``BatchSum(...)`` rewritten so weight gradients become ``BatchOuter``."""
+    """``BatchSum(...)`` rewritten so weight gradients become ``BatchOuter``
+    and scaled arrays ``BatchScaled``."""
     if isinstance(e, outer):
         return BatchOuter(*e.args)
     if e.is_Add:
@@ -73,7 +91,32 @@ def _lower(e):
         if len(outers) == 1 and not any(shape_of(f) for f in others):
             a, b = outers[0].args
             return BatchOuter(sympy.Mul(*others) * a, b)
+        scalars = [f for f in others if not shape_of(f) and not f.is_number]
+        if scalars and not outers and shape_of(e):
+            arrays = [f for f in others if shape_of(f) or f.is_number]
+            return BatchScaled(sympy.Mul(*scalars), sympy.Mul(*arrays))
+        if len(scalars) > 1 and not shape_of(e):     # a product of scalars: one dot product
+            return BatchScaled(scalars[0], e / scalars[0])
+    if e.is_Pow and e.exp == 2 and not shape_of(e):   # a sum of squares: one dot product
+        return BatchScaled(e.base, e.base)
     return BatchSum(e)
+
+
+def _factored(output):
+    """``output`` with each sum whose terms share a number ``c`` written as
+    ``c*(sum)``: one product instead of one per term, and the plain sum is the
+    same node as any other use of it (a residual and twice the residual)."""
+    def common(e):
+        if not e.is_Add:
+            return None
+        c = abs(e.args[0].as_coeff_Mul()[0])
+        if c in (0, 1) or any(abs(t.as_coeff_Mul()[0]) != c for t in e.args):
+            return None
+        return c
+    found = {a: common(a) for a in sympy.preorder_traversal(output) if isinstance(a, sympy.Add)}
+    shared = {a: sympy.Mul(c, sympy.Add(*[t / c for t in a.args]), evaluate=False)
+              for a, c in found.items() if c is not None}
+    return output.xreplace(shared) if shared else output
 
 
 class _VectorPrinter(_Printer):
@@ -84,7 +127,8 @@ class _VectorPrinter(_Printer):
         self.sizes = sizes
         self.arguments = arguments       # (symbol, code) of the compiled function
         self.jacobians = 0
-        for helper in ("ones", "eye", "basis", "unbasis", "batch_sum", "batch_outer"):
+        for helper in ("ones", "eye", "basis", "unbasis", "batch_sum", "batch_outer",
+                       "batch_scaled"):
             function = getattr(kernels, f"{helper}_{self.backend.name}", None)
             if function is not None:
                 self.namespace[f"_{helper}"] = function
@@ -197,8 +241,13 @@ class _VectorPrinter(_Printer):
             return f"_batch_sum({self.emit(e.args[0])}, {len(shape_of(e))}, _n)"
         if isinstance(e, BatchOuter):
             return f"_batch_outer({self.emit(e.args[0])}, {self.emit(e.args[1])}, _n)"
+        if isinstance(e, BatchScaled):
+            return (f"_batch_scaled({self.emit(e.args[0])}, {self.emit(e.args[1])}, "
+                    f"{len(shape_of(e))}, _n)")
         if isinstance(e, JacobianOf):
             return self._jacobian(*e.args)
+        if isinstance(e, vsum) and e.args[0].is_Mul and len(shape_of(e.args[0])) == 1:
+            return self._dot(e.args[0])
         logarithm = self.names.get(log_softmax(e.args[0])) if isinstance(e, softmax) else None
         if logarithm is not None:   # one pass over the logits instead of two
             return f"{self._kernel(formula_function('exp'))}({logarithm})"
@@ -208,6 +257,16 @@ class _VectorPrinter(_Printer):
             raise EvaluationError(f"{e.label}() has no {self.backend.name} kernel")
         args = [self.emit(a) for a in e.args[:e.array_args]] + [repr(v) for v in e.literals()]
         return f"{key}({', '.join(args)})"
+
+    def _dot(self, product) -> str:
+        """``sum(a*b*...)`` of vectors as ``dot(a, b*...)``: one matrix-vector
+        product for the batch (a param vector is taken as the unbatched side)."""
+        vectors = [f for f in product.args if shape_of(f)]
+        if len(vectors) < 2:
+            return f"{self._kernel(function_for_head(vsum))}({self.emit(product)})"
+        side = next((f for f in vectors if isinstance(f, ShapedSymbol)), vectors[0])
+        rest = sympy.Mul(*[f for f in product.args if f is not side])
+        return f"{self._kernel(function_for_head(dot))}({self.emit(rest)}, {self.emit(side)})"
 
     def _jacobian(self, f, x) -> str:
         """d f/d x along every basis direction of x at once, by forward mode."""
@@ -249,7 +308,8 @@ def compile_vector_function(expr, args, backend: str = "numpy", label: str = "ex
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
     outputs = [stabilize(e, autodiff) if stable else e for e in (expr if several else [expr])]
-    outputs = [o.replace(lambda e: isinstance(e, BatchSum), lambda e: _lower(e.args[0]))
+    outputs = [_factored(o.replace(lambda e: isinstance(e, BatchSum),
+                                   lambda e: _lower(e.args[0])))
                if o.has(BatchSum) else o for o in outputs]
     names = _argument_names(args, readable_names)
     arguments = [(s, names[s]) for s in args]
@@ -264,14 +324,15 @@ def compile_vector_function(expr, args, backend: str = "numpy", label: str = "ex
         if node in printer.names or node.is_Atom or not isinstance(node, sympy.Expr) \
                 or node.is_Relational:
             continue
-        heavy = isinstance(node, VecOp) and not isinstance(node, (BatchSum, BatchOuter))
+        heavy = isinstance(node, VecOp) and \
+            not isinstance(node, (BatchSum, BatchOuter, BatchScaled))
         if uses.get(node, 0) > 1 or heavy:
             code = printer.emit(node)
             name = f"_t{len(lines)}"
             lines.append(f"    {name} = {code}")
             printer.names[node] = name
     results = [printer.emit(o) for o in outputs]
-    batch = ", _n=1" if any(o.has(BatchSum, BatchOuter) for o in outputs) else ""
+    batch = ", _n=1" if any(o.has(BatchSum, BatchOuter, BatchScaled) for o in outputs) else ""
     head = f"def _compiled({', '.join(names.values())}{batch}):"
     tail = f"    return ({', '.join(results)},)" if several else f"    return {results[0]}"
     source = "\n".join([head, *lines, tail])

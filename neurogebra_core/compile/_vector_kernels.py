@@ -371,7 +371,8 @@ def batch_sum_numpy(a, rank: int, count: int):
     """The sum over the leading batch axes; an unbatched value counts ``count`` times."""
     if np.ndim(a) == rank:
         return a * count
-    return a.reshape((-1,) + a.shape[a.ndim - rank:]).sum(0) if rank else a.sum()
+    return np.add.reduce(a.reshape((-1,) + a.shape[a.ndim - rank:]), 0) if rank else \
+        np.add.reduce(a, None)
 
 
 def batch_outer_numpy(a, b, count: int):
@@ -383,6 +384,22 @@ def batch_outer_numpy(a, b, count: int):
         a = np.broadcast_to(a, batch + a.shape[-1:])
         b = np.broadcast_to(b, batch + b.shape[-1:])
     return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+
+
+def batch_scaled_numpy(s, v, rank: int, count: int):
+    """The sum over the batch of ``s*v``, ``s`` a scalar per sample and ``v``
+    of core rank ``rank``: one product ``s^T V`` over the batch."""
+    if type(s) is np.ndarray and s.ndim == 1 and v.ndim == rank + 1 and len(v) == len(s):
+        return s @ v if rank == 1 else np.tensordot(s, v, 1)   # one batch axis: most calls
+    if np.ndim(s) == 0:
+        return s * batch_sum_numpy(v, rank, count)
+    core = v.shape[v.ndim - rank:]
+    batch = v.shape[:v.ndim - rank]
+    if s.shape != batch:
+        batch = np.broadcast_shapes(s.shape, batch)
+        s = np.broadcast_to(s, batch)
+        v = np.broadcast_to(v, batch + core)
+    return (s.reshape(-1) @ v.reshape((s.size, -1))).reshape(core)
 
 
 def batch_rank(*pairs) -> int:

@@ -36,6 +36,7 @@ from ._losses import loss_expression
 from ._metrics import Metric, evaluate_metrics, make_metrics
 from ._progress import Progress
 from ._schedules import Schedule
+from ._units import unit_objective
 from ._vector_objective import VectorObjective
 
 __all__ = ["Trainer"]
@@ -77,7 +78,8 @@ class Trainer:
         self._trainable = model.trainable_params
         self._fixed = tuple(p for p in model.params if p not in self._trainable)
         self._compiled = None
-        self._vector = None   # the objective of a model with vector or matrix params
+        self._scalar_function = None
+        self._vector = None   # the objective of a model with vector params or repeated units
 
     # -- the compiled objective ------------------------------------------------
     def compile(self) -> Callable:
@@ -85,13 +87,23 @@ class Trainer:
 
         Returns:
             ``f(inputs..., y_true, trainable..., fixed...) -> (loss, *gradients)``,
-            per sample, for whole arrays (for vector and matrix params: summed
-            over the batch, whose size the keyword ``_n`` gives).
+            per sample, for whole arrays. For vector and matrix params, and for
+            a model with repeated units (trained as vector params, see
+            ``_units``), the loss and gradients are summed over the batch,
+            whose size the keyword ``_n`` gives.
         """
-        if self._compiled is None and (self.model.shapes or self.loss.shapes):
-            self._vector = VectorObjective(self.model, self.loss)
-            self._compiled = self._vector.function
         if self._compiled is None:
+            if self.model.shapes or self.loss.shapes:
+                self._vector = VectorObjective(self.model, self.loss)
+            else:
+                self._vector = unit_objective(self.model, self.loss)
+            self._compiled = self._per_sample() if self._vector is None else \
+                self._vector.function
+        return self._compiled
+
+    def _per_sample(self) -> Callable:
+        """The per-sample loss and gradients of a scalar model, compiled once."""
+        if self._scalar_function is None:
             # the targets get a symbol of their own: a model may name an input y_true
             target = sympy.Dummy("y_true", real=True)
             constants = {symbol(p): sympy.Float(v) for p, v in self.loss.params.items()}
@@ -102,9 +114,10 @@ class Trainer:
             gradients = reverse_gradients(per_sample, wanted)
             args = [symbol(v) for v in self.model.variables] + [target]
             args += wanted + [symbol(p) for p in self._fixed]
-            self._compiled = compile_function([per_sample, *gradients], args, "numpy",
-                                              f"loss of {self.model.name}", with_means=True)
-        return self._compiled
+            self._scalar_function = compile_function(
+                [per_sample, *gradients], args, "numpy", f"loss of {self.model.name}",
+                with_means=True)
+        return self._scalar_function
 
     # -- fitting -------------------------------------------------------------------
     def fit(self, inputs, targets=None, epochs: int = 100, batch_size: int | None = None,
@@ -290,13 +303,13 @@ class Trainer:
             bad = np.argwhere(~np.isfinite(data))   # data read lazily were not checked before
             if bad.size:
                 return f"the data for {name!r} hold {data[tuple(bad[0])]} in this batch"
-        if self._vector is not None:
+        if not self._scalar_samples():
             return None
         fixed = [self.model.params[p] for p in self._fixed]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outputs = [np.broadcast_to(o, np.shape(targets))
-                       for o in self._compiled(*batch, targets, *values, *fixed)]
+                       for o in self._per_sample()(*batch, targets, *values, *fixed)]
             predictions = np.broadcast_to(self.model(*batch), np.shape(targets)) \
                 if self.model.variables else None
         names = ["the loss"] + [f"the gradient by {p!r}" for p in self._trainable]

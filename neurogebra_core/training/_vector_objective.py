@@ -108,11 +108,17 @@ class VectorObjective:
         bounds = np.cumsum([0] + [a.size for a in trained])
         function = self.function
 
+        # how each param is read from the values: an entry, a slice or a reshaped slice
+        readers = [(lambda v, a=a: v[a]) if not shape else
+                   (lambda v, a=a, b=b: v[a:b]) if len(shape) == 1 else
+                   (lambda v, a=a, b=b, shape=shape: v[a:b].reshape(shape))
+                   for a, b, shape in zip(bounds, bounds[1:], self._shapes)]
+
         def step(batch, y, values):
-            params = [values[a:b].reshape(s) for a, b, s in zip(bounds, bounds[1:], self._shapes)]
             n = len(y)
-            outputs = function(*batch, y, *params, *fixed, _n=n)
-            gradient = np.concatenate([np.ravel(g) for g in outputs[1:]]) / n
+            outputs = function(*batch, y, *[read(values) for read in readers], *fixed, _n=n)
+            gradient = np.concatenate(outputs[1:], axis=None)
+            gradient /= n
             return float(outputs[0]) / n, gradient
 
         return step, np.concatenate([a.ravel() for a in trained])
