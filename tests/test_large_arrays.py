@@ -1,6 +1,7 @@
 """Large arrays are evaluated in cache-sized blocks on every core: the same
 numbers as one NumPy call, the same warnings, any layout."""
 
+import platform
 import subprocess
 import sys
 
@@ -72,3 +73,38 @@ def test_value_and_gradients_shared_between_threads_give_the_numbers_of_one_call
         np.testing.assert_array_equal(slope, one_partials[name])
         np.testing.assert_allclose(slope, f.gradient(name).to_function()(x), rtol=1e-15)
     assert np.isnan(value[-1]) and np.isfinite(value[:-1]).all()
+
+
+FAULTS = """
+import resource, numpy as np
+from neurogebra import Expression
+text, params = "x", {}
+for i in range(10):
+    text = f"tanh(w{i}*({text}) + b{i})"
+    params[f"w{i}"], params[f"b{i}"] = 0.5, 0.1
+chain = Expression("chain", text, params=params)
+x = np.linspace(-2.0, 2.0, 100_000)
+chain.value_and_gradients(list(params), x=x)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+chain.value_and_gradients(list(params), x=x)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc settings")
+def test_a_second_large_evaluation_reuses_the_memory_the_first_freed():
+    """Fresh pages cost a fault each (the system zeroes them): 21 outputs and
+    some thirty intermediates of 800 kB are ~10,000 faults per call unless the
+    memory the last call freed is reused. Set aside: NEUROGEBRA_MALLOC=system
+    and glibc's own settings (a dask worker's), which leave malloc alone."""
+    def faults(**env):
+        clean = {k: v for k, v in __import__("os").environ.items()
+                 if not k.startswith("MALLOC_") and k != "NEUROGEBRA_MALLOC"}
+        out = subprocess.run([sys.executable, "-c", FAULTS], capture_output=True, text=True,
+                             env={**clean, **env}, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return int(out.stdout)
+    assert faults() < 1000
+    # the outputs alone are 21 x 800 kB = 4100 pages
+    assert faults(NEUROGEBRA_MALLOC="system") > 4000
+    assert faults(MALLOC_TRIM_THRESHOLD_="65536") > 4000
