@@ -69,24 +69,28 @@ def splittable(arrays: Sequence, shape: tuple) -> bool:
 
 
 def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
-              heavy: bool = False, comparisons: int = 0) -> bool:
+              heavy: bool = False, comparisons: int = 0, into: bool = False) -> bool:
     """Whether a function of ``operations`` float array operations (and
     ``comparisons`` on arrays: comparisons, boolean logic, 0/1 masks) pays for
     being evaluated block by block on ``arrays``, cut along their flattened
     result ``shape``.
 
-    A block's result is copied into the output, which on one thread costs more
-    than the cache saves for a formula of one or two float operations
-    (``relu(x)``, ``x*y + x``, ``(y_pred > y_true) - tau``). On several threads,
-    comparisons are work to share too, and one ``heavy`` operation
-    (``tanh(x)``) is enough.
+    On one thread, a formula of one or two float operations (``relu(x)``,
+    ``x*y + x``, ``(y_pred > y_true) - tau``) runs as one call: the cache saves
+    less than the blocks cost. On several threads, every formula whose last
+    operation writes ``into`` the output (see ``_into``) is shared: nothing is
+    copied, and the threads share even a memory-bound pass (measured on 1e6
+    elements: ``(y_pred - y_true)**2`` 1.40 ms in one call, 0.99 in blocks; relu's
+    slope 0.96 against 0.72). Otherwise each block's result is copied into the
+    output, which pays for itself from three operations, or one ``heavy``
+    operation (``tanh(x)``); comparisons count as work to share.
     """
     if math.prod(shape) < MIN_SIZE:   # (math.prod: np.prod costs microseconds on a tuple)
         return False
     if thread_count() == 1:
         if operations < MIN_OPERATIONS:
             return False
-    elif operations + comparisons < MIN_OPERATIONS and not heavy:
+    elif operations + comparisons < MIN_OPERATIONS and not heavy and not into:
         return False
     return _contiguous(arrays, shape)
 
@@ -114,12 +118,18 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: i
     threads = max(1, min(thread_count(), size // per_thread))
     bounds = [size * i // threads for i in range(threads + 1)]
 
+    into = None if outputs else getattr(function, "into", None)
+
     def work(start: int, stop: int) -> set:
         kinds: set = set()
         for first in range(start, stop, BLOCK):
             part = slice(first, min(first + BLOCK, stop))
-            values, raised = run_recording(
-                function, [a[part] if getattr(a, "ndim", 0) else a for a in flat])
+            block = [a[part] if getattr(a, "ndim", 0) else a for a in flat]
+            if into is not None:   # the last operation writes into the output itself
+                _, raised = run_recording(into, [*block, targets[0][part]])
+                kinds.update(raised)
+                continue
+            values, raised = run_recording(function, block)
             for target, value in zip(targets, values if outputs else (values,)):
                 target[part] = value
             kinds.update(raised)

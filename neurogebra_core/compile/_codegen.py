@@ -26,6 +26,7 @@ from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, funct
                         post_order)
 from ._backends import get_backend
 from ._blocks import MEMORY_BOUND
+from ._into import into_source
 from ._kernels import in_place, scalar_pow
 from ._reductions import batch_mean, batch_mean_product
 from ._stable import stabilize
@@ -280,19 +281,25 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     signature = ", ".join(names.values())
     lines = [f"def _compiled({signature}):", *body,
              f"    return ({', '.join(results)},)" if several else f"    return {results[0]}"]
+    into = None if several or backend != "numpy" else \
+        into_source(signature, body, results[0], printer.namespace)
     if with_means:
         printer.namespace.update(_mean=batch_mean, _mean_product=batch_mean_product)
         means = [_mean_of(r, printer) for r in outputs]
         lines += [f"def _means({signature}):", *body, f"    return ({', '.join(means)},)"]
     source = "\n".join(lines)
     namespace = printer.namespace
-    exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
+    code = source if into is None else f"{source}\n{into}"
+    exec(compile(code, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]
     function.source = source
     function.operations, function.comparisons = _operations(
         outputs, set(args if arrays is None else arrays))
     function.heavy = _heavy(outputs)
     function.masked = any(isinstance(node, _INDICATOR) for node in post_order(outputs))
+    function.into = namespace.get("_into")
+    if into is not None:
+        function.into.source = into
     if with_means:
         function.means = namespace["_means"]
     return function

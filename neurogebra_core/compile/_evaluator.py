@@ -226,7 +226,8 @@ class Evaluator:
         blocks where that pays, and without masks where they made an invalid value."""
         if math.prod(shape) >= LARGE:
             keep_freed_memory()
-        if blockable(arrays, shape, function.operations, function.heavy, function.comparisons):
+        if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
+                     function.into is not None):
             result, trouble = run_in_blocks(function, arrays, shape)
         else:
             result, trouble = run_recording(function, arrays)

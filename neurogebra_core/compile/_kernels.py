@@ -30,11 +30,12 @@ def _buffer(*arrays):
     return np.empty(np.broadcast_shapes(*shapes))
 
 
-def sigmoid_numpy(x):
+def sigmoid_numpy(x, out=None):
     # 1/(1 + e^-x) in four passes, no select. Where e^-x overflows (x < -709.78)
     # sigmoid(x) is the subnormal e^x, which products such as x*sigmoid(x) need:
-    # those elements (if the overflow flag says there are any) are computed again
-    out = np.negative(x, out=_buffer(x))
+    # those elements (if the overflow flag says there are any) are computed again.
+    # ``out``: an array to write into, not ``x`` itself (x is read again)
+    out = np.negative(x, out=_buffer(x) if out is None else out)
     try:
         with np.errstate(over="raise"):
             np.exp(out, out=out)
@@ -50,6 +51,7 @@ def sigmoid_numpy(x):
     return np.reciprocal(out, out=out)
 
 
+sigmoid_numpy.takes_out = True
 SIGMOID_TAIL = -708.0    # below, sigmoid(x) is e^x to the last bit
 
 
@@ -93,8 +95,11 @@ def log_sigmoid_math(x):
     return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
 
 
-def relu_numpy(x):
-    return np.maximum(x, 0.0)
+def relu_numpy(x, out=None):
+    return np.maximum(x, 0.0, out=out)
+
+
+relu_numpy.takes_out = True
 
 
 def relu_math(x):
@@ -114,19 +119,22 @@ def hypot_numpy(a, b):
     return out if np.all(finite) else np.where(finite, out, m)
 
 
-def heaviside_numpy(x, h0):
+def heaviside_numpy(x, h0, out=None):
     # np.heaviside is a branchy scalar loop; for the steps of derivatives (h0 = 0 or 1)
     # one SIMD comparison writes the 0/1 floats, and a read-only minimum finds the
-    # (rare) nan inputs, which stay nan
+    # (rare) nan inputs, which stay nan. ``out``: an array to write into, not ``x``
     if np.ndim(h0) == 0 and h0 in (0, 1):
         step = np.greater if h0 == 0 else np.greater_equal
-        out = step(x, 0.0, out=_buffer(x))
+        out = step(x, 0.0, out=_buffer(x) if out is None else out)
         if np.ndim(out) == 0:
             return np.heaviside(x, h0)      # a 0-d out comes back a scalar
         if np.isnan(np.minimum.reduce(x, axis=None)):
             out[np.isnan(x)] = np.nan
         return out
-    return np.heaviside(x, h0)
+    return np.heaviside(x, h0, out=out)
+
+
+heaviside_numpy.takes_out = True
 
 
 # -- scalar helpers -----------------------------------------------------------

@@ -1,0 +1,68 @@
+"""A second entry point of generated NumPy code that writes its result into a
+given array.
+
+Evaluated block by block (``_blocks``), a formula's result was made as a new
+array per block and then copied into the output: one more pass over memory,
+which for a formula of one or two operations (``(y_pred - y_true)**2``,
+``sigmoid(x)``) is most of the work left to share between threads. Here the
+last operation of the generated expression is the same ufunc or kernel, called
+with ``out=``: ``(a - b)**2`` becomes ``np.square((a - b), out=_out)``. The
+arithmetic is the same operation for operation, so the numbers are too.
+
+Only the outermost operation changes, and only where it is one NumPy writes
+into an array given to it: ``+ - * /``, a unary minus, ``**2``, a ufunc, or a
+kernel that takes ``out=`` (``takes_out``). Anything else (a select, a
+constant, an argument) has no such entry point and is copied as before.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+__all__ = ["into_source", "takes_out"]
+
+_BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
+
+
+def takes_out(kernel) -> bool:
+    """Whether ``kernel`` writes its result into an ``out=`` array it is given."""
+    return isinstance(kernel, np.ufunc) or getattr(kernel, "writes_out", False) or \
+        getattr(kernel, "takes_out", False)
+
+
+def into_source(signature: str, body: list[str], result: str, namespace: dict) -> str | None:
+    """The source of ``_into(<signature>, _out)``, which computes ``result``
+    (code over the body's names) into ``_out``; None where its outermost
+    operation cannot write into an array."""
+    call = _writing(ast.parse(result, mode="eval").body, namespace)
+    if call is None:
+        return None
+    namespace.setdefault("_np", np)
+    return "\n".join([f"def _into({signature}, _out):", *body, f"    {ast.unparse(call)}",
+                      "    return _out"])
+
+
+def _writing(node: ast.expr, namespace: dict) -> ast.Call | None:
+    """``node`` as a call that writes into ``_out``, or None."""
+    out = ast.keyword(arg="out", value=ast.Name("_out", ast.Load()))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _ufunc(_BINARY[type(node.op)], [node.left, node.right], out)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and \
+            isinstance(node.right, ast.Constant) and node.right.value == 2:
+        return _ufunc("square", [node.left], out)   # NumPy's ** 2 is np.square
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _ufunc("negative", [node.operand], out)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        if node.func.id == "_in_place":              # kernel(fresh, *rest) written into out
+            node = ast.Call(node.args[0], node.args[1:], [])
+        kernel = namespace.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if kernel is not None and takes_out(kernel):
+            return ast.Call(node.func, node.args, [out])
+    return None
+
+
+def _ufunc(name: str, args: list, out: ast.keyword) -> ast.Call:
+    function = ast.Attribute(ast.Name("_np", ast.Load()), name, ast.Load())
+    return ast.Call(function, args, [out])
