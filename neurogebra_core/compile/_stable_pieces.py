@@ -156,8 +156,10 @@ def select(piecewise):
         if split is not None:
             return split
     pieces = _pieces(piecewise)
-    if pieces is None or not all(_linear(v) for v, _ in pieces):
+    if pieces is None:
         return piecewise
+    if not all(_linear(v) for v, _ in pieces):
+        return _clamped_pieces(piecewise) or piecewise
     stepped = _one_step(pieces)
     if stepped is not None:
         return stepped
@@ -166,6 +168,67 @@ def select(piecewise):
         if value != 0:
             by_value.setdefault(value, []).append(cond)
     return sympy.Add(*[v * _H["indicator"](sympy.Or(*conds)) for v, conds in by_value.items()])
+
+
+def _clamped_pieces(piecewise):
+    """Pieces decided by bounds on one quantity u, as masks: each piece's value
+    at u clamped into the interval where it is taken, times the 0/1 mask of
+    that interval (elu's slope: 1 for x > 0, else a*exp(x) -> mask(x > 0) +
+    a*exp(min(x, 0))*mask(x <= 0)). Where a piece is taken its clamped u is u
+    itself, the same bits; where it is not, its value is that at the nearest
+    bound, finite when the piece is finite there, so the mask's 0 makes 0 and
+    not 0*inf = nan (a piece infinite at its bound raises the invalid flag,
+    which sends the evaluation to selects). A nan u stays nan. None when the
+    conditions are not all bounds on one u by numbers: a bound that is a param
+    is often a far cut-off (softplus's threshold 20) that data rarely cross,
+    where the select predicts well and costs less than the masks (measured on
+    1e6 points of 3*N(0, 1): softplus 3.6 ms as a select, 5.3 as masks; elu's
+    slope, with its kink at 0, 3.8 ms against 2.4)."""
+    conditions = [c for _, c in piecewise.args[:-1]]
+    if piecewise.args[-1][1] is not sympy.true or not conditions[0].is_Relational:
+        return None
+    sides = (conditions[0].lhs, conditions[0].rhs)
+    for u in sorted(sides, key=lambda side: not any(v.has(side) for v, _ in piecewise.args)):
+        bounds = [_bound(c, u) for c in conditions]
+        if u.is_number or None in bounds or not all(k.is_number for _, k in bounds):
+            continue
+        terms = []
+        for i, (value, cond) in enumerate(piecewise.args):
+            limits = [(c.negated, (_OTHER[side], k)) for c, (side, k) in
+                      zip(conditions[:i], bounds[:i])]
+            if i < len(conditions):
+                limits.append((cond, bounds[i]))
+            if value != 0:
+                limits = _tightest(limits)
+                terms.append(value.xreplace({u: _clamped(u, [b for _, b in limits])}) *
+                             _H["indicator"](sympy.And(*[c for c, _ in limits])))
+        return sympy.Add(*terms)
+    return None
+
+
+_OTHER = {"lower": "upper", "upper": "lower"}
+
+
+def _tightest(limits):
+    """The bounds ``(condition, (side, k))`` without those a tighter number bound
+    of the same side implies (u < 3 implies u <= 5)."""
+    kept = []
+    for cond, (side, k) in limits:
+        tighter = [(c, (s, j)) for c, (s, j) in limits if s == side and k.is_number and
+                   j.is_number and (j < k if side == "lower" else j > k)]
+        if not tighter:
+            kept.append((cond, (side, k)))
+    return kept
+
+
+def _clamped(u, bounds):
+    """u kept within ``bounds`` (``("lower", k)``: at most k; ``("upper", k)``: at least k)."""
+    tops = [k for side, k in bounds if side == "lower"]
+    floors = [k for side, k in bounds if side == "upper"]
+    if len(tops) == 1 and len(floors) == 1:
+        return _H["clip"](u, floors[0], tops[0])
+    return sympy.Max(sympy.Min(u, *tops), *floors) if floors else sympy.Min(u, *tops) \
+        if tops else u
 
 
 def _one_step(pieces):

@@ -15,8 +15,8 @@ operation, becomes one temporary, in dependency order.
 * ``BatchSum`` (the Trainer's sum over the batch) of ``outer(g, x)`` is one
   matrix product ``G^T X``; no array of per-sample outer products is formed.
   Of a per-sample scalar ``s`` times a vector ``v`` it is one product
-  ``s^T V`` too (a dot product for a scalar ``v``), and ``v`` is shared with the other gradients that scale it
-  (the weight and the bias of one unit).
+  ``s^T V`` too (a dot product for a scalar ``v``), and ``v`` is shared with
+  the other gradients that scale it (the weight and the bias of one unit).
 * A sum whose terms share a number (``2*a - 2*b``) is printed as that number
   times the plain sum, which another formula may already have computed.
 * Named sizes are read from the arguments' shapes at run time, so one

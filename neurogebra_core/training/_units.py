@@ -43,11 +43,15 @@ def unit_objective(model: Expression, loss: Expression) -> "UnitObjective | None
         return None
     params = {symbol(p): p for p in model.params}
     trainable = set(model.trainable_params)
-    layers, expr = [], model.symbolic_expr
-    for node in sympy.preorder_traversal(expr):
-        if node.is_Add and len(node.args) >= MIN_UNITS and not any(node.has(layer.node) or layer.node.has(node)
-                                   for layer in layers):
-            layers += _layers(node, expr, params, trainable)
+    expr = model.symbolic_expr
+    layers, waiting = [], [expr]
+    while waiting:     # outermost sums first; the units of a layer are not searched again
+        node = waiting.pop()
+        found = _layers(node, expr, params, trainable) \
+            if node.is_Add and len(node.args) >= MIN_UNITS else []
+        stacked = {symbol(p) for layer in found for unit in layer.members for p in unit}
+        waiting += [a for a in node.args if not a.free_symbols & stacked]
+        layers += found
     if not layers:
         return None
     return UnitObjective(model, loss, layers)

@@ -6,6 +6,8 @@ select gives, for any value of the param, and must leave pieces that differ
 by anything else alone (their sum would round differently).
 """
 
+import math
+
 import numpy as np
 import pytest
 import sympy
@@ -50,3 +52,46 @@ def test_pieces_apart_by_anything_else_are_not_one_sum(pieces):
 def test_a_piece_of_zero_stays_one_mask_times_the_other_piece():
     """hardtanh's slope: 1 where inside, 0 outside, is the mask itself (not 1 - mask)."""
     assert select(sympy.Piecewise((0, x <= -1), (1, True))) == STABLE_HEADS["indicator"](x > -1)
+
+
+SWEEP = np.concatenate([np.linspace(-5, 5, 1001), [-800.0, 800.0, 1e300, -1e300, np.inf,
+                                                    -np.inf, np.nan, 0.0, -0.0, 3.0, -3.0]])
+
+
+@pytest.mark.parametrize("formula, params", [
+    ("where(x > 0, 1, a*exp(x))", {"a": 1.5}),                  # elu's slope
+    ("where(x <= -3, 0, where(x < 3, x*(x + 3)/6, x))", {}),    # hardswish
+    ("where(x <= -1, 0, where(x < 1, (1 + x)**2/4, x))", {}),   # sparse_plus
+    ("where(b*x > 20, 1, sigmoid(b*x))", {"b": 2.0}),           # a number bound on b*x
+    ("where(x > 0, exp(x), exp(-x))", {}),                      # both pieces overflow
+])
+def test_pieces_bounded_on_one_quantity_are_clamped_masks_with_the_bits_of_the_select(
+        formula, params):
+    f = Expression("f", formula, params=params)
+    args = [sympy.Symbol(n, real=True) for n in ("x", *params)]
+    source = compile_function(f.symbolic_expr, args).source
+    assert "_where(" not in source and ("_f_min(" in source or "_f_max(" in source or
+                                        "_f__clip(" in source), source
+    exact = compile_function(f.symbolic_expr, args, masks=False)
+    with np.errstate(all="ignore"):
+        want = exact(SWEEP, *params.values())
+    assert np.array_equal(f.eval(x=SWEEP), want, equal_nan=True)
+    scalar = compile_function(f.symbolic_expr, args, "math", masks=False)
+    for u in SWEEP[::25]:
+        value = f.eval(x=float(u))
+        assert value == scalar(float(u), *params.values()) or (math.isnan(value) and u != u)
+
+
+def test_a_bound_that_is_a_param_keeps_the_select():
+    f = Expression("f", "where(x > t, x, log(1 + exp(x)))", params={"t": 20.0})
+    source = compile_function(f.symbolic_expr, [sympy.Symbol(n, real=True)
+                                                for n in ("x", "t")]).source
+    assert "_where(" in source
+
+
+def test_a_piece_infinite_at_its_bound_still_gives_the_select():
+    """log(x) clamped to its bound 0 is -inf: the mask's 0 times it is nan, and
+    the evaluation takes the selects' values there."""
+    f = Expression("f", "where(x > 0, log(x), 0)")
+    assert np.array_equal(f.eval(x=np.array([-1.0, 0.0, 1.0, np.e])), [0.0, 0.0, 0.0, 1.0])
+    assert f.eval(x=-1.0) == 0.0
