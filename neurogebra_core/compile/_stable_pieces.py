@@ -200,10 +200,17 @@ def _clamped_pieces(piecewise):
                 limits.append((cond, bounds[i]))
             if value != 0:
                 limits = _tightest(limits)
+                if any(_infinite(value.xreplace({u: k})) for _, (_, k) in limits):
+                    return None     # (kl_div's y*log(y) at 0: every call would need selects)
                 terms.append(value.xreplace({u: _clamped(u, [b for _, b in limits])}) *
                              _H["indicator"](sympy.And(*[c for c, _ in limits])))
         return sympy.Add(*terms)
     return None
+
+
+def _infinite(value) -> bool:
+    """Whether a piece's value at its bound is known to be infinite or undefined."""
+    return value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
 
 
 _OTHER = {"lower": "upper", "upper": "lower"}

@@ -89,9 +89,19 @@ def test_a_bound_that_is_a_param_keeps_the_select():
     assert "_where(" in source
 
 
-def test_a_piece_infinite_at_its_bound_still_gives_the_select():
-    """log(x) clamped to its bound 0 is -inf: the mask's 0 times it is nan, and
-    the evaluation takes the selects' values there."""
-    f = Expression("f", "where(x > 0, log(x), 0)")
+def test_a_piece_infinite_at_its_bound_keeps_the_select():
+    """y*log(y) at 0 is 0*(-inf): as masks, every call with a 0 would be computed
+    again with selects (kl_div's data hold zeros), so the select stays."""
+    f = Expression("f", "where(y > 0, y*(log(y) - x), 0)")
+    assert "_where(" in compile_function(f.symbolic_expr, [y, x]).source
+    assert np.array_equal(f.eval(x=np.zeros(3), y=np.array([0.0, 1.0, np.e])), [0, 0, np.e])
+
+
+def test_a_piece_found_infinite_at_its_bound_only_when_evaluated_gives_the_select():
+    """log(x + a) at its bound 0 is log(a), unknown until a is: with a = 0 the
+    mask's 0 times -inf is nan, and the evaluation takes the selects' values there."""
+    f = Expression("f", "where(x > 0, log(x + a), 0)", params={"a": 0.0})
+    assert "_where(" not in compile_function(
+        f.symbolic_expr, [x, sympy.Symbol("a", real=True)]).source
     assert np.array_equal(f.eval(x=np.array([-1.0, 0.0, 1.0, np.e])), [0.0, 0.0, 0.0, 1.0])
     assert f.eval(x=-1.0) == 0.0
