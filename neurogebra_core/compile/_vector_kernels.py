@@ -390,7 +390,7 @@ def batch_scaled_numpy(s, v, rank: int, count: int):
     """The sum over the batch of ``s*v``, ``s`` a scalar per sample and ``v``
     of core rank ``rank``: one product ``s^T V`` over the batch."""
     if type(s) is np.ndarray and s.ndim == 1 and v.ndim == rank + 1 and len(v) == len(s):
-        return s @ v if rank == 1 else np.tensordot(s, v, 1)   # one batch axis: most calls
+        return s @ v if rank <= 1 else np.tensordot(s, v, 1)   # one batch axis: most calls
     if np.ndim(s) == 0:
         return s * batch_sum_numpy(v, rank, count)
     core = v.shape[v.ndim - rank:]
