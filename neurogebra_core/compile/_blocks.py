@@ -40,7 +40,8 @@ MIN_OPERATIONS = 3       # fewer run as one call (see blockable)
 # blocks on two threads, abs 0.57 against 0.72; tanh 1.63 against 1.21, erf 12.8
 # against 6.8). A call of any other function makes a formula heavy.
 MEMORY_BOUND = frozenset({"abs", "sign", "max", "min", "heaviside", "relu", "_clip",
-                          "_indicator", "exp", "log", "cosh", "sinh", "sqrt"})
+                          "_indicator", "_fmin", "_fmax", "exp", "log", "cosh", "sinh",
+                          "sqrt"})
 PER_THREAD_SPLIT = 16_384   # value and partials together: a thread's share at least
 ENV_THREADS = "NEUROGEBRA_THREADS"
 

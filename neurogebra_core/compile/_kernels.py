@@ -171,6 +171,15 @@ def scalar_min(a, b):
     return math.nan if a != a or b != b else min(a, b)
 
 
+def fmin_math(a, b):
+    # NumPy's fmin: a nan is taken as the other number
+    return b if a != a else (a if b != b or a <= b else b)
+
+
+def fmax_math(a, b):
+    return b if a != a else (a if b != b or a >= b else b)
+
+
 # -- the derivative of a step (DiracDelta) is 0, as autograd takes it ----------
 # (DiracDelta(x, k), its k-th derivative, is 0 too: ``order`` is that k)
 

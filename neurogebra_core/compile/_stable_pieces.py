@@ -179,7 +179,9 @@ def _clamped_pieces(piecewise):
     bound, finite when the piece is finite there, so the mask's 0 makes 0 and
     not 0*inf = nan (a piece infinite at its bound raises the invalid flag,
     which sends the evaluation to selects). A nan u stays nan. None when the
-    conditions are not all bounds on one u by numbers: a bound that is a param
+    conditions are not all bounds on one u by numbers. A nan u takes the last
+    piece, as a select does: the other pieces clamp it to a bound (fmin, fmax),
+    and the last piece's mask is 1 where no condition holds. A bound that is a param
     is often a far cut-off (softplus's threshold 20) that data rarely cross,
     where the select predicts well and costs less than the masks (measured on
     1e6 points of 3*N(0, 1): softplus 3.6 ms as a select, 5.3 as masks; elu's
@@ -198,12 +200,16 @@ def _clamped_pieces(piecewise):
                       zip(conditions[:i], bounds[:i])]
             if i < len(conditions):
                 limits.append((cond, bounds[i]))
-            if value != 0:
-                limits = _tightest(limits)
-                if any(_infinite(value.xreplace({u: k})) for _, (_, k) in limits):
-                    return None     # (kl_div's y*log(y) at 0: every call would need selects)
-                terms.append(value.xreplace({u: _clamped(u, [b for _, b in limits])}) *
-                             _H["indicator"](sympy.And(*[c for c, _ in limits])))
+            if value == 0:
+                continue
+            limits = _tightest(limits)
+            if any(_infinite(value.xreplace({u: k})) for _, (_, k) in limits):
+                return None     # (kl_div's y*log(y) at 0: every call would need selects)
+            last = i == len(conditions)
+            clamped = _clamped(u, [b for _, b in limits], nan_kept=last)
+            mask = 1 - _H["indicator"](sympy.Or(*conditions)) if last else \
+                _H["indicator"](sympy.And(*[c for c, _ in limits]))
+            terms.append(value.xreplace({u: clamped}) * mask)
         return sympy.Add(*terms)
     return None
 
@@ -228,10 +234,17 @@ def _tightest(limits):
     return kept
 
 
-def _clamped(u, bounds):
-    """u kept within ``bounds`` (``("lower", k)``: at most k; ``("upper", k)``: at least k)."""
+def _clamped(u, bounds, nan_kept: bool):
+    """u kept within ``bounds`` (``("lower", k)``: at most k; ``("upper", k)``: at
+    least k); a nan u stays nan with ``nan_kept``, else is taken as a bound."""
     tops = [k for side, k in bounds if side == "lower"]
     floors = [k for side, k in bounds if side == "upper"]
+    if not nan_kept:
+        for top in tops:
+            u = _H["fmin"](u, top)
+        for floor in floors:
+            u = _H["fmax"](u, floor)
+        return u
     if len(tops) == 1 and len(floors) == 1:
         return _H["clip"](u, floors[0], tops[0])
     return sympy.Max(sympy.Min(u, *tops), *floors) if floors else sympy.Min(u, *tops) \

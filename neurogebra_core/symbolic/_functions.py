@@ -147,6 +147,14 @@ class clip(sympy.Function):
     """min(max(u, lo), hi) for lo <= hi: a clamp written as a piecewise (internal)."""
 
 
+class fmin(sympy.Function):
+    """min(u, k) with a nan u taken as k (internal: a clamp whose result is masked)."""
+
+
+class fmax(sympy.Function):
+    """max(u, k) with a nan u taken as k (internal: a clamp whose result is masked)."""
+
+
 class indicator(sympy.Function):
     """1 where a condition holds, else 0 (internal; multiplies a piece instead of a select)."""
 
@@ -254,6 +262,10 @@ _BUILTINS = (
                     parseable=False),
     FormulaFunction("_clip", clip, (3, 3), _internal("clip"), parseable=False),
     FormulaFunction("_indicator", indicator, (1, 1), _internal("indicator"), parseable=False),
+    FormulaFunction("_fmin", fmin, (2, 2), _everywhere(
+        f"{_KERNELS}fmin_math", "numpy.fmin", "jax.numpy.fmin", "torch.fmin"), parseable=False),
+    FormulaFunction("_fmax", fmax, (2, 2), _everywhere(
+        f"{_KERNELS}fmax_math", "numpy.fmax", "jax.numpy.fmax", "torch.fmax"), parseable=False),
     FormulaFunction("_int_power", int_power, (2, 2), _internal("int_power"), parseable=False),
 )
 
@@ -261,7 +273,7 @@ _BUILTINS = (
 STABLE_HEADS = {cls.__name__: cls for cls in (
     sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
     compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
-    xlog_mixture, clip, indicator, int_power)}
+    xlog_mixture, clip, indicator, int_power, fmin, fmax)}
 
 _LOCK = threading.Lock()
 _BY_NAME: dict[str, FormulaFunction] = {}
