@@ -175,7 +175,8 @@ def _clamped_pieces(piecewise):
     at u clamped into the interval where it is taken, times the 0/1 mask of
     that interval (elu's slope: 1 for x > 0, else a*exp(x) -> mask(x > 0) +
     a*exp(min(x, 0))*mask(x <= 0)). Where a piece is taken its clamped u is u
-    itself, the same bits; where it is not, its value is that at the nearest
+    itself, the same bits (but for the sign of a zero: -0 plus the other pieces'
+    +0 is +0); where it is not, its value is that at the nearest
     bound, finite when the piece is finite there, so the mask's 0 makes 0 and
     not 0*inf = nan (a piece infinite at its bound raises the invalid flag,
     which sends the evaluation to selects). A nan u stays nan. None when the
