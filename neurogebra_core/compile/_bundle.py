@@ -9,7 +9,6 @@ partial.
 
 from __future__ import annotations
 
-import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -21,7 +20,7 @@ from ._blocks import PER_THREAD_SPLIT, run_in_blocks, splittable
 from ._codegen import compile_function
 from ._evaluator import Evaluator, _as_array, _check_broadcast, _is_dask, _is_real_scalar
 from ._float_errors import run_recording
-from ._memory import LARGE, keep_freed_memory
+from ._memory import keep_freed_memory
 
 __all__ = ["BundleEvaluator"]
 
@@ -53,8 +52,7 @@ class BundleEvaluator(Evaluator):
             arguments = [symbol(n) for n in names]
             self._array = compile_function(self.exprs, arguments, "numpy", self.label)
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-        if math.prod(shape) >= LARGE:
-            keep_freed_memory()
+        keep_freed_memory(shape)
         if splittable(arrays, shape):
             outputs, trouble = run_in_blocks(self._array, arrays, shape, len(self.exprs),
                                              PER_THREAD_SPLIT)

@@ -19,7 +19,6 @@ Names are checked strictly: a missing variable or an unknown keyword raises
 from __future__ import annotations
 
 import hashlib
-import math
 import numbers
 import warnings
 from typing import Mapping, Sequence
@@ -32,7 +31,7 @@ from ..symbolic import symbol
 from ._blocks import blockable, run_in_blocks
 from ._codegen import compile_function
 from ._float_errors import run_recording
-from ._memory import LARGE, keep_freed_memory
+from ._memory import keep_freed_memory
 
 __all__ = ["Evaluator"]
 
@@ -224,8 +223,7 @@ class Evaluator:
     def _run(self, function, arrays, shape: tuple) -> tuple:
         """``(result, error kinds)`` of the NumPy ``function`` on ``arrays``: in
         blocks where that pays, and without masks where they made an invalid value."""
-        if math.prod(shape) >= LARGE:
-            keep_freed_memory()
+        keep_freed_memory(shape)
         if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
                      function.into is not None):
             result, trouble = run_in_blocks(function, arrays, shape)

@@ -25,6 +25,7 @@ unmapped on their own. Nothing is changed:
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import threading
 
@@ -41,10 +42,12 @@ _decided: bool | None = None          # None: not decided yet; then whether they
 _lock = threading.Lock()
 
 
-def keep_freed_memory() -> bool:
-    """Set glibc's thresholds once (see the module's docstring); whether they are set."""
+def keep_freed_memory(shape: tuple) -> bool | None:
+    """Before evaluating a result of ``shape``: from ``LARGE`` elements on, set
+    glibc's thresholds once (see the module's docstring). Whether they are set
+    (None: not decided yet, the arrays so far were small)."""
     global _decided
-    if _decided is None:
+    if _decided is None and math.prod(shape) >= LARGE:
         with _lock:
             if _decided is None:
                 _decided = _apply()

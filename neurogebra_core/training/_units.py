@@ -58,10 +58,11 @@ def unit_objective(model: Expression, loss: Expression) -> "UnitObjective | None
 
 
 class _Layer:
-    """Terms of one form in a sum: ``members[j][i]`` is unit j's param in place i."""
+    """Terms of one form in a sum: ``members[j][i]`` is unit j's param in place i,
+    which the template holds as ``_SLOTS[i]``."""
 
-    def __init__(self, node: sympy.Add, template: sympy.Expr, slots: Sequence, members: list):
-        self.node, self.template, self.slots, self.members = node, template, slots, members
+    def __init__(self, node: sympy.Add, template: sympy.Expr, members: list):
+        self.node, self.template, self.members = node, template, members
 
 
 _SLOTS = [sympy.Dummy(f"slot{i}", real=True) for i in range(64)]
@@ -87,7 +88,7 @@ def _layers(node: sympy.Add, expr: sympy.Expr, params: dict, trainable: set) -> 
     for template, members in forms.items():
         same_kind = all(len({p in trainable for p in place}) == 1 for place in zip(*members))
         if len(members) >= MIN_UNITS and same_kind:
-            layers.append(_Layer(node, template, _SLOTS[:len(members[0])], members))
+            layers.append(_Layer(node, template, members))
     return layers
 
 
@@ -122,7 +123,7 @@ class UnitObjective:
                 self._stacks[name] = list(place)
                 vectors.append(ShapedSymbol(name, (len(place),)))
             sums.setdefault(layer.node, []).append(
-                vsum(layer.template.xreplace(dict(zip(layer.slots, vectors)))))
+                vsum(layer.template.xreplace(dict(zip(_SLOTS, vectors)))))
         shapes = {n: [len(m)] for n, m in self._stacks.items()}
         stacked = {symbol(p) for members in self._stacks.values() for p in members}
         replaced = {node: sympy.Add(*[t for t in node.args if not t.free_symbols & stacked],
