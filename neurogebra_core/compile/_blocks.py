@@ -39,7 +39,7 @@ MIN_OPERATIONS = 3       # fewer run as one call (see blockable)
 # them slower (measured on 1e6 elements: exp 0.73 ms in one call against 0.81 in
 # blocks on two threads, abs 0.57 against 0.72; tanh 1.63 against 1.21, erf 12.8
 # against 6.8). A call of any other function makes a formula heavy.
-MEMORY_BOUND = frozenset({"abs", "sign", "max", "min", "heaviside", "relu", "_clip",
+MEMORY_BOUND = frozenset({"abs", "sign", "max", "min", "heaviside", "relu", "_clip", "_shrink",
                           "_indicator", "_fmin", "_fmax", "exp", "log", "cosh", "sinh",
                           "sqrt"})
 PER_THREAD_SPLIT = 16_384   # value and partials together: a thread's share at least

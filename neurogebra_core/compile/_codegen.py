@@ -262,7 +262,7 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     (default: all), and ``heavy`` whether an operation costs more than a pass
     through memory (see ``_blocks``). ``masks=False`` keeps linear pieces as
     selects (exact where a piece not taken is infinite), and ``masked`` says
-    whether the function multiplies pieces by 0/1 masks.
+    whether pieces were rewritten into such masks or clamps.
 
     With ``with_means`` (NumPy, a list of outputs), the function also gets
     ``.means``: the same arguments, the mean of each output over a batch of
@@ -295,7 +295,10 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     function.operations, function.comparisons = _operations(
         outputs, set(args if arrays is None else arrays))
     function.heavy = _heavy(outputs)
-    function.masked = any(isinstance(node, _INDICATOR) for node in post_order(outputs))
+    # a rewrite of pieces may be nan where a piece not taken is infinite (0*inf)
+    function.masked = masks and not autodiff and any(
+        isinstance(node, (sympy.Piecewise, sympy.Heaviside)) for node in post_order(
+            list(expr) if several else [expr]))
     function.into = None if into is None else _compiled_on_first_call(into, namespace, label)
     if with_means:
         function.means = namespace["_means"]

@@ -143,7 +143,7 @@ class Evaluator:
             return self._call_array(args, scalar_out=True)
         if type(result) is float:
             if result != result and scalar.masked and all(a == a for a in args):
-                return self._without_masks(args, result, "math")[0]   # as the array path
+                return float(self._without_masks(args, result, "math")[0])  # as arrays
             return result
         if isinstance(result, (int, float)):
             return float(result)

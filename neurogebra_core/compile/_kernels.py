@@ -577,6 +577,31 @@ def clip_numpy(u, lo, hi, out=None):
 clip_numpy.writes_out = True
 
 
+def shrink_math(u, b):
+    return u - b if u > b else (u + b if u < -b else (0.0 if u == u else u))
+
+
+def shrink_numpy(u, b, out=None):
+    # u - clip(u, -b, b): two SIMD passes and no mask. Without a band (b < 0) the
+    # pieces overlap and the first one taken wins, as in the piecewise
+    if np.ndim(b) == 0 and b >= 0:
+        clipped = np.clip(u, -b, b, out=None if out is None or out is u else out)
+        if out is None and isinstance(clipped, np.ndarray):
+            out = clipped
+        return np.subtract(u, clipped, out=out)
+    return np.where(u > b, u - b, np.where(u < -b, u + b, 0.0 * np.abs(u)))  # nan stays
+
+
+shrink_numpy.writes_out = True
+
+
+def _shrink_array(xp, u, b):
+    return xp.where(u > b, u - b, xp.where(u < -b, u + b, 0.0))
+
+
+shrink_jax, shrink_torch = _jax_and_torch(_shrink_array)
+
+
 def in_place(kernel, fresh, *rest):
     """``kernel(fresh, *rest)`` written into ``fresh``, a float64 array the generated
     code has just made and holds nowhere else (a sum, a product, a ufunc's

@@ -147,6 +147,10 @@ class clip(sympy.Function):
     """min(max(u, lo), hi) for lo <= hi: a clamp written as a piecewise (internal)."""
 
 
+class shrink(sympy.Function):
+    """u - clip(u, -b, b): softshrink's pieces u - b above b, u + b below -b, else 0 (internal)."""
+
+
 class fmin(sympy.Function):
     """min(u, k) with a nan u taken as k (internal: a clamp whose result is masked)."""
 
@@ -261,6 +265,7 @@ _BUILTINS = (
     FormulaFunction("_xlog_mixture", xlog_mixture, (3, 3), _internal("xlog_mixture"),
                     parseable=False),
     FormulaFunction("_clip", clip, (3, 3), _internal("clip"), parseable=False),
+    FormulaFunction("_shrink", shrink, (2, 2), _internal("shrink"), parseable=False),
     FormulaFunction("_indicator", indicator, (1, 1), _internal("indicator"), parseable=False),
     FormulaFunction("_fmin", fmin, (2, 2), _everywhere(
         f"{_KERNELS}fmin_math", "numpy.fmin", "jax.numpy.fmin", "torch.fmin"), parseable=False),
@@ -273,7 +278,7 @@ _BUILTINS = (
 STABLE_HEADS = {cls.__name__: cls for cls in (
     sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
     compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
-    xlog_mixture, clip, indicator, int_power, fmin, fmax)}
+    xlog_mixture, clip, shrink, indicator, int_power, fmin, fmax)}
 
 _LOCK = threading.Lock()
 _BY_NAME: dict[str, FormulaFunction] = {}

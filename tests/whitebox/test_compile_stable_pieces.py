@@ -61,7 +61,6 @@ SWEEP = np.concatenate([np.linspace(-5, 5, 1001), [-800.0, 800.0, 1e300, -1e300,
 
 @pytest.mark.parametrize("formula, params", [
     ("where(x > 0, 1, a*exp(x))", {"a": 1.5}),                  # elu's slope
-    ("where(x <= -3, 0, where(x < 3, x*(x + 3)/6, x))", {}),    # hardswish
     ("where(x <= -1, 0, where(x < 1, (1 + x)**2/4, x))", {}),   # sparse_plus
     ("where(b*x > 20, 1, sigmoid(b*x))", {"b": 2.0}),           # a number bound on b*x
     ("where(x > 0, exp(x), exp(-x))", {}),                      # both pieces overflow
@@ -97,12 +96,67 @@ def test_a_bound_that_is_a_param_keeps_the_select():
     assert "_where(" in source
 
 
-def test_a_piece_infinite_at_its_bound_keeps_the_select():
-    """y*log(y) at 0 is 0*(-inf): as masks, every call with a 0 would be computed
-    again with selects (kl_div's data hold zeros), so the select stays."""
+def test_a_piece_infinite_at_a_bound_it_excludes_is_clamped_next_to_it():
+    """kl_div: y*log(y) for y > 0 is clamped to the smallest subnormal, where
+    log is -744.4 and the mask's 0 makes 0 (-0: the piece there is negative)."""
     f = Expression("f", "where(y > 0, y*(log(y) - x), 0)")
-    assert "_where(" in compile_function(f.symbolic_expr, [y, x]).source
-    assert np.array_equal(f.eval(x=np.zeros(3), y=np.array([0.0, 1.0, np.e])), [0, 0, np.e])
+    source = compile_function(f.symbolic_expr, [y, x]).source
+    assert "_where(" not in source and "_f__fmax(_a0, 5e-324)" in source, source
+    ys = np.array([0.0, 5e-324, 1e-310, 1.0, np.e, -1.0, np.inf, np.nan])
+    xs = np.array([-1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    exact = compile_function(f.symbolic_expr, [y, x], masks=False)
+    with np.errstate(all="ignore"):
+        want = exact(ys, xs)
+    assert np.array_equal(f.eval(x=xs, y=ys), want, equal_nan=True)
+    assert [f.eval(x=float(a), y=float(b)) for a, b in zip(xs, ys)] == pytest.approx(
+        want.tolist(), rel=0, abs=0, nan_ok=True)
+    assert f.eval(x=np.array([np.inf]), y=np.array([0.0]))[0] == 0.0     # 0*-inf: selects
+
+
+@pytest.mark.parametrize("formula", ["where(y >= 0, y*log(y), 0)",   # takes the bound itself
+                                     "where(y > 0, 1/y, 0)"])        # 1/5e-324 overflows
+def test_a_piece_infinite_at_its_bound_and_next_to_it_keeps_the_select(formula):
+    f = Expression("f", formula)
+    assert "_where(" in compile_function(f.symbolic_expr, [y]).source
+
+
+def test_a_product_of_clamped_factor_replaces_three_pieces():
+    """hardswish: x*(x + 3)/6 between -3 and 3, 0 below, x above -> x*clip((x + 3)/6, 0, 1),
+    within two ulps of the select, the upper piece's own bits, no overflow at 1e300."""
+    f = Expression("f", "where(x <= -3, 0, where(x < 3, x*(x + 3)/6, x))")
+    source = compile_function(f.symbolic_expr, [x]).source
+    assert source.splitlines()[-1].strip() == "return (_a0*_f__clip(_f__shifted(_a0, 3, 6), 0, 1))"
+    exact = compile_function(f.symbolic_expr, [x], masks=False)
+    with np.errstate(all="ignore"):
+        want = exact(SWEEP)
+    got = f.eval(x=SWEEP)
+    np.testing.assert_allclose(got, want, rtol=4.5e-16, atol=0)
+    assert np.array_equal(got[SWEEP >= 3], SWEEP[SWEEP >= 3])
+    assert np.all(got[SWEEP <= -3] == 0) and np.isnan(got[np.isnan(SWEEP)]).all()
+    assert [f.eval(x=float(u)) for u in SWEEP[::50]] == got[::50].tolist()
+    assert f.eval(x=-math.inf) == 0.0 and f.eval(x=np.array([-np.inf]))[0] == 0.0
+
+
+def test_pieces_that_meet_at_their_bounds_otherwise_stay_masks():
+    """x*(x + 3)/6 above 3 does not continue as x: no clamp of one factor gives it."""
+    f = sympy.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (2 * x, True))
+    assert not select(f).atoms(STABLE_HEADS["clip"])
+
+
+@pytest.mark.parametrize("lambd", [0.5, 0.0, 3.0, -1.0])
+def test_soft_thresholding_is_one_shrink_with_the_bits_of_the_select(lambd):
+    f = Expression("f", "where(x > lambd, x - lambd, where(x < -lambd, x + lambd, 0))",
+                   params={"lambd": lambd})
+    args = [x, sympy.Symbol("lambd", real=True)]
+    assert compile_function(f.symbolic_expr, args).source.splitlines()[-1].strip() == \
+        "return _f__shrink(_a0, _a1)"
+    exact = compile_function(f.symbolic_expr, args, masks=False)
+    finite = SWEEP[np.isfinite(SWEEP)]
+    want = exact(finite, lambd)
+    assert np.array_equal(f.eval(x=finite), want)
+    assert [f.eval(x=float(u)) for u in finite[::25]] == want[::25].tolist()
+    assert f.eval(x=np.array([np.inf, -np.inf])).tolist() == [np.inf, -np.inf]
+    assert np.isnan(f.eval(x=np.array([np.nan]))[0]) and math.isnan(f.eval(x=math.nan))
 
 
 def test_a_piece_found_infinite_at_its_bound_only_when_evaluated_gives_the_select():
