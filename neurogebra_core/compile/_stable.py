@@ -36,6 +36,8 @@ forms that do not. Every rule is an identity in real arithmetic:
 * a comparison ``c > |a - b|`` in a piecewise that uses ``abs_diff_minus(a, b, c)``
   -> ``abs_diff_minus(a, b, c) < 0``, so the piece agrees with its value;
 * clamps written as a piecewise (relu6, hardtanh, hardsigmoid) -> ``clip(g, lo, hi)``;
+  in masked code, three pieces g*h(a), g*h(u), g*h(b) with h linear -> g times a clip
+  (hardswish: ``x*clip((x + 3)/6, 0, 1)``), and softshrink's pieces -> ``shrink(x, l)``;
 * ``Piecewise((k*g, b > |g|), (k*b*sign(g), True))`` -> ``clip(k*g, -|k*b|, |k*b|)``
   (huber's and smooth_l1's slopes);
 * two pieces meeting at 0 at a threshold k of u -> ``A(max(u, k)) + B(min(u, k))``
@@ -378,8 +380,10 @@ def _fuse(expr):
         if not cls.fused_heads <= heads:
             continue
         present = set(nodes)
-        for args in itertools.product(_candidates(nodes, cls), repeat=cls.primitive.nargs):
-            if not all(any(c in present for c in calls) for calls in _anchors(cls, args)):
+        tuples = list(itertools.product(_candidates(nodes, cls), repeat=cls.primitive.nargs))
+        for args in tuples:
+            if len(tuples) > 1 and not all(any(c in present for c in calls)
+                                           for calls in _anchors(cls, args)):
                 continue
             pattern = _pattern(cls, args)
             # bce_slope(p, p) is 0: never replace a number

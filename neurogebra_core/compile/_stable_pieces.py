@@ -257,10 +257,12 @@ def _clamped_pieces(piecewise):
     that interval (elu's slope: 1 for x > 0, else a*exp(x) -> mask(x > 0) +
     a*exp(min(x, 0))*mask(x <= 0)). Where a piece is taken its clamped u is u
     itself, the same bits (but for the sign of a zero: -0 plus the other pieces'
-    +0 is +0); where it is not, its value is that at the nearest
-    bound, finite when the piece is finite there, so the mask's 0 makes 0 and
-    not 0*inf = nan (a piece infinite at its bound raises the invalid flag,
-    which sends the evaluation to selects). A nan u takes the last piece, as a
+    +0 is +0, and a piece not taken that is negative at its bound gives -0);
+    where it is not, its value is that at the nearest bound, finite when the
+    piece is finite there, so the mask's 0 makes 0 and not 0*inf = nan. A piece
+    infinite at a bound it excludes is evaluated next to it (``_finite_at``);
+    one infinite at a bound it takes keeps the select (if it were evaluated,
+    the invalid flag would send every such call to the selects). A nan u takes the last piece, as a
     select does: the other pieces clamp it to a bound (fmin, fmax), and the last
     piece's mask is 1 where no condition holds. None when the conditions are
     not all bounds on one u by numbers. A bound that is a param
