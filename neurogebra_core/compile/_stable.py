@@ -58,8 +58,8 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from ..symbolic import STABLE_HEADS, function_names, fused_primitives, log_sigmoid, \
     post_order, rewrite_bottom_up, sigmoid, softplus
-from ._stable_pieces import (clamp, exact_kink, factor_of, flat, masked, select,
-                             symmetric_clamp)
+from ._stable_pieces import (clamp, exact_float, exact_kink, factor_of, flat, masked,
+                             select, symmetric_clamp)
 
 __all__ = ["stabilize"]
 
@@ -232,17 +232,13 @@ def _shifted_line(add):
     if not k.is_Rational or k in (1, -1) or _power_of_two(abs(k)):
         return add
     shift = number / k
-    if not _exact_float(shift):
+    if not exact_float(shift):
         return add
     return _H["shifted"](u, shift, 1 / k)
 
 
 def _power_of_two(q):
     return (q.p & (q.p - 1)) == 0 and (q.q & (q.q - 1)) == 0
-
-
-def _exact_float(q):
-    return sympy.Rational(float(q)) == q
 
 
 # -- products ----------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import sympy
 
 from ..symbolic import STABLE_HEADS
 
-__all__ = ["factor_of", "masked", "exact_kink", "clamp", "symmetric_clamp", "flat", "select"]
+__all__ = ["factor_of", "masked", "exact_kink", "clamp", "symmetric_clamp", "flat", "select",
+           "exact_float"]
 
 _H = STABLE_HEADS
 
@@ -219,7 +220,7 @@ def _scaled_clamp(piecewise):
             continue
         g, lo, hi = middle / h, h.subs(u, a), h.subs(u, b)
         shift, divisor = sympy.expand(h - k * u) / k, hi / k
-        if hi == 0 or not (shift.is_Rational and _exact(shift) and _exact(divisor)):
+        if hi == 0 or not (shift.is_Rational and exact_float(shift) and exact_float(divisor)):
             continue
         if sympy.expand(g * lo - below) == 0 and sympy.expand(g * hi - above) == 0:
             return sympy.expand(g * hi) * _H["clip"](_H["shifted"](u, shift, divisor),
@@ -227,7 +228,7 @@ def _scaled_clamp(piecewise):
     return None
 
 
-def _exact(q) -> bool:
+def exact_float(q) -> bool:
     """Whether the rational ``q`` is a float64 exactly."""
     return sympy.Rational(float(q)) == q
 
