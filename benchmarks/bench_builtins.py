@@ -12,8 +12,9 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   the few elements where it cancels computed again from the rounding error).
   The baseline is the fastest of those as accurate as neurogebra (finite and
   within 1e-12 relative of the true value wherever that is a normal float;
-  see docs/accuracy.md); every version is generic in the params (correct for any param value, as neurogebra's compiled code
-  is) and timed at the default params. Piecewise formulas avoid ``np.where``
+  see docs/accuracy.md); every version is generic in the params (correct for
+  any param value, as neurogebra's compiled code is) and timed at the default
+  params. Piecewise formulas avoid ``np.where``
   where an exact branch-free form exists (min/max/clip, or a 0/1 mask times
   finite values): ``np.where`` on a random condition costs several passes
   (branch mispredictions);
