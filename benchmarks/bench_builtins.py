@@ -1050,6 +1050,11 @@ def _log_of_sum(a, b):
     return out
 
 
+@exact_case("hinge")
+def _(y_pred, y_true):
+    return np.maximum(_one_minus_product(y_pred, y_true, 2.0 ** -9), 0.0)
+
+
 @exact_case("hinge", "y_pred")
 def _(y_pred, y_true):
     return (_one_minus_product(y_pred, y_true, 2.0 ** -50) > 0) * -y_true

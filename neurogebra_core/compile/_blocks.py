@@ -17,6 +17,7 @@ process may use).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -109,7 +110,8 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: i
 
     With ``outputs``, ``function`` returns that many values (numbers or arrays
     of the block's shape) and the result is a list of arrays. Each thread gets
-    at least ``per_thread`` elements.
+    at least ``per_thread`` elements. The threads claim the blocks one at a
+    time, so one woken late, or slowed, takes fewer.
     """
     flat = [a.reshape(-1) if isinstance(a, np.ndarray) and a.size > 1 else
             (a.reshape(()) if isinstance(a, np.ndarray) else a) for a in arrays]
@@ -117,14 +119,16 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: i
     targets = [result.reshape(-1) for result in results]
     size = targets[0].size
     threads = max(1, min(thread_count(), size // per_thread))
-    bounds = [size * i // threads for i in range(threads + 1)]
+    step = min(BLOCK, -(-size // threads))
+    starts = range(0, size, step)
+    claim = itertools.count()   # next() is atomic
 
     into = None if outputs else getattr(function, "into", None)
 
-    def work(start: int, stop: int) -> set:
+    def work() -> set:
         kinds: set = set()
-        for first in range(start, stop, BLOCK):
-            part = slice(first, min(first + BLOCK, stop))
+        while (index := next(claim)) < len(starts):
+            part = slice(starts[index], min(starts[index] + step, size))
             block = [a[part] if getattr(a, "ndim", 0) else a for a in flat]
             if into is not None:   # the last operation writes into the output itself
                 _, raised = run_recording(into, [*block, targets[0][part]])
@@ -136,14 +140,10 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: i
             kinds.update(raised)
         return kinds
 
-    if threads == 1:
-        kinds = work(0, size)
-    else:
-        futures = [_executor().submit(work, bounds[i], bounds[i + 1])
-                   for i in range(1, threads)]
-        kinds = work(bounds[0], bounds[1])
-        for future in futures:
-            kinds |= future.result()
+    futures = [_executor().submit(work) for _ in range(threads - 1)]
+    kinds = work()
+    for future in futures:
+        kinds |= future.result()
     return (results if outputs else results[0]), kinds
 
 

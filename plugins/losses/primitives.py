@@ -222,22 +222,46 @@ def _mape(p, y, e):
 
 def _mape_slope_scalar(p, y, e):
     d = p - y
-    sign_d = (d > 0) - (d < 0)
-    if abs(y) >= e:     # -100 sign(d) sign(y) p/y^2, without the cancellation of two terms
-        q = p / (y * y) if abs(y) < 1.0 else (p / y) / y
-        return -100.0 * sign_d * math.copysign(1.0, y) * q
-    return -100.0 * sign_d / e
+    scale = -100.0 * ((d > 0) - (d < 0)) if d == d else d     # -100 sign(p - y); nan stays
+    if abs(y) < e:
+        return scale / e
+    if y == 0.0:                   # eps = 0: the float division of the array path
+        return math.copysign(math.inf, scale * p) if scale * p else math.nan
+    # scale p/(y |y|) on the mantissas, then the exponents: one rounding where
+    # the result is subnormal, none of the intermediates over- or underflows
+    mp, j = math.frexp(p)
+    my, k = math.frexp(y)
+    core = scale * mp / (my * abs(my))
+    try:
+        return math.ldexp(core, j - 2 * k)
+    except OverflowError:
+        return math.copysign(math.inf, core)
 
 
 def _mape_slope_np(p, y, e):
+    # -100 sign(p - y) p/(y |y|) for |y| >= eps: three roundings, no cancellation and
+    # no select; a block where an intermediate over- or underflows (p or y beyond
+    # 1e±150, say) is redone on mantissas and exponents as the scalar kernel does
     a = np.abs(y)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        q = np.where(a < 1.0, p / (y * y), (p / y) / y)
-        inside = -100.0 * np.sign(p - y) * np.sign(y) * q
-        return np.where(a >= e, inside, -100.0 * np.sign(p - y) / e)
+    scale = np.sign(np.subtract(p, y))
+    scale *= -100.0
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="raise", under="raise"):
+            inside = scale * p
+            inside /= y * a
+    except FloatingPointError:
+        with np.errstate(all="ignore"):
+            mp, j = np.frexp(p)
+            my, k = np.frexp(y)
+            inside = np.ldexp(scale * mp / (my * np.abs(my)), j - 2 * k)
+    near = a < e
+    if not near.any():
+        return inside
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(near, scale / e, inside)
 
 
 MAPE_SLOPE = _fused_slope(
     "mape_target_slope", _mape, 1, (0, 1, 2), _mape_slope_np, _mape_slope_scalar,
-    "d/dy of the absolute percentage error, -100 sign(p - y) sign(y) p/y^2 for |y| >= eps",
+    "d/dy of the absolute percentage error, -100 sign(p - y) p/(y |y|) for |y| >= eps",
     ("Abs", "Heaviside", "sign"))

@@ -7,6 +7,7 @@ tests compare every declaration with the formula and check that each
 catalog derivative still compiles to its fused kernel.
 """
 
+import numpy as np
 import pytest
 import sympy
 
@@ -69,3 +70,36 @@ def test_screening_derives_one_slope_for_the_one_candidate_that_can_match(monkey
     stabilize(e.gradient("t").symbolic_expr)
     assert len(derived) <= 3 and (sympy.Symbol("p", real=True), sympy.Symbol("t", real=True),
                                   sympy.Symbol("eps", real=True)) in derived
+
+
+def _mape_target_slope_exact(p, y, e):
+    """-100 sign(p - y) p/(y |y|) for |y| >= eps, else -100 sign(p - y)/eps, in 50 digits."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(50):
+        p, y = mpmath.mpf(p), mpmath.mpf(y)
+        s = mpmath.sign(p - y)
+        return float(-100 * s * p / (y * abs(y)) if abs(y) >= e else -100 * s / e)
+
+
+# points where y*|y| over- or underflows although the slope is a normal float
+EXTREME = [(1e300, 1e200, 1e-7), (-1e307, -7e153, 1e-7), (1e-300, 1e-160, 1e-200),
+           (-3e-310, 2e-155, 1e-200), (1e-310, 0.3, 1e-7), (5e-320, 1e-6, 1e-7)]
+
+
+@pytest.mark.parametrize("p, y, eps", EXTREME)
+def test_the_mape_slope_keeps_every_digit_where_intermediates_leave_the_normal_range(p, y, eps):
+    slope = FORGE.get("mape").gradient("y_true")
+    want = _mape_target_slope_exact(p, y, eps)
+    assert slope.eval(y_pred=p, y_true=y, epsilon=eps) == pytest.approx(want, rel=1e-15, abs=0)
+    # one extreme element sends its whole block to the careful kernel
+    many = slope.eval(y_pred=np.array([p, 0.5, -2.0]), y_true=np.array([y, 0.25, 3.0]),
+                      epsilon=eps)
+    assert many.tolist() == pytest.approx([want, _mape_target_slope_exact(0.5, 0.25, eps),
+                                           _mape_target_slope_exact(-2.0, 3.0, eps)], rel=1e-15, abs=0)
+
+
+def test_the_mape_slope_below_eps_is_the_clamped_one():
+    slope = FORGE.get("mape").gradient("y_true")
+    got = slope.eval(y_pred=np.array([1.0, -1.0, 0.0]), y_true=np.array([1e-9, 0.0, 0.0]))
+    assert got.tolist() == [-1e9, 1e9, 0.0]
+    assert slope.eval(y_pred=1.0, y_true=1e-9) == -1e9
