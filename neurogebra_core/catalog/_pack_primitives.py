@@ -31,8 +31,8 @@ from sympy.printing.str import StrPrinter
 
 from ..compile import get_backend
 from ..errors import PluginError, RegistrationError, shown
-from ..symbolic import FormulaFunction, Primitive, function_names, primitive_class, \
-    register_primitive
+from ..symbolic import FormulaFunction, Primitive, function_names, post_order, \
+    primitive_class, register_primitive
 from ._packs import Pack, call_hook, call_pack, load_packs, make_plugin_manager, pack_error, \
     parse_selection
 
@@ -143,6 +143,7 @@ def _probe(pack: Pack, primitive: Primitive, fail) -> None:
                        f"{shown(value)}, not a SymPy expression")
         if label == "explicit formula":
             _check_heads(primitive, sympy.sympify(value), fail)
+            _check_anchors(pack, primitive, symbols, sympy.sympify(value), fail)
     function = FormulaFunction(name, sympy.Function, (arity, arity), primitive.kernels())
     kernels = [("NumPy kernel", "numpy", [_read_only(np.array(_PROBE)) for _ in range(arity)])]
     if primitive.scalar is not None:
@@ -170,6 +171,20 @@ def _check_heads(primitive: Primitive, explicit: sympy.Expr, fail) -> None:
     if declared and isinstance(declared, tuple) and set(declared) != calls:
         raise fail(f"{primitive.name!r}: heads {primitive.heads!r} are not the functions its "
                    f"explicit formula calls, {tuple(sorted(calls))!r}")
+
+
+def _check_anchors(pack: Pack, primitive: Primitive, symbols, explicit: sympy.Expr,
+                   fail) -> None:
+    """Declared ``anchors`` must be parts of the explicit formula: fusing skips
+    every formula that lacks one, and would silently never happen."""
+    if primitive.anchors is None:
+        return
+    anchors = _call(pack, f"{primitive.name!r}: its anchors", primitive.anchors, *symbols)
+    parts = set(post_order([explicit]))
+    missing = [a for a in (anchors if isinstance(anchors, tuple) else ()) if a not in parts]
+    if not isinstance(anchors, tuple) or missing:
+        raise fail(f"{primitive.name!r}: anchors {shown(anchors)} must be a tuple of parts of "
+                   f"its explicit formula {shown(explicit)}")
 
 
 def _call(pack: Pack, what: str, function, *args):

@@ -378,8 +378,7 @@ def _fuse(expr):
         present = set(nodes)
         tuples = list(itertools.product(_candidates(nodes, cls), repeat=cls.primitive.nargs))
         for args in tuples:
-            if len(tuples) > 1 and not all(any(c in present for c in calls)
-                                           for calls in _anchors(cls, args)):
+            if not _may_hold(cls, args, present, several=len(tuples) > 1):
                 continue
             pattern = _pattern(cls, args)
             # bce_slope(p, p) is 0: never replace a number
@@ -389,6 +388,17 @@ def _fuse(expr):
             nodes = post_order([expr])
             present = set(nodes)
     return expr
+
+
+def _may_hold(cls, args: tuple, present: set, several: bool) -> bool:
+    """Whether a formula of the parts ``present`` may hold the explicit formula
+    of ``args``: it has every call the primitive declares (``anchors``), or,
+    undeclared and among ``several`` candidates, every call :func:`_anchors`
+    finds (working them out costs one derivative per primitive)."""
+    declared = cls.primitive.anchors
+    if declared is not None:
+        return all(call in present for call in declared(*args))
+    return not several or all(any(c in present for c in calls) for calls in _anchors(cls, args))
 
 
 @functools.lru_cache(maxsize=4096)

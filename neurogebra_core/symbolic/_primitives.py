@@ -58,6 +58,11 @@ class Primitive:
             does not call them all. MathForge compares a pack's declaration
             with the formula when it loads the pack (left empty, the heads are
             worked out on first use: :attr:`PrimitiveFunction.worked_out_heads`).
+        anchors: For ``fuse=True``, optional: a function of the arguments
+            returning calls the explicit formula of those arguments surely
+            contains (``sigmoid(u)`` for the slope of ``u*sigmoid(u)``). A
+            formula lacking one cannot contain the explicit formula, which is
+            then not built; MathForge checks them when it loads the pack.
     """
 
     name: str
@@ -70,6 +75,7 @@ class Primitive:
     extra_kernels: dict = field(default_factory=dict, compare=False)
     fuse: bool = False
     heads: tuple[str, ...] = ()
+    anchors: Callable[..., tuple] | None = field(default=None, compare=False)
 
     @property
     def nargs(self) -> int:

@@ -8,8 +8,8 @@ import sympy
 
 from neurogebra import Primitive
 from neurogebra.compile import get_backend
-from neurogebra.symbolic import (derivative, formula_function, primitive_class, sigmoid,
-                                   softplus)
+from neurogebra.symbolic import (derivative, formula_function, post_order, primitive_class,
+                                   sigmoid, softplus)
 
 # Taylor coefficients of x - tanh(x) = x^3/3 - 2x^5/15 + 17x^7/315 - ...
 _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
@@ -189,9 +189,12 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads):
             return derivative(value(u), u.name)
         return derivative(value(_T), _T.name).xreplace({_T: u})
 
+    def anchors(u):     # the calls of the activation, which its slope keeps
+        return tuple(n for n in post_order([value(u)]) if isinstance(n, sympy.Function))
+
     series = _RootSeries(formula, guess)
     return Primitive(
-        name=name, explicit=formula,
+        name=name, explicit=formula, anchors=anchors,
         derivatives=(lambda u: derivative(formula(_T), _T.name).xreplace({_T: u}),),
         numpy=lambda x: series.patch(x, numpy_closed(x)),
         scalar=lambda x: series.scalar(x, scalar_closed),

@@ -12,8 +12,8 @@ import pytest
 import sympy
 
 from neurogebra import Expression, MathForge
-from neurogebra.compile import stabilize
-from neurogebra.symbolic import fused_primitives
+from neurogebra.compile import _stable as stable, stabilize
+from neurogebra.symbolic import fused_primitives, post_order
 
 FORGE = MathForge()
 FUSED = {cls.__name__: cls for cls in fused_primitives()}
@@ -39,6 +39,26 @@ def test_declared_heads_are_those_of_the_formula(name):
     cls = FUSED[name]
     assert cls.primitive.heads
     assert frozenset(cls.primitive.heads) == cls.worked_out_heads == cls.fused_heads
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SLOPES if FUSED[n].primitive.anchors))
+@pytest.mark.parametrize("argument", ["x", "-x", "2*x + 1"])
+def test_declared_anchors_are_parts_of_the_formula(name, argument):
+    """A formula without an anchor is not searched for the slope: a wrong one
+    would silently stop the fusing."""
+    u = sympy.sympify(argument, locals={"x": sympy.Symbol("x", real=True)})
+    cls = FUSED[name]
+    anchors = cls.primitive.anchors(u)
+    assert anchors and set(anchors) <= set(post_order([cls.primitive.explicit(u)]))
+
+
+def test_a_formula_without_the_anchors_builds_no_slope(monkeypatch):
+    """sigmoid' calls sigmoid as gelu_tanh's slope does, but not on its argument."""
+    built = []
+    monkeypatch.setattr(stable, "_pattern", lambda cls, args: built.append(cls.__name__) or
+                        cls.primitive.explicit(*args))
+    stabilize(FORGE.get("sigmoid").gradient("x").symbolic_expr)
+    assert built == ["silu_slope"]
 
 
 @pytest.mark.parametrize("name", sorted(SLOPES))
