@@ -1,12 +1,17 @@
 """Shared fixtures: fake installed packs through a patched importlib.metadata."""
 
 import importlib.metadata
+import os
 import sys
+import tempfile
 import types
 
 import pytest
 
 from neurogebra.catalog import ENTRY_POINT_GROUP
+
+# the suite's YAML cache (subprocesses inherit it): never the user's own
+os.environ["NEUROGEBRA_CACHE_DIR"] = tempfile.mkdtemp(prefix="neurogebra-test-cache-")
 
 
 class FakeDistribution:

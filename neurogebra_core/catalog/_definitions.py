@@ -26,7 +26,8 @@ from ..errors import DefinitionError, NeurogebraError, did_you_mean, shown
 from ..expression import Expression
 from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, SHAPES_VERSION, TOP_LEVEL, \
     uses_shapes
-from ._yaml import LineMapping, load_yaml
+from ._yaml import LineMapping
+from ._yaml_cache import cached_yaml
 
 __all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition",
            "build_expression", "definition_from_fields", "checked_metadata"]
@@ -101,7 +102,7 @@ def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
     Raises:
         DefinitionError: the file as a whole cannot be read.
     """
-    data = load_yaml(text, source)
+    data = cached_yaml(text, source)
     if not isinstance(data, LineMapping):
         raise DefinitionError("a definition file is a mapping with `schema: 1` and "
                               "`functions:`", source, 1)
