@@ -107,9 +107,20 @@ def relu_math(x):
 
 
 def hypot_numpy(a, b):
-    # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: SIMD where np.hypot calls libm per
-    # element; within 2 ulps for normal results, no overflow; where m is 0 or inf (n/m
-    # is nan) the result is m, and nan stays nan
+    # sqrt(a^2 + b^2), three SIMD passes where np.hypot calls libm per element: the sum
+    # of two positive squares does not cancel, so within 1.5 ulps; where a square over-
+    # or underflows (the flags say so: |a| or |b| beyond about 1e154 or below 1e-154),
+    # the scaled form below
+    try:
+        with np.errstate(over="raise", under="raise"):
+            return in_place(np.sqrt, in_place(np.add, np.square(a), np.square(b)))
+    except FloatingPointError:
+        return _scaled_hypot(a, b)
+
+
+def _scaled_hypot(a, b):
+    # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: within 2 ulps for normal results,
+    # no overflow; where m is 0 or inf (n/m is nan) the result is m, and nan stays nan
     a, b = np.abs(a), np.abs(b)
     m = np.maximum(a, b)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -8,6 +8,7 @@ turning an overflow in a piece not taken into nan.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 
@@ -165,6 +166,9 @@ def select(piecewise):
     shrunk = _shrink(piecewise)
     if shrunk is not None:
         return shrunk
+    continued = _linear_continuation(piecewise)
+    if continued is not None:
+        return continued
     if not all(_linear(v) for v, _ in pieces):
         return _scaled_clamp(piecewise) or _clamped_pieces(piecewise) or piecewise
     stepped = _one_step(pieces)
@@ -250,6 +254,65 @@ def _shrink(piecewise):
         if below and sympy.expand(v_hi - u + b) == 0 and sympy.expand(v_lo - u - b) == 0:
             return _H["shrink"](u, b)
     return None
+
+
+@functools.lru_cache(maxsize=1024)   # the scalar and the array code ask for the same
+def _linear_continuation(piecewise):
+    """Piecewise((f(u), u < b), (g(u), True)) where g continues f along its tangent
+    at b, g(u) = f(b) + f'(b)*(u - b) (Huber's loss: u = |d|, f = u^2/2, g =
+    delta*(u - delta/2)) -> f(c) + f'(b)*max(u - b, 0) with c = min(u, b) (max(u, b)
+    and min(u - b, 0) for u > b): no select,
+    whose choice between pieces on data of random size mispredicts, and no mask.
+    Where f is taken, c is u and the second term is an exact 0; beyond b it is
+    f(b) plus a step of the same sign (else no rewrite: see _same_side), with no
+    cancellation. The bound b may be a param (the select of a param bound is
+    kept elsewhere: there data rarely cross it). f may be written in the
+    quantity inside an abs (d**2 for u = |d|)."""
+    args = piecewise.args
+    if len(args) != 2 or args[1][1] is not sympy.true or not args[0][1].is_Relational:
+        return None
+    (f, cond), (g, _) = args
+    for u in (cond.lhs, cond.rhs):
+        bound = _bound(cond, u)
+        if u.is_number or bound is None:
+            continue
+        t = sympy.Dummy("t", real=True)
+        f_t, g_t = _in_terms_of(f, u, t), _in_terms_of(g, u, t)
+        side, b = bound
+        if f_t is None or g_t is None or b.has(t):
+            continue
+        at_b, slope = f_t.subs(t, b), sympy.diff(f_t, t).subs(t, b)
+        if slope.is_zero or sympy.expand(g_t - at_b - slope * (t - b)) != 0 \
+                or not _same_side(at_b * slope, b, side):
+            continue
+        if side == "lower":   # u - c, one call: a sum would be flattened and reordered
+            c, beyond = sympy.Min(u, b), sympy.Max(u - b, 0)
+        else:
+            c, beyond = sympy.Max(u, b), sympy.Min(u - b, 0)
+        return f_t.subs(t, c) + slope * beyond
+    return None
+
+
+def _same_side(product, b, side: str) -> bool:
+    """Whether f(b) and the step beyond b (f'(b) times a number >= 0 below the
+    bound's side "lower", <= 0 for "upper") surely have one sign, so that their
+    sum does not cancel: ``product`` = f(b)*f'(b) is >= 0 (<= 0 for "upper"),
+    with a bound that is a param taken positive (a Huber delta; where it is not,
+    g is evaluated in the same tangent form as written)."""
+    if b.is_Symbol:
+        product = product.subs(b, sympy.Dummy(positive=True))
+    return bool(product.is_nonnegative if side == "lower" else product.is_nonpositive)
+
+
+def _in_terms_of(e, u, t):
+    """``e`` as a formula of t standing for u (an even power of w read as one of
+    t = |w| for u = |w|), or None where e depends on u's symbols otherwise."""
+    e_t = e.xreplace({u: t})
+    if isinstance(u, sympy.Abs):
+        w = u.args[0]
+        e_t = e_t.replace(lambda p: p.is_Pow and p.base == w and p.exp.is_even,
+                          lambda p: t ** p.exp)
+    return None if e_t.free_symbols & u.free_symbols else e_t
 
 
 def _clamped_pieces(piecewise):

@@ -1,5 +1,6 @@
 """Primitive functions the loss pack contributes (see ``neurogebra_primitives``)."""
 
+import functools
 import math
 
 import numpy as np
@@ -143,9 +144,10 @@ CLAMPED_LOG1M = Primitive(
 _DUMMIES = sympy.symbols("_p _y _e", real=True)
 
 
-def _fused_slope(name, value, wrt, uses, numpy, scalar, description, heads):
+def _fused_slope(name, value, wrt, uses, numpy, scalar, description, heads, anchors=None):
     """A fused primitive for d value(p, y, ...)/d(argument ``wrt``); it takes the
-    arguments ``uses`` (positions) that the derivative depends on, and calls ``heads``."""
+    arguments ``uses`` (positions) that the derivative depends on, calls ``heads``
+    and surely contains ``anchors(*arguments)`` (see ``Primitive.anchors``)."""
     arity = value.__code__.co_argcount
 
     def slope(*args):
@@ -163,7 +165,7 @@ def _fused_slope(name, value, wrt, uses, numpy, scalar, description, heads):
 
     return Primitive(name=name, explicit=slope, derivatives=tuple(rule(i) for i in range(len(uses))),
                      numpy=numpy, scalar=scalar, description=description, fuse=True,
-                     heads=heads)
+                     heads=heads, anchors=anchors)
 
 
 def _bce(p, y):
@@ -188,10 +190,24 @@ def _bce_slope_np(p, y):
                         np.where(p <= _LOG_FLOOR_P, (1.0 - y) / (1.0 - p), middle))
 
 
+def _bce_anchors(p, y):
+    # the clamped logs' slopes, which bce's slope is built of: any formula with a
+    # piecewise part calls its heads, and building the slope costs 5 to 10 ms a pair
+    # of arguments
+    return _clamped_log_slopes(p)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clamped_log_slopes(p):
+    """The derivative rules of the clamped logs at p: 1/p above the clamp, else 0."""
+    return tuple(primitive_class(name).primitive.derivatives[0](p)
+                 for name in ("clamped_log", "clamped_log1m"))
+
+
 BCE_SLOPE = _fused_slope(
     "bce_slope", _bce, 0, (0, 1), _bce_slope_np, _bce_slope_scalar,
     "d/dp of binary cross-entropy, (p - y)/(p (1 - p)) between PyTorch's clamps",
-    ("Piecewise",))
+    ("Piecewise",), _bce_anchors)
 
 
 def _log_odds_scalar(p):

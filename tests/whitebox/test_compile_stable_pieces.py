@@ -167,3 +167,48 @@ def test_a_piece_found_infinite_at_its_bound_only_when_evaluated_gives_the_selec
         f.symbolic_expr, [x, sympy.Symbol("a", real=True)]).source
     assert np.array_equal(f.eval(x=np.array([-1.0, 0.0, 1.0, np.e])), [0.0, 0.0, 0.0, 1.0])
     assert f.eval(x=-1.0) == 0.0
+
+
+# -- a piece that continues the other along its tangent ----------------------------------
+
+def _exact(**values):
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(60):
+        d = mpmath.mpf(values["y_pred"]) - mpmath.mpf(values["y_true"])
+        delta = mpmath.mpf(values["delta"])
+        return float(d * d / 2 if abs(d) < delta else delta * (abs(d) - delta / 2))
+
+
+@pytest.mark.parametrize("delta", [1.0, 0.3, 1e-200, 1e150, -2.0])
+def test_huber_is_a_clamp_and_a_step_with_every_digit(delta):
+    """Huber's linear piece is the tangent of its square at delta: min(|d|, delta)^2/2
+    + delta*max(|d| - delta, 0), no select; the same numbers on both paths."""
+    huber = Expression("h", "where(abs(y_pred - y_true) < delta, (y_pred - y_true)**2/2, "
+                       "delta*(abs(y_pred - y_true) - delta/2))", params={"delta": delta})
+    assert not select(huber.symbolic_expr).has(sympy.Piecewise)
+    rng = np.random.default_rng(3)
+    d = np.concatenate([rng.standard_normal(200) * 3, [0.0, -0.0, delta, -delta, 1e-300,
+                                                        1e150, -1e150, 5e-324]])
+    got = huber.eval(y_pred=d, y_true=0.0)
+    for value, one in zip(d, got):
+        want = _exact(y_pred=value, y_true=0.0, delta=delta)
+        assert one == pytest.approx(want, rel=4e-16, abs=0)
+        assert huber.eval(y_pred=float(value), y_true=0.0) == pytest.approx(want, rel=4e-16,
+                                                                            abs=0)
+    assert math.isnan(huber.eval(y_pred=math.nan, y_true=0.0))
+    assert huber.eval(y_pred=math.inf, y_true=0.0) == math.copysign(math.inf, delta)
+
+
+@pytest.mark.parametrize("formula, rewritten", [
+    ("where(abs(x - y) < tau, (x - y)**2/2, tau*(abs(x - y) - tau/2))", True),
+    ("where(x < 1, x**2, 2*x - 1)", True),
+    ("where(x > 1, x**2, 2*x - 1)", False),      # 1 + 2*min(x - 1, 0) cancels at x = 0.5
+    ("where(x < 1, x**2, 2*x)", False),          # not the tangent
+    ("where(x < 1, 2 - x**2, 3 - 2*x)", False),  # the step would cancel f(1) (zero at 1.5)
+])
+def test_only_a_tangent_continuation_that_cannot_cancel_is_rewritten(formula, rewritten):
+    expr = Expression("g", formula, variables=["x", "y"],
+                      params={"tau": 1.0} if "tau" in formula else None).symbolic_expr
+    result = select(expr)
+    assert (not result.has(sympy.Piecewise) and not result.atoms(STABLE_HEADS["indicator"])) \
+        == rewritten, result

@@ -42,23 +42,28 @@ def test_declared_heads_are_those_of_the_formula(name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in SLOPES if FUSED[n].primitive.anchors))
-@pytest.mark.parametrize("argument", ["x", "-x", "2*x + 1"])
-def test_declared_anchors_are_parts_of_the_formula(name, argument):
+@pytest.mark.parametrize("arguments", [("x", "y"), ("-x", "y"), ("2*x + 1", "x"), ("y", "y")])
+def test_declared_anchors_are_parts_of_the_formula(name, arguments):
     """A formula without an anchor is not searched for the slope: a wrong one
     would silently stop the fusing."""
-    u = sympy.sympify(argument, locals={"x": sympy.Symbol("x", real=True)})
+    symbols = {"x": sympy.Symbol("x", real=True), "y": sympy.Symbol("y", real=True)}
     cls = FUSED[name]
-    anchors = cls.primitive.anchors(u)
-    assert anchors and set(anchors) <= set(post_order([cls.primitive.explicit(u)]))
+    args = [sympy.sympify(a, locals=symbols) for a in arguments[:cls.primitive.nargs]]
+    anchors = cls.primitive.anchors(*args)
+    assert anchors and set(anchors) <= set(post_order([cls.primitive.explicit(*args)]))
 
 
-def test_a_formula_without_the_anchors_builds_no_slope(monkeypatch):
-    """sigmoid' calls sigmoid as gelu_tanh's slope does, but not on its argument."""
+@pytest.mark.parametrize("entry, variable, slopes", [
+    ("sigmoid", "x", ["silu_slope"]),   # calls sigmoid as gelu_tanh's slope does, not on x
+    ("huber", None, []),                # a piecewise part, but not bce's clamped logs
+])
+def test_a_formula_without_the_anchors_builds_no_slope(monkeypatch, entry, variable, slopes):
     built = []
     monkeypatch.setattr(stable, "_pattern", lambda cls, args: built.append(cls.__name__) or
                         cls.primitive.explicit(*args))
-    stabilize(FORGE.get("sigmoid").gradient("x").symbolic_expr)
-    assert built == ["silu_slope"]
+    expression = FORGE.get(entry)
+    stabilize((expression.gradient(variable) if variable else expression).symbolic_expr)
+    assert built == slopes
 
 
 @pytest.mark.parametrize("name", sorted(SLOPES))
