@@ -498,7 +498,8 @@ def one_minus_square_ratio_numpy(a, b, m):
         out = np.divide(d, m)
         out *= d
         np.subtract(1.0, out, out=out)
-    near = np.flatnonzero((np.abs(out) < _SQUARE_RATIO_WINDOW) & (np.abs(d) < 1e150))
+    near = np.flatnonzero(np.abs(out) < _SQUARE_RATIO_WINDOW)   # few: filtered by d below
+    near = near[np.abs(d.reshape(-1)[near]) < 1e150] if near.size else near
     if near.size:
         shape = out.shape
         a, b, m = (np.broadcast_to(v, shape).reshape(-1)[near] for v in (a, b, m))

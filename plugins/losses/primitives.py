@@ -184,8 +184,13 @@ def _bce_slope_scalar(p, y):
 
 
 def _bce_slope_np(p, y):
+    # the middle formula alone where every p is inside the clamps (two read-only
+    # reductions tell; the usual case), else the pieces by selects
     with np.errstate(divide="ignore", invalid="ignore"):
-        middle = (p - y) / (p * (1.0 - p))
+        middle = np.subtract(p, y)
+        middle /= np.multiply(p, np.subtract(1.0, p))
+        if np.ndim(middle) and np.min(p) > _LOG_FLOOR_P and np.max(p) < 1.0:
+            return middle
         return np.where(p >= 1.0, np.where(p > _LOG_FLOOR_P, -y / p, 0.0),
                         np.where(p <= _LOG_FLOOR_P, (1.0 - y) / (1.0 - p), middle))
 

@@ -128,3 +128,15 @@ def test_the_mape_slope_below_eps_is_the_clamped_one():
     got = slope.eval(y_pred=np.array([1.0, -1.0, 0.0]), y_true=np.array([1e-9, 0.0, 0.0]))
     assert got.tolist() == [-1e9, 1e9, 0.0]
     assert slope.eval(y_pred=1.0, y_true=1e-9) == -1e9
+
+
+def test_the_bce_slope_takes_the_clamped_pieces_only_where_p_leaves_them():
+    """Inside (e^-100, 1) the slope is (p - y)/(p (1 - p)) (no selects run); one p
+    outside sends the array to the pieces: -y/p at p >= 1 and 0 at the floor."""
+    slope = FORGE.get("binary_crossentropy").gradient("y_pred")
+    p = np.array([0.25, 0.5, 0.9])
+    y = np.array([1.0, 0.0, 1.0])
+    assert slope.eval(y_pred=p, y_true=y).tolist() == ((p - y) / (p * (1 - p))).tolist()
+    edges = slope.eval(y_pred=np.array([0.25, 1.0, 2.0, 0.0, 1e-50]),
+                       y_true=np.array([1.0, 1.0, 1.0, 1.0, 0.0]))
+    assert edges.tolist() == [(0.25 - 1) / (0.25 * 0.75), -1.0, -0.5, 0.0, 1.0]
