@@ -17,6 +17,7 @@ process may use).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -51,10 +52,16 @@ _pool_lock = threading.Lock()
 
 
 def thread_count() -> int:
-    """The threads large evaluations use: ``$NEUROGEBRA_THREADS`` or the usable cores."""
+    """The threads large evaluations use: ``$NEUROGEBRA_THREADS`` or the cores this
+    process could use when first asked (asking the system costs 5 us a call)."""
     value = os.environ.get(ENV_THREADS, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
+    return _usable_cores()
+
+
+@functools.lru_cache(maxsize=1)
+def _usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
@@ -88,6 +95,8 @@ def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
     operation (``tanh(x)``); comparisons count as work to share.
     """
     if math.prod(shape) < MIN_SIZE:   # (math.prod: np.prod costs microseconds on a tuple)
+        return False
+    if not (operations or comparisons or heavy):   # a constant: no work to share
         return False
     if thread_count() == 1:
         if operations < MIN_OPERATIONS:

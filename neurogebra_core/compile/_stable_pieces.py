@@ -259,15 +259,14 @@ def _shrink(piecewise):
 @functools.lru_cache(maxsize=1024)   # the scalar and the array code ask for the same
 def _linear_continuation(piecewise):
     """Piecewise((f(u), u < b), (g(u), True)) where g continues f along its tangent
-    at b, g(u) = f(b) + f'(b)*(u - b) (Huber's loss: u = |d|, f = u^2/2, g =
-    delta*(u - delta/2)) -> f(c) + f'(b)*max(u - b, 0) with c = min(u, b) (max(u, b)
-    and min(u - b, 0) for u > b): no select,
-    whose choice between pieces on data of random size mispredicts, and no mask.
-    Where f is taken, c is u and the second term is an exact 0; beyond b it is
-    f(b) plus a step of the same sign (else no rewrite: see _same_side), with no
-    cancellation. The bound b may be a param (the select of a param bound is
-    kept elsewhere: there data rarely cross it). f may be written in the
-    quantity inside an abs (d**2 for u = |d|)."""
+    at b, g(u) = f(b) + f'(b)*(u - b) -> f(min(u, b)) + f'(b)*max(u - b, 0)
+    (f(max(u, b)) + f'(b)*min(u - b, 0) where f is taken above b). Huber's loss
+    (u = |d|, f = u^2/2, g = delta*(u - delta/2)) is then computed with no select,
+    whose choice between pieces mispredicts on data of random size, and no mask.
+    Where f is taken the second term is an exact 0; beyond b it has the sign of
+    f(b) (else no rewrite: see _same_side), so the sum does not cancel. The bound
+    may be a param (elsewhere a param bound keeps its select: data rarely cross
+    it). f may be written in the quantity inside an abs (d**2 for u = |d|)."""
     args = piecewise.args
     if len(args) != 2 or args[1][1] is not sympy.true or not args[0][1].is_Relational:
         return None
