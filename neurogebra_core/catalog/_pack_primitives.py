@@ -181,7 +181,8 @@ def _check_anchors(pack: Pack, primitive: Primitive, symbols, explicit: sympy.Ex
         return
     anchors = _call(pack, f"{primitive.name!r}: its anchors", primitive.anchors, *symbols)
     parts = set(post_order([explicit]))
-    missing = [a for a in (anchors if isinstance(anchors, tuple) else ()) if a not in parts]
+    missing = [a for a in (anchors if isinstance(anchors, tuple) else ())
+               if not (isinstance(a, sympy.Basic) and a.is_number) and a not in parts]
     if not isinstance(anchors, tuple) or missing:
         raise fail(f"{primitive.name!r}: anchors {shown(anchors)} must be a tuple of parts of "
                    f"its explicit formula {shown(explicit)}")

@@ -392,12 +392,13 @@ def _fuse(expr):
 
 def _may_hold(cls, args: tuple, present: set, several: bool) -> bool:
     """Whether a formula of the parts ``present`` may hold the explicit formula
-    of ``args``: it has every call the primitive declares (``anchors``), or,
+    of ``args``: it has every call the primitive declares (``anchors``; one that
+    the arguments make a number, |y - y|, says nothing), or,
     undeclared and among ``several`` candidates, every call :func:`_anchors`
     finds (working them out costs one derivative per primitive)."""
     declared = cls.primitive.anchors
     if declared is not None:
-        return all(call in present for call in declared(*args))
+        return all(call.is_number or call in present for call in declared(*args))
     return not several or all(any(c in present for c in calls) for calls in _anchors(cls, args))
 
 

@@ -282,7 +282,13 @@ def _mape_slope_np(p, y, e):
         return np.where(near, scale / e, inside)
 
 
+def _mape_anchors(p, y, e):
+    # |p - y| and the step of max(|y|, eps): without them, each of the candidate
+    # triples of a formula's symbols would cost a derivative (27 for mape's own)
+    return sympy.Abs(p - y), sympy.Heaviside(sympy.Abs(y) - e, 1)
+
+
 MAPE_SLOPE = _fused_slope(
     "mape_target_slope", _mape, 1, (0, 1, 2), _mape_slope_np, _mape_slope_scalar,
     "d/dy of the absolute percentage error, -100 sign(p - y) p/(y |y|) for |y| >= eps",
-    ("Abs", "Heaviside", "sign"))
+    ("Abs", "Heaviside", "sign"), _mape_anchors)
