@@ -27,7 +27,10 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   there (over 1e-12 and over twice neurogebra's) is timed and shown but is the
   baseline only when no version keeps them, and a miss then says so;
 * with ``--peers``: the same formula in numexpr (1 and 2 threads), jax.jit
-  (float64; compile time apart) and torch (CPU, float64, 1 and 2 threads).
+  (float64; compile time apart) and torch (CPU, float64, 1 and 2 threads);
+* with ``--jit`` (numba installed): each formula's compiled loop (``compile._jit``)
+  is built from its first call and judged before the case is timed; without
+  it, the cases run too briefly for a loop to start, and NumPy is timed.
 
 NumPy and SciPy run on one thread; neurogebra evaluates arrays of 2**19
 elements and more in cache-sized blocks on every core (``NEUROGEBRA_THREADS``
@@ -37,7 +40,7 @@ it times the calling thread only). The peers are timed on 1 and 2 threads. Input
 domains (see ``make_inputs``). The target is neurogebra <= 1.1 x the baseline.
 
     python benchmarks/bench_builtins.py [--size 1e7] [--rounds N] [--timer cpu]
-        [--only NAME ...] [--peers]
+        [--only NAME ...] [--peers] [--jit]
 
 ``--timer cpu`` times single-threaded contenders by the calling thread's CPU
 time (robust on a busy machine). neurogebra, the baselines and the floor are
@@ -235,6 +238,7 @@ def _torch_namespace():
 # defaults must equal MathForge's (checked). "value" is the function itself.
 
 CASES: dict = {}
+WARM_LOOPS = 0.0          # seconds a case waits for its compiled loop (--jit)
 NUMPY_ONLY: dict = {}      # faster NumPy-specific code for a case (peers use the formula)
 SCIPY_CASES: dict = {}     # the same case written with SciPy's special-function ufuncs
 EXACT_CASES: dict = {}     # where the plain formula cancels: NumPy code keeping every digit
@@ -1416,6 +1420,9 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
             "exact": listed_baseline(EXACT_CASES, name, wrt)}
     hand = {k: f for k, f in hand.items() if f is not None}
     ours_result = target.eval(**ordered)
+    deadline = time.perf_counter() + WARM_LOOPS
+    while time.perf_counter() < deadline:   # --jit: the loop built and judged meanwhile
+        target.eval(**ordered)             # (calls, not a sleep: an idle vCPU comes back slow)
     agree = max(_agreement(ours_result, f(*positional)) for f in hand.values())
     single = "thread" if cpu else "wall"
     contenders = {"ng": Contender("neurogebra", lambda: target.eval(**ordered), single),
@@ -1462,7 +1469,14 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", help="function names to run")
     parser.add_argument("--peers", action="store_true",
                         help="also time numexpr, jax and torch (a line under each case)")
+    parser.add_argument("--jit", action="store_true",
+                        help="compiled loops (numba) from the first call, each built and "
+                             "judged before its case is timed")
     args = parser.parse_args(argv)
+    if args.jit:
+        global WARM_LOOPS
+        os.environ["NEUROGEBRA_JIT_AFTER"] = "0"
+        WARM_LOOPS = 1.5
     n = int(args.size)
     rounds = args.rounds or (7 if n <= 2_000_000 else 3)
     cpu = args.timer == "cpu"

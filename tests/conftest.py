@@ -12,6 +12,9 @@ from neurogebra.catalog import ENTRY_POINT_GROUP
 
 # the suite's YAML cache (subprocesses inherit it): never the user's own
 os.environ["NEUROGEBRA_CACHE_DIR"] = tempfile.mkdtemp(prefix="neurogebra-test-cache-")
+# compiled loops only where a test asks for them (tests/whitebox/test_compile_jit.py):
+# elsewhere a background compile would change what a test times or counts
+os.environ["NEUROGEBRA_JIT"] = "off"
 
 
 class FakeDistribution:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "splittable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE",
+__all__ = ["blockable", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE",
            "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
@@ -104,6 +104,32 @@ def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
     elif operations + comparisons < MIN_OPERATIONS and not heavy and not into:
         return False
     return _contiguous(arrays, shape)
+
+
+def fusable(arrays: Sequence, shape: tuple) -> tuple | None:
+    """The argument kinds (True: an array, False: a number) of a call a compiled
+    loop (``_jit``) could make on ``arrays``, or None: arrays of ``MIN_SIZE``
+    elements or more, laid out as :func:`blockable` needs them."""
+    if math.prod(shape) < MIN_SIZE or not _contiguous(arrays, shape):
+        return None
+    return tuple(isinstance(a, np.ndarray) and a.size > 1 for a in arrays)
+
+
+def run_fused(loop: Callable, arrays: Sequence, shape: tuple) -> np.ndarray | None:
+    """``loop`` (``loop(*arguments, out)``, returning how many results are not
+    finite) run block by block on every core into a new array; None where a
+    result is not finite (NumPy's code decides those values)."""
+    arguments = [a if isinstance(a, np.ndarray) and a.size > 1 else float(a) for a in arrays]
+    counts: list = []
+
+    def into(*block):
+        counts.append(loop(*block))
+        return block[-1]
+
+    carrier = lambda *block: None   # noqa: E731  (run_in_blocks uses its .into)
+    carrier.into = into
+    result, _ = run_in_blocks(carrier, arguments, shape)
+    return None if any(counts) else result
 
 
 def _contiguous(arrays: Sequence, shape: tuple) -> bool:

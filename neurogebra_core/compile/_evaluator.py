@@ -19,7 +19,9 @@ Names are checked strictly: a missing variable or an unknown keyword raises
 from __future__ import annotations
 
 import hashlib
+import math
 import numbers
+import time
 import warnings
 from typing import Mapping, Sequence
 
@@ -28,9 +30,10 @@ import sympy
 
 from ..errors import EvaluationError, ShapeError, VariableError, did_you_mean
 from ..symbolic import symbol
-from ._blocks import blockable, run_in_blocks
+from ._blocks import blockable, fusable, run_fused, run_in_blocks
 from ._codegen import compile_function
 from ._float_errors import run_recording
+from ._jit import FUSED_OPERATIONS, fused_loop, judge, record
 from ._memory import keep_freed_memory
 
 __all__ = ["Evaluator"]
@@ -222,8 +225,27 @@ class Evaluator:
 
     def _run(self, function, arrays, shape: tuple) -> tuple:
         """``(result, error kinds)`` of the NumPy ``function`` on ``arrays``: in
-        blocks where that pays, and without masks where they made an invalid value."""
+        blocks where that pays, and without masks where they made an invalid value;
+        a formula evaluated often on large arrays through its compiled loop (``_jit``)."""
         keep_freed_memory(shape)
+        kinds = fusable(arrays, shape) \
+            if function.operations + function.comparisons >= FUSED_OPERATIONS else None
+        if kinds is None:
+            return self._run_numpy(function, arrays, shape)
+        scalar = self._scalar or self._compile_scalar()
+        loop = fused_loop(scalar, kinds)
+        start = time.perf_counter()
+        if loop is not None:
+            result = run_fused(loop, arrays, shape)
+            judge(scalar, kinds, math.inf if result is None else time.perf_counter() - start,
+                  math.prod(shape))
+            if result is not None:
+                return result, ()
+        outcome = self._run_numpy(function, arrays, shape)
+        record(scalar, kinds, time.perf_counter() - start, math.prod(shape))
+        return outcome
+
+    def _run_numpy(self, function, arrays, shape: tuple) -> tuple:
         if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
                      function.into is not None):
             result, trouble = run_in_blocks(function, arrays, shape)

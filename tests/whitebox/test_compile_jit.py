@@ -1,0 +1,141 @@
+"""White-box tests of one internal module: neurogebra.compile._jit.
+
+A formula evaluated often on large arrays gets one compiled loop over its
+scalar code. Its results must be the scalar code's, bit for bit; a result
+that is not finite must come from NumPy's code (with its warnings); a loop
+numba cannot build, or whose bits differ, or that is slower, must leave the
+formula on NumPy; and it must all be off where asked.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+
+from neurogebra import Expression, MathForge
+from neurogebra.compile import _jit
+
+pytest.importorskip("numba")
+
+FORGE = MathForge()
+N = 600_000                      # above the size from which arrays go by blocks
+RNG = np.random.default_rng(2)
+P, Y = RNG.standard_normal(N) * 3, RNG.standard_normal(N) * 3
+
+
+@pytest.fixture
+def jit(monkeypatch):
+    monkeypatch.setenv(_jit.ENV_JIT, "on")
+    monkeypatch.setenv(_jit.ENV_AFTER, "0")
+    monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+
+
+def _compiled():
+    """The one formula's state, once its compilation (started by an evaluation) ended."""
+    (state,) = _jit._states.values()
+    assert state.status != "counting"
+    state.done.wait(120)
+    return state
+
+
+def test_a_loop_gives_the_bits_of_the_scalar_code(jit):
+    huber = FORGE.get("huber")
+    numpy_result = huber.eval(y_pred=P, y_true=Y)
+    assert _compiled().loop is not None
+    fused = huber.eval(y_pred=P, y_true=Y)
+    assert np.array_equal(fused, numpy_result)
+    some = RNG.integers(0, N, 200)
+    assert fused[some].tolist() == [huber.eval(y_pred=float(P[i]), y_true=float(Y[i]))
+                                     for i in some]
+
+
+def test_a_result_that_is_not_finite_comes_from_numpy_with_its_warning(jit):
+    f = Expression("f", "x*x*y + x - y/2", variables=["x", "y"])
+    f.eval(x=P, y=Y)
+    assert _compiled().loop is not None
+    big = P.copy()
+    big[7] = 1e200                                   # x*x overflows
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        result = f.eval(x=big, y=Y)
+    assert abs(result[7]) == np.inf and result[8] == f.eval(x=float(P[8]), y=float(Y[8]))
+
+
+def test_a_loop_whose_bits_differ_is_not_used(jit, monkeypatch):
+    """A loop that rounds differently (here: one that returns 0) fails the sweep."""
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(_jit, "_jitted", lambda scalar: numba.njit(lambda p, y, d: 0.0))
+    huber = FORGE.get("huber")
+    want = huber.eval(y_pred=P, y_true=Y)
+    state = _compiled()
+    assert state.loop is None and state.status == "failed"
+    assert np.array_equal(huber.eval(y_pred=P, y_true=Y), want)
+
+
+def test_a_loop_numba_cannot_build_is_not_used(jit):
+    """A kernel that calls other Python code (silu's slope, through its series
+    near the root) is not compiled: the formula stays on NumPy."""
+    f = Expression("f", "silu_slope(x)*y + x - y/2", variables=["x", "y"])
+    want = f.eval(x=P, y=Y)
+    assert _compiled().status == "failed"
+    assert np.array_equal(f.eval(x=P, y=Y), want)
+
+
+def test_a_loop_slower_than_numpy_is_dropped(jit):
+    f = Expression("f", "x*y + x/3 - y*y", variables=["x", "y"])
+    want = f.eval(x=P, y=Y)
+    state = _compiled()
+    assert state.loop is not None
+    state.numpy_rate, state.loop_rates = 1e-12, []   # as if NumPy took 1 us per 1e6
+    for _ in range(_jit._TRIALS):
+        f.eval(x=P, y=Y)
+    assert state.loop is None and state.status == "slower"
+    assert np.array_equal(f.eval(x=P, y=Y), want)
+
+
+def test_nothing_is_compiled_when_turned_off_or_before_the_time(monkeypatch):
+    monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+    f = Expression("f", "x*y - x/2 + y*y", variables=["x", "y"])
+    monkeypatch.setenv(_jit.ENV_JIT, "off")
+    f.eval(x=P, y=Y)
+    assert not _jit._states
+    monkeypatch.setenv(_jit.ENV_JIT, "on")
+    monkeypatch.setenv(_jit.ENV_AFTER, "1000")
+    f.eval(x=P, y=Y)
+    (state,) = _jit._states.values()
+    assert state.status == "counting" and state.spent > 0
+
+
+def test_without_numba_everything_stays_on_numpy(jit, monkeypatch):
+    monkeypatch.setattr(_jit, "_numba", False)
+    f = Expression("f", "x*y - x/4 + y*y", variables=["x", "y"])
+    f.eval(x=P, y=Y)
+    assert not _jit._states
+
+
+def test_threads_sharing_a_formula_while_it_compiles_agree(jit):
+    f = Expression("f", "where(abs(x - y) < 1, (x - y)**2/2, abs(x - y) - 1/2)",
+                   variables=["x", "y"])
+    want = f.eval(x=P, y=Y)
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(4):
+                results.append(f.eval(x=P, y=Y))
+        except Exception as exc:   # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 12
+    assert all(np.array_equal(r, want) for r in results)
+
+
+def test_formulas_of_a_few_operations_stay_on_numpy(jit):
+    """relu, mse: NumPy's blocks write them in one or two passes already."""
+    mse = FORGE.get("mse")
+    mse.eval(y_pred=P, y_true=Y)
+    assert not _jit._states
