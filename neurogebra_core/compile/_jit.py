@@ -38,6 +38,8 @@ ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
 _AFTER = 1.0          # seconds of NumPy evaluation of large arrays before compiling
 _KEPT = 256           # formulas whose state is kept (least recently used dropped)
 FUSED_OPERATIONS = 4  # fewer array operations: NumPy's blocks are as fast (relu, mse)
+_TRIALS = 3           # NumPy calls, then calls of a new loop, timed before it is judged
+_GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
 
 _lock = threading.Lock()
 _states: OrderedDict = OrderedDict()   # (scalar source, kinds) -> _State
@@ -46,7 +48,7 @@ _jitted_kernels: dict = {}             # Python kernel -> its numba dispatcher
 
 
 class _State:
-    __slots__ = ("spent", "loop", "status", "done", "numpy_rate", "loop_rates")
+    __slots__ = ("spent", "loop", "status", "done", "numpy_rate", "numpy_calls", "loop_rates")
 
     def __init__(self):
         self.spent = 0.0
@@ -54,6 +56,7 @@ class _State:
         self.status = "counting"       # -> "compiling" -> "ready" | "failed" | "slower"
         self.done = threading.Event()
         self.numpy_rate = float("inf")   # the best seconds per element NumPy took
+        self.numpy_calls = 0             # of as many calls (a first one is slow)
         self.loop_rates: list = []       # the loop's first calls, the same
 
 
@@ -104,7 +107,9 @@ def fused_loop(scalar, kinds: tuple):
     """The compiled loop for the scalar function ``scalar`` and argument kinds
     (True: an array, False: a number), or None while there is none."""
     state = _states.get(_key(scalar, kinds))
-    return state.loop if state is not None else None
+    if state is None or state.numpy_calls < _TRIALS:   # NumPy's best known first
+        return None
+    return state.loop
 
 
 def record(scalar, kinds: tuple, seconds: float, size: int) -> None:
@@ -117,6 +122,7 @@ def record(scalar, kinds: tuple, seconds: float, size: int) -> None:
     with _lock:
         state.spent += seconds
         state.numpy_rate = min(state.numpy_rate, seconds / size)
+        state.numpy_calls += 1
         if state.status != "counting" or state.spent < _after():
             return
         state.status = "compiling"
@@ -124,8 +130,6 @@ def record(scalar, kinds: tuple, seconds: float, size: int) -> None:
                      name="neurogebra-jit").start()
 
 
-_TRIALS = 3   # calls of a new loop timed before it is kept or dropped
-_GAIN = 0.75  # kept only at this fraction of NumPy's time or less: timings are noisy
 
 
 def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:

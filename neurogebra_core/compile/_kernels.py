@@ -118,6 +118,19 @@ def hypot_numpy(a, b):
         return _scaled_hypot(a, b)
 
 
+def hypot_math(a, b):
+    # the array kernel's arithmetic for floats, so both paths (and a compiled loop of
+    # the scalar code, compile._jit) give the same bits: sqrt(a^2 + b^2) where both
+    # squares are normal or exactly 0, else CPython's hypot (correctly rounded)
+    aa, bb = a * a, b * b
+    if aa < _INF and bb < _INF and (aa >= _TINY or a == 0.0) and (bb >= _TINY or b == 0.0):
+        return math.sqrt(aa + bb)
+    return math.hypot(a, b)
+
+
+_INF, _TINY = math.inf, 2.2250738585072014e-308   # the smallest normal float
+
+
 def _scaled_hypot(a, b):
     # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: within 2 ulps for normal results,
     # no overflow; where m is 0 or inf (n/m is nan) the result is m, and nan stays nan
