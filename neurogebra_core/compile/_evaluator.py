@@ -34,6 +34,7 @@ from ._blocks import blockable, fusable, run_fused, run_in_blocks
 from ._codegen import compile_function
 from ._float_errors import run_recording
 from ._jit import FUSED_OPERATIONS, fused_loop, judge, record
+from ._jit import available as jit_available
 from ._memory import keep_freed_memory
 
 __all__ = ["Evaluator"]
@@ -228,8 +229,8 @@ class Evaluator:
         blocks where that pays, and without masks where they made an invalid value;
         a formula evaluated often on large arrays through its compiled loop (``_jit``)."""
         keep_freed_memory(shape)
-        kinds = fusable(arrays, shape) \
-            if function.operations + function.comparisons >= FUSED_OPERATIONS else None
+        kinds = fusable(arrays, shape) if function.operations + function.comparisons \
+            >= FUSED_OPERATIONS and jit_available() else None
         if kinds is None:
             return self._run_numpy(function, arrays, shape)
         scalar = self._scalar or self._compile_scalar()
