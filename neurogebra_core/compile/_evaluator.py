@@ -229,9 +229,9 @@ class Evaluator:
         blocks where that pays, and without masks where they made an invalid value;
         a formula evaluated often on large arrays through its compiled loop (``_jit``)."""
         keep_freed_memory(shape)
-        kinds = fusable(arrays, shape) if function.operations + function.comparisons \
-            >= FUSED_OPERATIONS and jit_available() else None
-        if kinds is None:
+        kinds = fusable(arrays, shape) \
+            if function.operations + function.comparisons >= FUSED_OPERATIONS else None
+        if kinds is None or not jit_available():   # (sizes first: the cheaper question)
             return self._run_numpy(function, arrays, shape)
         scalar = self._scalar or self._compile_scalar()
         loop = fused_loop(scalar, kinds)
