@@ -2,12 +2,13 @@
 
 NumPy code makes one pass over the data per operation (about 0.5 ns per
 element and pass, even inside a cache-sized block); a compiled loop makes one
-pass for the whole formula: huber on 1e6 points takes 0.4 ms instead of 2.3.
+pass for the whole formula: huber on 1e6 points takes 0.5 ms instead of 2.3.
 Compiling costs 0.1 to 0.8 s, so a formula is compiled only once its NumPy
 evaluations of large arrays have taken ``$NEUROGEBRA_JIT_AFTER`` seconds
 (default 1), in a background thread, and it pays for itself soon after. The
-loop's first calls are timed, and it is dropped if NumPy was faster (a loop
-calls the C library's exp one element at a time, NumPy's is vectorised).
+loop's first calls are timed, and it is kept only if it takes at most three
+quarters of NumPy's time (a loop calls the C library's exp one element at a
+time, NumPy's is vectorised).
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks: the loop calls it per element,
@@ -205,20 +206,26 @@ def _sweep(count: int) -> np.ndarray:
     return np.concatenate([wide, near, [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -3.0]])
 
 
+_COMPARED = 100   # finite results of the scalar code the sweep must compare at least
+
+
 def _same_bits(loop, scalar, kinds: tuple) -> bool:
-    """Whether ``loop`` gives the scalar code's results on a sweep, bit for bit
-    (nan for nan), wherever the scalar code gives a finite float."""
+    """Whether ``loop`` gives the scalar code's results on a sweep, bit for bit,
+    wherever the scalar code gives a finite float (and it does often enough for
+    the comparison to mean something)."""
     columns = [_sweep(i) if array else 0.5 + i for i, array in enumerate(kinds)]
     size = columns[kinds.index(True)].size
     out = np.empty(size)
     loop(*columns, out)
+    compared = 0
     for i in range(size):
         row = [float(c[i]) if array else c for c, array in zip(columns, kinds)]
         try:
             want = float(scalar(*row))
         except (OverflowError, ValueError, ZeroDivisionError, TypeError):
             continue           # the array path decides these: so does the loop (not finite)
-        if want == want and want - want == 0.0 and \
-                np.float64(want).tobytes() != out[i].tobytes():
-            return False
-    return True
+        if want - want == 0.0:
+            compared += 1
+            if np.float64(want).tobytes() != out[i].tobytes():
+                return False
+    return compared >= _COMPARED

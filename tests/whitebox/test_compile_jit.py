@@ -8,6 +8,7 @@ formula on NumPy; and it must all be off where asked.
 """
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -141,3 +142,13 @@ def test_formulas_of_a_few_operations_stay_on_numpy(jit):
     mse = FORGE.get("mse")
     mse.eval(y_pred=P, y_true=Y)
     assert not _jit._states
+
+
+def test_a_sweep_with_too_few_finite_results_proves_nothing(jit):
+    """Defined only above 1e305, the formula is compared almost nowhere on the
+    sweep: its loop is not trusted."""
+    f = Expression("f", "sqrt(x - 1e305)*y + x*y - y/3", variables=["x", "y"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # nan for x < 1e305
+        f.eval(x=P, y=Y)
+    assert _compiled().status == "failed"
