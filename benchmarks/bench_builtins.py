@@ -244,32 +244,20 @@ SCIPY_CASES: dict = {}     # the same case written with SciPy's special-function
 EXACT_CASES: dict = {}     # where the plain formula cancels: NumPy code keeping every digit
 
 
-def case(name, wrt="value"):
-    def register(formula):
-        CASES[(name, wrt)] = formula
-        return formula
-    return register
+def _listing(table):
+    """A decorator ``@listing(name, wrt)`` that files a version of a case in ``table``."""
+    def listing(name, wrt="value"):
+        def register(function):
+            table[(name, wrt)] = function
+            return function
+        return register
+    return listing
 
 
-def numpy_only(name, wrt="value"):
-    def register(function):
-        NUMPY_ONLY[(name, wrt)] = function
-        return function
-    return register
-
-
-def scipy_case(name, wrt="value"):
-    def register(function):
-        SCIPY_CASES[(name, wrt)] = function
-        return function
-    return register
-
-
-def exact_case(name, wrt="value"):
-    def register(function):
-        EXACT_CASES[(name, wrt)] = function
-        return function
-    return register
+case = _listing(CASES)
+numpy_only = _listing(NUMPY_ONLY)
+scipy_case = _listing(SCIPY_CASES)
+exact_case = _listing(EXACT_CASES)
 
 
 def dsigmoid(k, u):
@@ -1436,12 +1424,13 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
                             variables)
     errors = {k: _sweep_error(name, wrt, f, variables) for k, f in hand.items()}
     # the fastest version as accurate as neurogebra; the fastest of all if none is
-    accurate = [k for k in hand if not errors[k] > max(1e-12, 2 * ng_error)] or list(hand)
+    allowed = max(1e-12, 2 * ng_error)
+    accurate = [k for k in hand if not errors[k] > allowed] or list(hand)
     by, base_time = min(((k, contenders[k].best) for k in accurate), key=lambda kv: kv[1])
     ratio = ours / base_time
     base_error = errors[by]
     status = "ok" if ratio <= TARGET else \
-        LOSES_DIGITS if base_error > max(1e-12, 2 * ng_error) else "MISSED"
+        LOSES_DIGITS if base_error > allowed else "MISSED"
     label = f"{name} {'value' if wrt == 'value' else 'd/d' + wrt}"
     get = lambda key: _ms(contenders[key].best) if key in contenders else "-"   # noqa: E731
     print(f"{label:<34} {_ms(ours):>10} {_ms(base_time):>9} {by:>5} {ratio:6.2f} "

@@ -29,8 +29,8 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count", "BLOCK", "MIN_SIZE",
-           "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
+__all__ = ["blockable", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count",
+           "BLOCK", "MIN_SIZE", "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)

@@ -235,15 +235,16 @@ class Evaluator:
             return self._run_numpy(function, arrays, shape)
         scalar = self._scalar or self._compile_scalar()
         loop = fused_loop(scalar, kinds)
+        size = math.prod(shape)
         start = time.perf_counter()
         if loop is not None:
             result = run_fused(loop, arrays, shape)
             judge(scalar, kinds, math.inf if result is None else time.perf_counter() - start,
-                  math.prod(shape))
+                  size)
             if result is not None:
                 return result, ()
         outcome = self._run_numpy(function, arrays, shape)
-        record(scalar, kinds, time.perf_counter() - start, math.prod(shape))
+        record(scalar, kinds, time.perf_counter() - start, size)
         return outcome
 
     def _run_numpy(self, function, arrays, shape: tuple) -> tuple:

@@ -209,7 +209,8 @@ _BUILTINS = (
     FormulaFunction("expm1", expm1, (1, 1), _same("expm1")),
     FormulaFunction("sqrt", sympy.sqrt, (1, 1), _same("sqrt")),
     FormulaFunction("hypot", hypot, (2, 2), _everywhere(
-        f"{_KERNELS}hypot_math", f"{_KERNELS}hypot_numpy", "jax.numpy.hypot", f"{_KERNELS}torch_hypot")),
+        f"{_KERNELS}hypot_math", f"{_KERNELS}hypot_numpy", "jax.numpy.hypot",
+        f"{_KERNELS}torch_hypot")),
     FormulaFunction("abs", sympy.Abs, (1, 1), _everywhere(
         "builtins.abs", "numpy.abs", f"{_KERNELS}abs_jax", "torch.abs"), spellings=("Abs",)),
     FormulaFunction("sign", sympy.sign, (1, 1), _everywhere(

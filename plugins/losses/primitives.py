@@ -195,16 +195,11 @@ def _bce_slope_np(p, y):
                         np.where(p <= _LOG_FLOOR_P, (1.0 - y) / (1.0 - p), middle))
 
 
-def _bce_anchors(p, y):
-    # the clamped logs' slopes, which bce's slope is built of: any formula with a
-    # piecewise part calls its heads, and building the slope costs 5 to 10 ms a pair
-    # of arguments
-    return _clamped_log_slopes(p)
-
-
 @functools.lru_cache(maxsize=1024)
-def _clamped_log_slopes(p):
-    """The derivative rules of the clamped logs at p: 1/p above the clamp, else 0."""
+def _bce_anchors(p, y):
+    # the derivative rules of the clamped logs at p (1/p above the clamp, else 0),
+    # which bce's slope is built of: any formula with a piecewise part calls its
+    # heads, and building the slope costs 5 to 10 ms a pair of arguments
     return tuple(primitive_class(name).primitive.derivatives[0](p)
                  for name in ("clamped_log", "clamped_log1m"))
 

@@ -124,7 +124,8 @@ def test_the_mape_slope_keeps_every_digit_where_intermediates_leave_the_normal_r
     many = slope.eval(y_pred=np.array([p, 0.5, -2.0]), y_true=np.array([y, 0.25, 3.0]),
                       epsilon=eps)
     assert many.tolist() == pytest.approx([want, _mape_target_slope_exact(0.5, 0.25, eps),
-                                           _mape_target_slope_exact(-2.0, 3.0, eps)], rel=1e-15, abs=0)
+                                           _mape_target_slope_exact(-2.0, 3.0, eps)],
+                                          rel=1e-15, abs=0)
 
 
 def test_the_mape_slope_below_eps_is_the_clamped_one():
