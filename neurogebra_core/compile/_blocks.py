@@ -126,9 +126,7 @@ def run_fused(loop: Callable, arrays: Sequence, shape: tuple) -> np.ndarray | No
         counts.append(loop(*block))
         return block[-1]
 
-    carrier = lambda *block: None   # noqa: E731  (run_in_blocks uses its .into)
-    carrier.into = into
-    result, _ = run_in_blocks(carrier, arguments, shape)
+    result, _ = run_in_blocks(None, arguments, shape, into=into)
     return None if any(counts) else result
 
 
@@ -138,13 +136,16 @@ def _contiguous(arrays: Sequence, shape: tuple) -> bool:
                or (a.shape == shape and a.flags.c_contiguous) for a in arrays)
 
 
-def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: int | None = None,
-                  per_thread: int = _PER_THREAD) -> tuple:
+def run_in_blocks(function: Callable | None, arrays: Sequence, shape: tuple,
+                  outputs: int | None = None, per_thread: int = _PER_THREAD,
+                  into: Callable | None = None) -> tuple:
     """``(function(*arrays), error kinds)`` computed block by block into a new
     float64 array, the floating-point error kinds of every thread together.
 
     With ``outputs``, ``function`` returns that many values (numbers or arrays
-    of the block's shape) and the result is a list of arrays. Each thread gets
+    of the block's shape) and the result is a list of arrays. ``into(*block,
+    out)`` (by default the function's ``into``) writes a block's result into
+    ``out`` itself, where there is one output. Each thread gets
     at least ``per_thread`` elements. The threads claim the blocks one at a
     time, so one woken late, or slowed, takes fewer.
     """
@@ -158,7 +159,8 @@ def run_in_blocks(function: Callable, arrays: Sequence, shape: tuple, outputs: i
     starts = range(0, size, step)
     claim = itertools.count()   # next() is atomic
 
-    into = None if outputs else getattr(function, "into", None)
+    if into is None and not outputs:
+        into = getattr(function, "into", None)
 
     def work() -> set:
         kinds: set = set()

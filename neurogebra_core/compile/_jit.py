@@ -38,7 +38,7 @@ ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
 _AFTER = 1.0          # seconds of NumPy evaluation of large arrays before compiling
 _KEPT = 256           # formulas whose state is kept (least recently used dropped)
-FUSED_OPERATIONS = 4  # fewer array operations: NumPy's blocks are as fast (relu, mse)
+FUSED_OPERATIONS = 1  # none (-x, a copy): NumPy is as fast; the rest are timed
 _TRIALS = 3           # NumPy calls, then calls of a new loop, timed before it is judged
 _GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
 
@@ -160,24 +160,45 @@ def _compile(state: _State, scalar, kinds: tuple) -> None:
     state.done.set()
 
 
+# Every kernel is inlined where it is called: a call of a compiled function passes
+# its result through memory and returns a status that is tested, which keeps
+# LLVM from merging the branches (hinge's slope: 8.9 -> 1.7 ms per 1e6 elements)
+_OPTIONS = {"nogil": True, "error_model": "numpy", "inline": "always"}
+
+
 def _jitted(function):
-    """``function`` (generated scalar code) compiled, with the Python kernels it
-    calls compiled too."""
+    """``function`` (generated scalar code) compiled, with the Python functions it
+    calls compiled too, and theirs in turn."""
+    return _imported().njit(_with_compiled_calls(function), **_OPTIONS)
+
+
+def _with_compiled_calls(function):
+    """A copy of ``function`` whose global and enclosed Python functions are
+    numba dispatchers. A function may offer a form numba can type in its
+    ``loop_form()`` (one that reads an object's state, say)."""
+    form = getattr(function, "loop_form", None)
+    if form is not None:
+        function = form()
     namespace = dict(function.__globals__)
-    for name, value in function.__globals__.items():
-        if isinstance(value, types.FunctionType) and not name.startswith("__"):
-            namespace[name] = _kernel(value)
-    code = types.FunctionType(function.__code__, namespace, function.__name__)
-    return _imported().njit(code, nogil=True, error_model="numpy")
+    for name in function.__code__.co_names:
+        if isinstance(namespace.get(name), types.FunctionType):
+            namespace[name] = _kernel(namespace[name])
+    cells = function.__closure__ and tuple(
+        types.CellType(_kernel(c.cell_contents)
+                       if isinstance(c.cell_contents, types.FunctionType) else c.cell_contents)
+        for c in function.__closure__)
+    return types.FunctionType(function.__code__, namespace, function.__name__,
+                              function.__defaults__, cells)
 
 
 def _kernel(function):
-    with _lock:
-        dispatcher = _jitted_kernels.get(function)
-        if dispatcher is None:
-            dispatcher = _jitted_kernels[function] = _imported().njit(
-                function, nogil=True, error_model="numpy")
-        return dispatcher
+    """The numba dispatcher of a Python kernel, made once per process."""
+    dispatcher = _jitted_kernels.get(function)
+    if dispatcher is None:
+        compiled = _imported().njit(_with_compiled_calls(function), **_OPTIONS)
+        with _lock:
+            dispatcher = _jitted_kernels.setdefault(function, compiled)
+    return dispatcher
 
 
 def _loop(element, kinds: tuple):
@@ -226,6 +247,6 @@ def _same_bits(loop, scalar, kinds: tuple) -> bool:
             continue           # the array path decides these: so does the loop (not finite)
         if want - want == 0.0:
             compared += 1
-            if np.float64(want).tobytes() != out[i].tobytes():
+            if want != out[i]:  # (a zero's sign aside: -max(0, y) is -0.0 in arrays, 0 in Python)
                 return False
     return compared >= _COMPARED

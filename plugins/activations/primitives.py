@@ -17,11 +17,17 @@ _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
 _SERIES_LIMIT = 0.25
 
 
-def _series(x2):
-    total = 0.0
-    for coefficient in reversed(_TANHSHRINK_SERIES):
-        total = total * x2 + coefficient
+def _horner(coefficients, z):
+    """sum(coefficients[i] * z**i), highest power first in the loop (a plain
+    loop over indices: numba compiles it for the compiled loops)."""
+    total = 0.0 * z
+    for i in range(len(coefficients) - 1, -1, -1):
+        total = total * z + coefficients[i]
     return total
+
+
+def _series(x2):
+    return _horner(_TANHSHRINK_SERIES, x2)
 
 
 def _tanhshrink_np(x):
@@ -149,19 +155,29 @@ class _RootSeries:
             hi = float(root)
             lo = float(root - hi)
             coefficients = [float(c) for c in mpmath.taylor(f, root, self.DEGREE)][1:]
-        return hi, lo, tuple(reversed(coefficients))
+        return hi, lo, tuple(coefficients)
 
     def _sum(self, x):
-        hi, lo, reversed_coefficients = self._series()
+        hi, lo, coefficients = self._series()
         d = (x - hi) - lo
-        total = 0.0 * d
-        for c in reversed_coefficients:
-            total = total * d + c
-        return total * d
+        return _horner(coefficients, d) * d
 
     def scalar(self, x, closed_form):
         hi = self._series()[0]
         return self._sum(x) if abs(x - hi) < self.RADIUS else closed_form(x)
+
+    def loop_form(self, closed_form):
+        """:meth:`scalar` as a function of floats alone, its series fixed (what a
+        compiled loop can call: numba cannot read this object)."""
+        hi, lo, coefficients = self._series()
+        radius = self.RADIUS
+
+        def scalar(x):
+            if abs(x - hi) < radius:
+                d = (x - hi) - lo
+                return _horner(coefficients, d) * d
+            return closed_form(x)
+        return scalar
 
     def patch(self, x, out):
         """``out`` (the closed form at ``x``) with the series where x is near x0."""
@@ -193,11 +209,15 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads):
         return tuple(n for n in post_order([value(u)]) if isinstance(n, sympy.Function))
 
     series = _RootSeries(formula, guess)
+
+    def scalar(x):
+        return series.scalar(x, scalar_closed)
+    scalar.loop_form = lambda: series.loop_form(scalar_closed)
     return Primitive(
         name=name, explicit=formula, anchors=anchors,
         derivatives=(lambda u: derivative(formula(_T), _T.name).xreplace({_T: u}),),
         numpy=lambda x: series.patch(x, numpy_closed(x)),
-        scalar=lambda x: series.scalar(x, scalar_closed),
+        scalar=scalar,
         latex=rf"{name.replace('_slope', '')}'\left({{0}}\right)",
         description=description, fuse=True, heads=heads)
 

@@ -248,10 +248,9 @@ def _mape_slope_scalar(p, y, e):
     mp, j = math.frexp(p)
     my, k = math.frexp(y)
     core = scale * mp / (my * abs(my))
-    try:
-        return math.ldexp(core, j - 2 * k)
-    except OverflowError:
+    if math.frexp(core)[1] + j - 2 * k > 1024:      # beyond the largest float
         return math.copysign(math.inf, core)
+    return math.ldexp(core, j - 2 * k)
 
 
 def _mape_slope_np(p, y, e):

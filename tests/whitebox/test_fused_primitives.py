@@ -7,6 +7,8 @@ tests compare every declaration with the formula and check that each
 catalog derivative still compiles to its fused kernel.
 """
 
+import math
+
 import numpy as np
 import pytest
 import sympy
@@ -126,6 +128,16 @@ def test_the_mape_slope_keeps_every_digit_where_intermediates_leave_the_normal_r
     assert many.tolist() == pytest.approx([want, _mape_target_slope_exact(0.5, 0.25, eps),
                                            _mape_target_slope_exact(-2.0, 3.0, eps)],
                                           rel=1e-15, abs=0)
+
+
+def test_the_mape_slope_beyond_the_largest_float_is_infinite():
+    """-100 p/(y |y|) at p = 1.8e306, y = 1 is below -1.797e308, p = 1.7e306 not."""
+    slope = FORGE.get("mape").gradient("y_true")
+    assert slope.eval(y_pred=1.8e306, y_true=1.0) == -math.inf
+    assert slope.eval(y_pred=-1.8e306, y_true=-1.0) == math.inf
+    assert slope.eval(y_pred=1.7e306, y_true=1.0) == -1.7e308
+    assert slope.eval(y_pred=np.array([1.8e306, 1.7e306]),
+                      y_true=np.array([1.0, 1.0])).tolist() == [-math.inf, -1.7e308]
 
 
 def test_the_mape_slope_below_eps_is_the_clamped_one():
