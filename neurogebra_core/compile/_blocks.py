@@ -115,19 +115,27 @@ def fusable(arrays: Sequence, shape: tuple) -> tuple | None:
     return tuple(isinstance(a, np.ndarray) and a.size > 1 for a in arrays)
 
 
-def run_fused(loop: Callable, arrays: Sequence, shape: tuple) -> np.ndarray | None:
-    """``loop`` (``loop(*arguments, out)``, returning how many results are not
-    finite) run block by block on every core into a new array; None where a
-    result is not finite (NumPy's code decides those values)."""
+def run_fused(loop: Callable, arrays: Sequence, shape: tuple, redo: Callable) -> tuple:
+    """``(result, error kinds)``: ``loop`` (``loop(*arguments, out)``, returning
+    how many results are not finite) run block by block on every core into a
+    new array. In a block with results that are not finite, those elements are
+    computed again by ``redo(arguments of those elements, shape)``, which
+    returns ``(values, error kinds)``; the block is still in the cache."""
     arguments = [a if isinstance(a, np.ndarray) and a.size > 1 else float(a) for a in arrays]
-    counts: list = []
+    redone: set = set()
 
     def into(*block):
-        counts.append(loop(*block))
-        return block[-1]
+        out = block[-1]
+        if loop(*block):
+            where = np.flatnonzero(~np.isfinite(out))
+            values, kinds = redo([a[where] if isinstance(a, np.ndarray) else a
+                                  for a in block[:-1]], where.shape)
+            out[where] = values
+            redone.update(kinds)
+        return out
 
     result, _ = run_in_blocks(None, arguments, shape, into=into)
-    return None if any(counts) else result
+    return result, redone
 
 
 def _contiguous(arrays: Sequence, shape: tuple) -> bool:

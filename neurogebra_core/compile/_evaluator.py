@@ -18,6 +18,7 @@ Names are checked strictly: a missing variable or an unknown keyword raises
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import numbers
@@ -238,11 +239,9 @@ class Evaluator:
         size = math.prod(shape)
         start = time.perf_counter()
         if loop is not None:
-            result = run_fused(loop, arrays, shape)
-            judge(scalar, kinds, math.inf if result is None else time.perf_counter() - start,
-                  size)
-            if result is not None:
-                return result, ()
+            outcome = run_fused(loop, arrays, shape, functools.partial(self._run_numpy, function))
+            judge(scalar, kinds, time.perf_counter() - start, size)
+            return outcome
         outcome = self._run_numpy(function, arrays, shape)
         record(scalar, kinds, time.perf_counter() - start, size)
         return outcome

@@ -15,9 +15,11 @@ whose every digit the accuracy sweep checks: the loop calls it per element,
 with the same operations and the same C library functions. Before a compiled
 loop is used, it must give the bits of that scalar code on a sweep of values
 across the float range; where numba cannot compile a kernel, or the bits
-differ, the formula stays on NumPy. A block with a result that is not finite
-(an overflow, a nan) is evaluated again by NumPy, whose masks, selects and
-warnings decide those values. ``NEUROGEBRA_JIT=off`` turns this off, and it
+differ, the formula stays on NumPy. A result that is not finite (an overflow,
+a nan) is computed again by NumPy, element by element, whose masks, selects
+and warnings decide those values. A kernel may offer a ``loop_form``: a kernel
+of the same values that numba compiles better (without calls or branches,
+which LLVM vectorises; without the Python object it reads). ``NEUROGEBRA_JIT=off`` turns this off, and it
 is off where numba is not installed (``pip install numba``).
 """
 
@@ -245,7 +247,7 @@ def _same_bits(loop, scalar, kinds: tuple) -> bool:
             want = float(scalar(*row))
         except (OverflowError, ValueError, ZeroDivisionError, TypeError):
             continue           # the array path decides these: so does the loop (not finite)
-        if want - want == 0.0:
+        if want - want == 0.0 and out[i] - out[i] == 0.0:   # (not finite: NumPy decides)
             compared += 1
             if want != out[i]:  # (a zero's sign aside: -max(0, y) is -0.0 in arrays, 0 in Python)
                 return False

@@ -118,29 +118,31 @@ def hypot_numpy(a, b):
         return _scaled_hypot(a, b)
 
 
+# beyond these, a and b are scaled by a power of 2 (exactly) before they are squared
+_HYPOT_BIG, _HYPOT_SMALL = 2.0 ** 500, 2.0 ** -500
+_HYPOT_DOWN, _HYPOT_UP = 2.0 ** -600, 2.0 ** 600
+
+
 def hypot_math(a, b):
     # the array kernel's arithmetic for floats, so both paths (and a compiled loop of
-    # the scalar code, compile._jit) give the same bits: sqrt(a^2 + b^2) where both
-    # squares are normal or exactly 0, else CPython's hypot (correctly rounded)
-    aa, bb = a * a, b * b
-    if aa < _INF and bb < _INF and (aa >= _TINY or a == 0.0) and (bb >= _TINY or b == 0.0):
-        return math.sqrt(aa + bb)
-    return math.hypot(a, b)
-
-
-_INF, _TINY = math.inf, 2.2250738585072014e-308   # the smallest normal float
+    # the scalar code, compile._jit) agree; no call and no branch but the scale's
+    # select, so a loop vectorises it. nan stays nan (hypot(inf, nan) too, as in NumPy)
+    m = max(abs(a), abs(b))
+    scale, unscale = (_HYPOT_DOWN, _HYPOT_UP) if m > _HYPOT_BIG else \
+        ((_HYPOT_UP, _HYPOT_DOWN) if m < _HYPOT_SMALL else (1.0, 1.0))
+    a, b = a * scale, b * scale
+    return math.sqrt(a * a + b * b) * unscale
 
 
 def _scaled_hypot(a, b):
-    # m*sqrt(1 + (n/m)^2), m = max(|a|, |b|), n = min: within 2 ulps for normal results,
-    # no overflow; where m is 0 or inf (n/m is nan) the result is m, and nan stays nan
-    a, b = np.abs(a), np.abs(b)
-    m = np.maximum(a, b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.minimum(a, b) / m
-        out = m * np.sqrt(1.0 + r * r)
-    finite = np.isfinite(out)
-    return out if np.all(finite) else np.where(finite, out, m)
+    # sqrt((a s)^2 + (b s)^2)/s, s a power of 2 that brings max(|a|, |b|) between
+    # 2^-100 and 2^100 where it is beyond 2^+-500: exact scalings, so within 1.5 ulps
+    m = np.maximum(np.abs(a), np.abs(b))
+    scale = np.where(m > _HYPOT_BIG, _HYPOT_DOWN, np.where(m < _HYPOT_SMALL, _HYPOT_UP, 1.0))
+    unscale = np.where(m > _HYPOT_BIG, _HYPOT_UP, np.where(m < _HYPOT_SMALL, _HYPOT_DOWN, 1.0))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        a, b = np.multiply(a, scale), np.multiply(b, scale)
+        return np.sqrt(a * a + b * b) * unscale
 
 
 def heaviside_numpy(x, h0, out=None):
@@ -504,6 +506,21 @@ def one_minus_square_ratio_math(a, b, m):
     return out
 
 
+def _one_minus_square_ratio_loop_form():
+    """one_minus_square_ratio_math for a compiled loop: the exact value computed
+    everywhere and selected where it is needed (no branch: LLVM vectorises it)."""
+    def one_minus_square_ratio(a, b, m):
+        d = a + b
+        out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
+        exact = _one_minus_square_ratio_exact(a, b, m)
+        near = abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out)
+        return exact if near else out
+    return one_minus_square_ratio
+
+
+one_minus_square_ratio_math.loop_form = _one_minus_square_ratio_loop_form
+
+
 def one_minus_square_ratio_numpy(a, b, m):
     # 1 - d (d/m) everywhere; the few results next to 0 again from the exact square
     d = np.add(a, b, out=_buffer(a, b, m))
@@ -542,6 +559,27 @@ def one_minus_product_math(a, b):
     if abs(out) < _SQUARE_RATIO_WINDOW and math.isfinite(a) and math.isfinite(b):
         return _one_minus_product_exact(a, b, math.frexp, math.ldexp)
     return out
+
+
+def _one_minus_product_loop_form():
+    """one_minus_product_math without frexp, for a compiled loop (``_jit``): where
+    1 - a*b is next to 0, a*b is near 1, so scaling the larger of a, b down by
+    2^512 and the other up by as much keeps Dekker's split and products normal;
+    the scalings are exact, so the bits are those of the mantissas. Both values
+    are computed and one is selected: no call, no branch, LLVM vectorises it."""
+    def one_minus_product(a, b):
+        out = 1.0 - a * b
+        scale, unscale = (_DOWN, _UP) if abs(a) > _UP else \
+            ((_UP, _DOWN) if abs(b) > _UP else (1.0, 1.0))
+        hi, lo = _two_product(a * scale, b * unscale)
+        exact = (1.0 - hi) - lo
+        near = abs(out) < _SQUARE_RATIO_WINDOW and math.isfinite(a) and math.isfinite(b)
+        return exact if near else out
+    return one_minus_product
+
+
+_UP, _DOWN = 2.0 ** 512, 2.0 ** -512
+one_minus_product_math.loop_form = _one_minus_product_loop_form
 
 
 def one_minus_product_numpy(a, b):

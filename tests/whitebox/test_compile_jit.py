@@ -53,6 +53,7 @@ def test_a_loop_gives_the_bits_of_the_scalar_code(jit):
 
 
 def test_a_result_that_is_not_finite_comes_from_numpy_with_its_warning(jit):
+    """Only that element: the others keep the loop's values."""
     f = Expression("f", "x*x*y + x - y/2", variables=["x", "y"])
     f.eval(x=P, y=Y)
     assert _compiled().loop is not None
@@ -101,6 +102,42 @@ def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
     fused = f.eval(x=x, y=Y)
     some = np.concatenate([np.arange(50), RNG.integers(50, N, 150)])
     assert fused[some].tolist() == [f.eval(x=float(x[i]), y=float(Y[i])) for i in some]
+
+
+def test_a_value_the_loop_form_leaves_to_numpy_comes_from_numpy(jit):
+    """squareplus's loop takes sqrt(x^2 + b) where the squares are normal floats and
+    hands anything else to NumPy: the call with x = 1e200 (x^2 overflows) comes
+    back whole from NumPy's scaled hypot, which gives x."""
+    squareplus = FORGE.get("squareplus")
+    squareplus.eval(x=P)
+    assert _compiled().loop is not None
+    fused = squareplus.eval(x=P)
+    some = RNG.integers(0, N, 100)
+    assert fused[some].tolist() == [squareplus.eval(x=float(P[i])) for i in some]
+    big = P.copy()
+    big[3] = 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # and no overflow warning either
+        result = squareplus.eval(x=big)
+    assert result[3] == 1e200
+    assert result[4] == pytest.approx(fused[4], rel=2.3e-16, abs=0)   # NumPy's, within an ulp
+
+
+def test_values_next_to_the_kink_come_from_the_exact_product(jit):
+    """hinge's slope loop leaves 1 - y*p next to 0 to NumPy's exact product, element
+    by element: there the value is the scalar code's, and the loop stays in use."""
+    slope = FORGE.get("squared_hinge").gradient("y_pred")
+    labels = np.sign(Y)
+    slope.eval(y_pred=P, y_true=labels)
+    state = _compiled()
+    assert state.loop is not None
+    p = P.copy()
+    p[:40] = labels[:40] * (1.0 + np.linspace(-1e-4, 1e-4, 40))   # 1 - y*p within 1e-4
+    got = slope.eval(y_pred=p, y_true=labels)
+    some = np.concatenate([np.arange(40), RNG.integers(40, N, 100)])
+    assert got[some].tolist() == [slope.eval(y_pred=float(p[i]), y_true=float(labels[i]))
+                                  for i in some]
+    assert state.loop is not None and state.status == "ready"
 
 
 def test_a_loop_slower_than_numpy_is_dropped(jit):

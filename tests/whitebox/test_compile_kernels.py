@@ -3,13 +3,17 @@
 A kernel's output buffer skips ``np.broadcast_shapes`` when its arguments
 share one shape: every mix must still get the broadcast shape. The step
 kernel must give NumPy's own values at every edge; hypot keeps libm's
-accuracy whether its squares stay normal or not.
+accuracy whether its squares stay normal or not, on both paths. A kernel's
+loop form (what a compiled loop runs) gives the kernel's own values.
 """
+
+import math
 
 import numpy as np
 import pytest
 
-from neurogebra.compile._kernels import _buffer, heaviside_numpy, hypot_numpy
+from neurogebra.compile._kernels import (_buffer, heaviside_numpy, hypot_math, hypot_numpy,
+                                         one_minus_product_math, one_minus_square_ratio_math)
 
 
 @pytest.mark.parametrize("arguments, shape", [
@@ -44,7 +48,6 @@ def test_the_step_kernel_on_a_single_number():
 def test_hypot_is_within_two_ulps_of_libm_with_or_without_its_squares_in_range(low, high):
     """sqrt(a^2 + b^2) where the squares are normal floats; the scaled form where
     one over- or underflows (the floating-point flags choose, block by block)."""
-    import math
     rng = np.random.default_rng(5)
     a = 10.0 ** rng.uniform(low, high, 500) * rng.choice([-1, 1], 500)
     b = 10.0 ** rng.uniform(low, high, 500)
@@ -54,3 +57,56 @@ def test_hypot_is_within_two_ulps_of_libm_with_or_without_its_squares_in_range(l
     assert hypot_numpy(3.0, 4.0) == 5.0
     edges = hypot_numpy(np.array([np.inf, np.nan, 0.0, -0.0]), 2.0)
     assert edges[0] == np.inf and np.isnan(edges[1]) and edges[2:].tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("low, high", [(-3, 3), (-160, -150), (150, 160), (-300, 300),
+                                       (-323, -300)])
+def test_the_scalar_hypot_is_accurate_and_agrees_with_the_array_kernel(low, high):
+    """Both scale a and b by a power of 2 beyond 2^+-500: the same bits, element by
+    element, where the array kernel takes the scaled form for the whole array."""
+    rng = np.random.default_rng(6)
+    a = 10.0 ** rng.uniform(low, high, 500) * rng.choice([-1, 1], 500)
+    b = 10.0 ** rng.uniform(low, high, 500)
+    got = np.array([hypot_math(u, v) for u, v in zip(a, b)])
+    want = np.array([math.hypot(u, v) for u, v in zip(a, b)])
+    assert np.all(np.abs(got - want) <= 2 * np.spacing(want))
+    if low < -200 or high > 200:                   # the array kernel scales them all
+        assert got.tolist() == hypot_numpy(a, b).tolist()
+    assert hypot_math(3.0, 4.0) == 5.0 and hypot_math(-0.0, 2.0) == 2.0
+    assert hypot_math(math.inf, 1.0) == math.inf and math.isnan(hypot_math(math.nan, 1.0))
+    assert hypot_math(0.0, 0.0) == 0.0 and hypot_math(5e-324, 0.0) == 5e-324
+
+
+def _near_one_pairs():
+    """(a, b) with a*b within 2^-9 of 1 across the exponent range, others, edges."""
+    rng = np.random.default_rng(7)
+    a = 2.0 ** rng.uniform(-1020, 1020, 3000) * rng.choice([-1, 1], 3000)
+    b = (1.0 + rng.uniform(-2.0 ** -9, 2.0 ** -9, 3000)) / a
+    far = rng.standard_normal((2, 500)) * 10.0 ** rng.uniform(-300, 300, (2, 500))
+    pairs = list(zip(a.tolist(), b.tolist())) + list(zip(*far.tolist()))
+    return pairs + [(1.0, 1.0), (0.5, 2.0), (math.inf, 0.0), (math.nan, 1.0), (1e308, 1e-308),
+                    (3.0, 1 / 3.0), (-1.0, -1.0 - 2.0 ** -52)]
+
+
+def _near_one_ratios():
+    """(a, b, m) with (a + b)^2/m within 2^-10 of 1, others, edges."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal(3000) * 10.0 ** rng.uniform(-140, 140, 3000)
+    b = a * rng.uniform(-3, 3, 3000)
+    m = (a + b) ** 2 * (1.0 + rng.uniform(-2.0 ** -10, 2.0 ** -10, 3000))
+    return list(zip(a.tolist(), b.tolist(), m.tolist())) + [
+        (x, y, abs(x) + 1.0) for x, y in _near_one_pairs()[3000:]] + [
+        (1.0, 0.0, 1.0 + 2.0 ** -30), (0.5, 0.5, 1.0), (1e-160, 0.0, 1e-320)]
+
+
+def _same(u, v):
+    return u == v or (u != u and v != v)
+
+
+@pytest.mark.parametrize("kernel, points", [(one_minus_product_math, _near_one_pairs()),
+                                            (one_minus_square_ratio_math, _near_one_ratios())])
+def test_a_loop_form_gives_the_kernels_values(kernel, points):
+    """Near the kink, where the kernel takes its exact branch, as elsewhere."""
+    loop_kernel = kernel.loop_form()
+    assert sum(abs(kernel(*p)) < 2.0 ** -10 for p in points) > 1000
+    assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == []
