@@ -29,7 +29,7 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count",
+__all__ = ["blockable", "filled", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count",
            "BLOCK", "MIN_SIZE", "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
@@ -136,6 +136,22 @@ def run_fused(loop: Callable, arrays: Sequence, shape: tuple, redo: Callable) ->
 
     result, _ = run_in_blocks(None, arguments, shape, into=into)
     return result, redone
+
+
+def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
+    """A new float64 array of ``shape`` holding ``value`` (one number, or an array
+    of that shape laid out contiguously) written on every core, or None where that
+    does not pay (a small array, one core). Even a copy, all memory traffic, goes
+    faster on two (1e6 elements: 0.40 ms against 0.57 for ``np.copy``)."""
+    if math.prod(shape) < MIN_SIZE or thread_count() == 1 or \
+            not (value.ndim == 0 or _contiguous([value], shape)):
+        return None
+    result, _ = run_in_blocks(None, [value], shape, into=_copy_into)
+    return result
+
+
+def _copy_into(source, out):
+    np.copyto(out, source)
 
 
 def _contiguous(arrays: Sequence, shape: tuple) -> bool:

@@ -322,8 +322,9 @@ def _operations(outputs: list, arrays: set) -> tuple[int, int]:
     """About how many float array operations the code makes, and how many
     comparisons (boolean logic and 0/1 masks included: arrays of booleans, an
     eighth of the size): the distinct parts that depend on ``arrays``, a
-    negation not counted (it goes with the sum it is subtracted in) and a select
-    counted twice (it reads both pieces)."""
+    negation not counted (it goes with the sum it is subtracted in) unless it is
+    an output (``-y``: a pass of its own), and a select counted twice (it reads
+    both pieces)."""
     on_arrays, floats, comparisons = {}, 0, 0
     for node in post_order(outputs):    # children first: whether a part reads an array
         on_arrays[node] = node in arrays or any(on_arrays[a] for a in node.args)
@@ -333,6 +334,8 @@ def _operations(outputs: list, arrays: set) -> tuple[int, int]:
             comparisons += 1
         elif not (node.is_Mul and len(node.args) == 2 and node.args[0] == -1):
             floats += 1 + isinstance(node, sympy.Piecewise)
+    floats += sum(1 for o in outputs if o.is_Mul and len(o.args) == 2 and o.args[0] == -1
+                  and on_arrays.get(o))
     return floats, comparisons
 
 

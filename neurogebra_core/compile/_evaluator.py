@@ -31,7 +31,7 @@ import sympy
 
 from ..errors import EvaluationError, ShapeError, VariableError, did_you_mean
 from ..symbolic import symbol
-from ._blocks import blockable, fusable, run_fused, run_in_blocks
+from ._blocks import blockable, filled, fusable, run_fused, run_in_blocks
 from ._codegen import compile_function
 from ._float_errors import run_recording
 from ._jit import FUSED_OPERATIONS, fused_loop, judge, record
@@ -367,8 +367,13 @@ def _check_broadcast(arrays: list, names: Sequence[str], label: str) -> None:
 
 def _spread(result: np.ndarray, shape: tuple) -> np.ndarray:
     """A new float64 array of ``shape`` holding ``result`` broadcast (a constant
-    derivative such as 0 comes back as one number). A +0 fills as np.zeros does,
-    from memory the system hands out zeroed, without a pass."""
+    derivative such as 0 comes back as one number, the identity as its input).
+    A +0 on one core fills as np.zeros does, from memory the system may hand
+    out zeroed, without a pass."""
+    if result.ndim == 0 or result.shape == shape:
+        written = filled(result, shape)       # on every core, where that pays
+        if written is not None:
+            return written
     if result.ndim == 0 and result == 0 and not np.signbit(result):
         return np.zeros(shape)
     return np.broadcast_to(result, shape).copy()

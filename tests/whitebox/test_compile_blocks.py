@@ -12,7 +12,8 @@ import pytest
 import sympy
 
 from neurogebra.compile import compile_function
-from neurogebra.compile._blocks import MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE, blockable
+from neurogebra.compile._blocks import (MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE, blockable,
+                                        filled)
 from neurogebra.symbolic import formula_function
 
 x, y = sympy.symbols("x y", real=True)
@@ -21,7 +22,7 @@ BIG = np.zeros(MIN_SIZE)
 
 @pytest.mark.parametrize("formula, operations", [
     (sympy.tanh(x), 1), ((x - y) ** 2, 2), (x * y + x, 2), (2 * (x - y), 3),
-    (sympy.exp(-x ** 2) * x, 3),
+    (sympy.exp(-x ** 2) * x, 3), (-x, 1), (y - x, 1), (x, 0), (sympy.Integer(2), 0),
 ])
 def test_the_generated_code_counts_its_array_operations(formula, operations):
     assert compile_function(formula, [x, y]).operations == operations
@@ -54,3 +55,18 @@ def test_a_formula_is_heavy_when_it_calls_more_than_a_memory_bound_function(form
 def test_the_memory_bound_functions_are_known_by_those_names():
     for name in MEMORY_BOUND:
         assert formula_function(name).name == name
+
+
+def test_a_copy_or_a_constant_is_written_on_every_core(monkeypatch):
+    """The identity's result is a new array, a constant keeps its sign; on one
+    thread, or below the block size, NumPy's own copy is used (None)."""
+    monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
+    data = np.random.default_rng(3).standard_normal(MIN_SIZE + 5)
+    copy = filled(data, data.shape)
+    assert copy is not data and copy.tolist() == data.tolist()
+    zeros = filled(np.array(-0.0), (MIN_SIZE, 2))
+    assert zeros.shape == (MIN_SIZE, 2) and np.signbit(zeros).all() and not zeros.any()
+    assert filled(np.array(1.5), (MIN_SIZE - 1,)) is None
+    assert filled(data[::2], data[::2].shape) is None         # not laid out contiguously
+    monkeypatch.setenv("NEUROGEBRA_THREADS", "1")
+    assert filled(data, data.shape) is None
