@@ -29,8 +29,9 @@ import numpy as np
 
 from ._float_errors import run_recording
 
-__all__ = ["blockable", "filled", "fusable", "run_fused", "splittable", "run_in_blocks", "thread_count",
-           "BLOCK", "MIN_SIZE", "MIN_OPERATIONS", "MEMORY_BOUND", "PER_THREAD_SPLIT", "ENV_THREADS"]
+__all__ = ["blockable", "filled", "fusable", "run_fused", "splittable", "run_in_blocks",
+           "thread_count", "BLOCK", "MIN_SIZE", "MIN_OPERATIONS", "MEMORY_BOUND",
+           "PER_THREAD_SPLIT", "ENV_THREADS"]
 
 BLOCK = 131_072          # elements (1 MB): a block's temporaries stay in a core's cache
 MIN_SIZE = 4 * BLOCK     # below this, one call is as fast (measured: benchmarks/bench_builtins.py)
@@ -120,8 +121,13 @@ def run_fused(loop: Callable, arrays: Sequence, shape: tuple, redo: Callable) ->
     how many results are not finite) run block by block on every core into a
     new array. In a block with results that are not finite, those elements are
     computed again by ``redo(arguments of those elements, shape)``, which
-    returns ``(values, error kinds)``; the block is still in the cache."""
-    arguments = [a if isinstance(a, np.ndarray) and a.size > 1 else float(a) for a in arrays]
+    returns ``(values, error kinds)``; the block is still in the cache, and
+    smaller than ``MIN_SIZE``, so ``redo`` does not split it into blocks again.
+    Numbers are passed as NumPy floats: NumPy's code then divides a number by 0
+    as it divides an array, into inf with a warning."""
+    arguments = [a if isinstance(a, np.ndarray) and a.size > 1 else
+                 np.float64(a.reshape(-1)[0] if isinstance(a, np.ndarray) else a)
+                 for a in arrays]
     redone: set = set()
 
     def into(*block):

@@ -41,6 +41,7 @@ from ._memory import keep_freed_memory
 __all__ = ["Evaluator"]
 
 _SCALAR_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
+_PYTHON_FLOAT_FAILURES = (OverflowError, ZeroDivisionError)
 _F64 = np.dtype(np.float64)
 
 
@@ -217,7 +218,10 @@ class Evaluator:
         function = self._array
         if function is None:
             function = self._array = self._compile("numpy")
-        result, trouble = self._run(function, args, shape)
+        try:
+            result, trouble = self._run(function, args, shape)
+        except _PYTHON_FLOAT_FAILURES:   # a part of params alone, in Python floats (1/c, c = 0):
+            return self._call_array(list(args), scalar_out=False)   # as 0-d arrays, NumPy's
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:
             result = _spread(np.asarray(result, dtype=np.float64), shape)

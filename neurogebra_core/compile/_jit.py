@@ -13,14 +13,16 @@ time, NumPy's is vectorised).
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks: the loop calls it per element,
 with the same operations and the same C library functions. Before a compiled
-loop is used, it must give the bits of that scalar code on a sweep of values
-across the float range; where numba cannot compile a kernel, or the bits
-differ, the formula stays on NumPy. A result that is not finite (an overflow,
-a nan) is computed again by NumPy, element by element, whose masks, selects
-and warnings decide those values. A kernel may offer a ``loop_form``: a kernel
-of the same values that numba compiles better (without calls or branches,
-which LLVM vectorises; without the Python object it reads). ``NEUROGEBRA_JIT=off`` turns this off, and it
-is off where numba is not installed (``pip install numba``).
+loop is used, it must give the values of that scalar code on a sweep of values
+across the float range (a zero's sign aside: Python's code may keep an integer
+0 where the loop, as NumPy, computes in floats: -max(0, y) is -0.0 there);
+where numba cannot compile a kernel, or the values differ, the formula stays
+on NumPy. A result that is not finite (an overflow, a nan) is computed again
+by NumPy, element by element, whose masks, selects and warnings decide those
+values. A kernel may offer a ``loop_form``: a kernel of the same values that
+numba compiles better (without calls or branches, which LLVM vectorises;
+without the Python object it reads). ``NEUROGEBRA_JIT=off`` turns this off,
+and it is off where numba is not installed (``pip install numba``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
 _AFTER = 1.0          # seconds of NumPy evaluation of large arrays before compiling
 _KEPT = 256           # formulas whose state is kept (least recently used dropped)
-FUSED_OPERATIONS = 1  # none (-x, a copy): NumPy is as fast; the rest are timed
+FUSED_OPERATIONS = 1  # none (x, a constant): a copy; formulas of any operation are timed
 _TRIALS = 3           # NumPy calls, then calls of a new loop, timed before it is judged
 _GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
 
@@ -174,30 +176,34 @@ def _jitted(function):
     return _imported().njit(_with_compiled_calls(function), **_OPTIONS)
 
 
-def _with_compiled_calls(function):
+def _with_compiled_calls(function, calling: tuple = ()):
     """A copy of ``function`` whose global and enclosed Python functions are
-    numba dispatchers. A function may offer a form numba can type in its
-    ``loop_form()`` (one that reads an object's state, say)."""
+    numba dispatchers. A function may offer a kernel of the same values that
+    numba compiles better as its ``loop_form()``. ``calling``: the kernels
+    whose calls are being compiled (a cycle is refused: numba cannot inline it)."""
     form = getattr(function, "loop_form", None)
     if form is not None:
         function = form()
+    calling += (function,)
     namespace = dict(function.__globals__)
     for name in function.__code__.co_names:
         if isinstance(namespace.get(name), types.FunctionType):
-            namespace[name] = _kernel(namespace[name])
+            namespace[name] = _kernel(namespace[name], calling)
     cells = function.__closure__ and tuple(
-        types.CellType(_kernel(c.cell_contents)
+        types.CellType(_kernel(c.cell_contents, calling)
                        if isinstance(c.cell_contents, types.FunctionType) else c.cell_contents)
         for c in function.__closure__)
     return types.FunctionType(function.__code__, namespace, function.__name__,
                               function.__defaults__, cells)
 
 
-def _kernel(function):
+def _kernel(function, calling: tuple = ()):
     """The numba dispatcher of a Python kernel, made once per process."""
     dispatcher = _jitted_kernels.get(function)
     if dispatcher is None:
-        compiled = _imported().njit(_with_compiled_calls(function), **_OPTIONS)
+        if function in calling:
+            raise TypeError(f"{function.__name__} calls itself: not compiled")
+        compiled = _imported().njit(_with_compiled_calls(function, calling), **_OPTIONS)
         with _lock:
             dispatcher = _jitted_kernels.setdefault(function, compiled)
     return dispatcher
@@ -233,9 +239,10 @@ _COMPARED = 100   # finite results of the scalar code the sweep must compare at 
 
 
 def _same_bits(loop, scalar, kinds: tuple) -> bool:
-    """Whether ``loop`` gives the scalar code's results on a sweep, bit for bit,
-    wherever the scalar code gives a finite float (and it does often enough for
-    the comparison to mean something)."""
+    """Whether ``loop`` gives the scalar code's results on a sweep (equal floats:
+    a zero's sign aside), wherever both give a finite float (and they do often
+    enough for the comparison to mean something; where the loop's result is
+    not finite, NumPy's code decides the value)."""
     columns = [_sweep(i) if array else 0.5 + i for i, array in enumerate(kinds)]
     size = columns[kinds.index(True)].size
     out = np.empty(size)
@@ -249,6 +256,6 @@ def _same_bits(loop, scalar, kinds: tuple) -> bool:
             continue           # the array path decides these: so does the loop (not finite)
         if want - want == 0.0 and out[i] - out[i] == 0.0:   # (not finite: NumPy decides)
             compared += 1
-            if want != out[i]:  # (a zero's sign aside: -max(0, y) is -0.0 in arrays, 0 in Python)
+            if want != out[i]:
                 return False
     return compared >= _COMPARED

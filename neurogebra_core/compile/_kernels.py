@@ -126,7 +126,8 @@ _HYPOT_DOWN, _HYPOT_UP = 2.0 ** -600, 2.0 ** 600
 def hypot_math(a, b):
     # the array kernel's arithmetic for floats, so both paths (and a compiled loop of
     # the scalar code, compile._jit) agree; no call and no branch but the scale's
-    # select, so a loop vectorises it. nan stays nan (hypot(inf, nan) too, as in NumPy)
+    # select, so a loop vectorises it. nan stays nan, even beside an inf (as on the
+    # array path; np.hypot and the C library give inf there)
     m = max(abs(a), abs(b))
     scale, unscale = (_HYPOT_DOWN, _HYPOT_UP) if m > _HYPOT_BIG else \
         ((_HYPOT_UP, _HYPOT_DOWN) if m < _HYPOT_SMALL else (1.0, 1.0))
@@ -139,10 +140,9 @@ def _scaled_hypot(a, b):
     # 2^-100 and 2^100 where it is beyond 2^+-500: exact scalings, so within 1.5 ulps
     m = np.maximum(np.abs(a), np.abs(b))
     scale = np.where(m > _HYPOT_BIG, _HYPOT_DOWN, np.where(m < _HYPOT_SMALL, _HYPOT_UP, 1.0))
-    unscale = np.where(m > _HYPOT_BIG, _HYPOT_UP, np.where(m < _HYPOT_SMALL, _HYPOT_DOWN, 1.0))
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         a, b = np.multiply(a, scale), np.multiply(b, scale)
-        return np.sqrt(a * a + b * b) * unscale
+        return np.sqrt(a * a + b * b) / scale     # (exact: a power of 2)
 
 
 def heaviside_numpy(x, h0, out=None):
@@ -563,8 +563,8 @@ def one_minus_product_math(a, b):
 
 def _one_minus_product_loop_form():
     """one_minus_product_math without frexp, for a compiled loop (``_jit``): where
-    1 - a*b is next to 0, a*b is near 1, so scaling the larger of a, b down by
-    2^512 and the other up by as much keeps Dekker's split and products normal;
+    1 - a*b is next to 0, a*b is near 1, so scaling whichever of a, b is beyond
+    2^512 down by 2^512 and the other up by as much keeps Dekker's split normal;
     the scalings are exact, so the bits are those of the mantissas. Both values
     are computed and one is selected: no call, no branch, LLVM vectorises it."""
     def one_minus_product(a, b):
@@ -700,7 +700,15 @@ indicator_jax, indicator_torch = _jax_and_torch(_indicator_array)
 
 
 def int_power_math(u, n):
-    return u ** n
+    # u*u*...*u, as the array kernel multiplies (Python's ** calls the C library's pow)
+    out = u * u
+    for _ in range(int(n) - 2):
+        out *= u
+    return out
+
+
+def square_math(u):
+    return u * u
 
 
 def int_power_numpy(u, n):
@@ -712,7 +720,11 @@ def int_power_numpy(u, n):
     return out
 
 
-int_power_jax = int_power_torch = int_power_math
+def _int_power_traced(u, n):
+    return u ** n
+
+
+int_power_jax = int_power_torch = _int_power_traced
 
 
 # -- JAX and PyTorch: kinks differentiated as neurogebra does ----------------------

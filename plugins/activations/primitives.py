@@ -166,7 +166,7 @@ class _RootSeries:
         hi = self._series()[0]
         return self._sum(x) if abs(x - hi) < self.RADIUS else closed_form(x)
 
-    def loop_form(self, closed_form):
+    def plain_scalar(self, closed_form):
         """:meth:`scalar` as a function of floats alone, its series fixed (what a
         compiled loop can call: numba cannot read this object)."""
         hi, lo, coefficients = self._series()
@@ -212,7 +212,7 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads):
 
     def scalar(x):
         return series.scalar(x, scalar_closed)
-    scalar.loop_form = lambda: series.loop_form(scalar_closed)
+    scalar.loop_form = lambda: series.plain_scalar(scalar_closed)
     return Primitive(
         name=name, explicit=formula, anchors=anchors,
         derivatives=(lambda u: derivative(formula(_T), _T.name).xreplace({_T: u}),),

@@ -1,10 +1,10 @@
 """White-box tests of one internal module: neurogebra.compile._jit.
 
 A formula evaluated often on large arrays gets one compiled loop over its
-scalar code. Its results must be the scalar code's, bit for bit; a result
-that is not finite must come from NumPy's code (with its warnings); a loop
-numba cannot build, or whose bits differ, or that is slower, must leave the
-formula on NumPy; and it must all be off where asked.
+scalar code. Its results must be the scalar code's; a result that is not
+finite must come from NumPy's code (with its warnings), element by element;
+a loop numba cannot build, or whose values differ, or that is slower, must
+leave the formula on NumPy; and it must all be off where asked.
 """
 
 import threading
@@ -90,13 +90,15 @@ def test_a_loop_numba_cannot_build_is_not_used(jit, monkeypatch):
 @pytest.mark.parametrize("text", [
     "silu_slope(x)*y + x - y/2",     # a closure over an object (the series at the root)
     "max(0, 1 - x*y)**2 + x/3",      # kernels calling helpers (the exact 1 - x*y)
+    "1 - (x + y)**2/(x*x + 1)",      # the exact square ratio where it is next to 0
 ])
 def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
     """The loop compiles the functions a kernel calls, and theirs; silu's slope
-    near its root x0 = -1.2785 reads a series fixed when the loop is built."""
+    near its root x0 = -1.2785 reads a series fixed when the loop is built (the
+    points cross the series' radius, 2^-7)."""
     f = Expression("f", text, variables=["x", "y"])
     x = P.copy()
-    x[:50] = -1.2784645427610738 + np.linspace(-2.0 ** -8, 2.0 ** -8, 50)
+    x[:50] = -1.2784645427610738 + np.linspace(-2.0 ** -6, 2.0 ** -6, 50)
     f.eval(x=x, y=Y)
     assert _compiled().loop is not None
     fused = f.eval(x=x, y=Y)
@@ -104,10 +106,9 @@ def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
     assert fused[some].tolist() == [f.eval(x=float(x[i]), y=float(Y[i])) for i in some]
 
 
-def test_a_value_the_loop_form_leaves_to_numpy_comes_from_numpy(jit):
-    """squareplus's loop takes sqrt(x^2 + b) where the squares are normal floats and
-    hands anything else to NumPy: the call with x = 1e200 (x^2 overflows) comes
-    back whole from NumPy's scaled hypot, which gives x."""
+def test_squares_beyond_the_float_range_are_scaled_in_the_loop(jit):
+    """squareplus's hypot(x, sqrt(b)) scales x = 1e200 by a power of 2 before
+    squaring it, in the loop as on both other paths: x comes back, no warning."""
     squareplus = FORGE.get("squareplus")
     squareplus.eval(x=P)
     assert _compiled().loop is not None
@@ -117,10 +118,28 @@ def test_a_value_the_loop_form_leaves_to_numpy_comes_from_numpy(jit):
     big = P.copy()
     big[3] = 1e200
     with warnings.catch_warnings():
-        warnings.simplefilter("error")               # and no overflow warning either
+        warnings.simplefilter("error")
         result = squareplus.eval(x=big)
-    assert result[3] == 1e200
-    assert result[4] == pytest.approx(fused[4], rel=2.3e-16, abs=0)   # NumPy's, within an ulp
+    assert result[3] == 1e200 == squareplus.eval(x=1e200) and result[4] == fused[4]
+
+
+def test_a_number_argument_is_divided_by_zero_as_numpy_divides(jit):
+    """The elements redone by NumPy take a number as a NumPy float: 1/y at y = 0
+    is inf with NumPy's warning, as without the loop (not ZeroDivisionError)."""
+    f = Expression("f", "x*x - x/3 + 1/y", variables=["x", "y"])
+    f.eval(x=P, y=2.0)
+    assert _compiled().loop is not None
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        result = f.eval(x=P, y=0.0)
+    assert np.isinf(result).all()
+    assert f.eval(x=P, y=0.5)[:3].tolist() == [f.eval(x=float(v), y=0.5) for v in P[:3]]
+
+
+def test_a_param_of_zero_divides_as_numpy_divides():
+    """The same without the loop, where a param is a Python float (1/c, c = 0)."""
+    f = Expression("f", "x + 1/c", params={"c": 0.0})
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        assert np.isinf(f.eval(x=np.ones(3))).all()
 
 
 def test_values_next_to_the_kink_come_from_the_exact_product(jit):
