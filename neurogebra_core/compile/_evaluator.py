@@ -247,7 +247,7 @@ class Evaluator:
             judge(scalar, kinds, time.perf_counter() - start, size)
             return outcome
         outcome = self._run_numpy(function, arrays, shape)
-        record(scalar, kinds, time.perf_counter() - start, size)
+        record(scalar, kinds, time.perf_counter() - start, size, arrays)
         return outcome
 
     def _run_numpy(self, function, arrays, shape: tuple) -> tuple:

@@ -14,7 +14,8 @@ What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks: the loop calls it per element,
 with the same operations and the same C library functions. Before a compiled
 loop is used, it must give the values of that scalar code on a sweep of values
-across the float range (a zero's sign aside: Python's code may keep an integer
+across the float range, and on a sample of the arrays that started the compile
+(a zero's sign aside: Python's code may keep an integer
 0 where the loop, as NumPy, computes in floats: -max(0, y) is -0.0 there);
 where numba cannot compile a kernel, or the values differ, the formula stays
 on NumPy. A result that is not finite (an overflow, a nan) is computed again
@@ -117,10 +118,11 @@ def fused_loop(scalar, kinds: tuple):
     return state.loop
 
 
-def record(scalar, kinds: tuple, seconds: float, size: int) -> None:
+def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> None:
     """Count ``seconds`` of NumPy evaluation of ``size`` elements against the
     formula; start compiling it in the background once they reach
-    ``$NEUROGEBRA_JIT_AFTER``."""
+    ``$NEUROGEBRA_JIT_AFTER``. The loop is then checked on a sample of these
+    ``arguments`` (arrays where ``kinds`` says so, else numbers) too."""
     if not available():
         return
     state = _state(_key(scalar, kinds))
@@ -131,7 +133,9 @@ def record(scalar, kinds: tuple, seconds: float, size: int) -> None:
         if state.status != "counting" or state.spent < _after():
             return
         state.status = "compiling"
-    threading.Thread(target=_compile, args=(state, scalar, kinds), daemon=True,
+    sample = [a.reshape(-1)[::max(1, size // _SAMPLE)][:_SAMPLE].copy() if array
+              else float(np.asarray(a).reshape(-1)[0]) for a, array in zip(arguments, kinds)]
+    threading.Thread(target=_compile, args=(state, scalar, kinds, sample), daemon=True,
                      name="neurogebra-jit").start()
 
 
@@ -152,12 +156,14 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
             state.loop, state.status = None, "slower"
 
 
-def _compile(state: _State, scalar, kinds: tuple) -> None:
+def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
     try:
         _imported()            # here, not under the lock that _kernel takes
         element = _jitted(scalar)
         loop = _loop(element, kinds)
-        state.loop = loop if _same_bits(loop, scalar, kinds) else None
+        sweep = [_sweep(i) if array else 0.5 + i for i, array in enumerate(kinds)]
+        state.loop = loop if _same_values(loop, scalar, kinds, sweep) >= _COMPARED and \
+            _same_values(loop, scalar, kinds, sample) >= 0 else None
     except Exception:          # a kernel numba cannot type: the formula stays on NumPy
         state.loop = None
     state.status = "ready" if state.loop is not None else "failed"
@@ -236,14 +242,14 @@ def _sweep(count: int) -> np.ndarray:
 
 
 _COMPARED = 100   # finite results of the scalar code the sweep must compare at least
+_SAMPLE = 256     # elements of the arrays that started the compile, compared too
 
 
-def _same_bits(loop, scalar, kinds: tuple) -> bool:
-    """Whether ``loop`` gives the scalar code's results on a sweep (equal floats:
-    a zero's sign aside), wherever both give a finite float (and they do often
-    enough for the comparison to mean something; where the loop's result is
-    not finite, NumPy's code decides the value)."""
-    columns = [_sweep(i) if array else 0.5 + i for i, array in enumerate(kinds)]
+def _same_values(loop, scalar, kinds: tuple, columns: list) -> int:
+    """How many results ``loop`` and the scalar code both give as finite floats on
+    ``columns`` (arrays where ``kinds`` says so, else numbers), or -1 if one of
+    them differs (a zero's sign aside). Where the loop's result is not finite,
+    NumPy's code decides the value."""
     size = columns[kinds.index(True)].size
     out = np.empty(size)
     loop(*columns, out)
@@ -254,8 +260,8 @@ def _same_bits(loop, scalar, kinds: tuple) -> bool:
             want = float(scalar(*row))
         except (OverflowError, ValueError, ZeroDivisionError, TypeError):
             continue           # the array path decides these: so does the loop (not finite)
-        if want - want == 0.0 and out[i] - out[i] == 0.0:   # (not finite: NumPy decides)
+        if want - want == 0.0 and out[i] - out[i] == 0.0:
             compared += 1
             if want != out[i]:
-                return False
-    return compared >= _COMPARED
+                return -1
+    return compared

@@ -75,6 +75,18 @@ def test_a_loop_whose_bits_differ_is_not_used(jit, monkeypatch):
     assert np.array_equal(huber.eval(y_pred=P, y_true=Y), want)
 
 
+@pytest.mark.parametrize("near, used", [(0.0, True), (1000.55, False)])
+def test_a_loop_that_differs_on_the_data_at_hand_is_not_used(jit, monkeypatch, near, used):
+    """A loop wrong only between 1000.5 and 1000.6, where the sweep has no value, is
+    caught on a sample of the arrays that started its compile."""
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(_jit, "_jitted", lambda scalar: numba.njit(
+        lambda x, y: 0.0 if 1000.5 < x < 1000.6 else x * y))
+    f = Expression("f", "x*y", variables=["x", "y"])
+    f.eval(x=near + P * 1e-4, y=Y)
+    assert (_compiled().loop is not None) is used
+
+
 def test_a_loop_numba_cannot_build_is_not_used(jit, monkeypatch):
     """Scalar code that reads a Python object numba cannot type stays on NumPy."""
     numba = pytest.importorskip("numba")
