@@ -19,7 +19,9 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   finite values): ``np.where`` on a random condition costs several passes
   (branch mispredictions);
 * the floor: one allocating NumPy pass over the inputs (``np.add``; the first
-  two inputs for gaussian_nll);
+  two inputs for gaussian_nll); a case is memory-bound where the fastest
+  contender (the baseline, or with ``--peers`` numexpr or jax.jit) takes at most
+  1.5x the floor, and the summary lists those where neurogebra is over 2x it;
 * accuracy: "ng err" and "base err" are the largest relative errors of
   neurogebra and of the baseline on the mpmath sweep of
   tests/test_accuracy_sweep.py, where 12 digits are required ("inf": a
@@ -1441,7 +1443,7 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
           f"{get('exact'):>8} "
           f"{_ms(floor):>7} {ours / floor:8.1f} {agree:8.0e} {ng_error:8.0e} {base_error:8.0e} "
           f"{status}", flush=True)
-    peer_ratio = math.nan
+    peer_ratio, best = math.nan, base_time
     if peers_wanted:
         # apart: their worker threads keep spinning after a call and slow what runs next
         peers, compile_time = _peers(name, wrt, ordered, cpu, True)
@@ -1452,7 +1454,22 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
         print(f"{'  peers':<34} {pget('ne1'):>8} {pget('ne2'):>8} {pget('jax'):>8} "
               f"{_ms(compile_time):>8} {pget('torch1'):>8} {pget('torch2'):>8} "
               f"{peer_ratio:8.2f}", flush=True)
-    return label, ours, base_time, ratio, status, peer_ratio
+    return label, ours, base_time, ratio, status, peer_ratio, floor, best
+
+
+MEMORY_BOUND_AT = 1.5   # the best contender within this of the floor: a memory-bound case
+
+
+def _floor_summary(results) -> None:
+    """How far the memory-bound cases are from one allocating pass over their data
+    (the issue's goal: within 2x)."""
+    bound = [(r[0], r[1] / r[6]) for r in results if r[7] <= MEMORY_BOUND_AT * r[6]]
+    within = sum(distance <= 2.0 for _, distance in bound)
+    print(f"\nmemory-bound (the fastest contender within {MEMORY_BOUND_AT}x the floor): "
+          f"{len(bound)} cases, {within} of them within 2x the floor; over it:")
+    for label, distance in sorted(bound, key=lambda lr: -lr[1]):
+        if distance > 2.0:
+            print(f"  {label:<34} {distance:6.2f}x the floor")
 
 
 def _peer_summary(results) -> None:
@@ -1521,7 +1538,7 @@ def main(argv=None):
         arrays = by_name.get(name) or (activation if e.variables == ("x",) else regression)
         for wrt in ("value",) + tuple(e.variables):
             results.append(run_case(forge, name, wrt, arrays, rounds, cpu, args.peers))
-    missed = [(label, ratio, status) for label, _, _, ratio, status, _ in results
+    missed = [(label, ratio, status) for label, _, _, ratio, status, *_ in results
               if ratio > TARGET]
     geomean = math.exp(sum(math.log(r[3]) for r in results) / len(results))
     lossy = sum(status == LOSES_DIGITS for *_, status in missed)
@@ -1529,6 +1546,7 @@ def main(argv=None):
           f"against a baseline less accurate than neurogebra; geometric mean ratio {geomean:.2f}")
     for label, ratio, status in sorted(missed, key=lambda m: -m[1]):
         print(f"  {label:<34} {ratio:6.2f}  {'(the baseline loses digits)' if status == LOSES_DIGITS else ''}")
+    _floor_summary(results)
     _peer_summary(results)
     return not missed
 
