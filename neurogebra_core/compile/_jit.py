@@ -15,9 +15,8 @@ whose every digit the accuracy sweep checks: the loop calls it per element,
 with the same operations and the same C library functions. Before a compiled
 loop is used, it must give the values of that scalar code on a sweep of values
 across the float range, and on a sample of the arrays that started the compile
-(a zero's sign aside: Python's code may keep an integer
-0 where the loop, as NumPy, computes in floats: -max(0, y) is -0.0 there);
-where numba cannot compile a kernel, or the values differ, the formula stays
+(a zero's sign aside: Python's code may keep an integer 0 where the loop, as
+NumPy, computes in floats: -max(0, y) is -0.0 there); where numba cannot compile a kernel, or the values differ, the formula stays
 on NumPy. A result that is not finite (an overflow, a nan) is computed again
 by NumPy, element by element, whose masks, selects and warnings decide those
 values. A kernel may offer a ``loop_form``: a kernel of the same values that
@@ -187,10 +186,10 @@ def _with_compiled_calls(function, calling: tuple = ()):
     numba dispatchers. A function may offer a kernel of the same values that
     numba compiles better as its ``loop_form()``. ``calling``: the kernels
     whose calls are being compiled (a cycle is refused: numba cannot inline it)."""
+    calling += (function,)
     form = getattr(function, "loop_form", None)
     if form is not None:
         function = form()
-    calling += (function,)
     namespace = dict(function.__globals__)
     for name in function.__code__.co_names:
         if isinstance(namespace.get(name), types.FunctionType):

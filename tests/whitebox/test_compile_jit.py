@@ -87,6 +87,22 @@ def test_a_loop_that_differs_on_the_data_at_hand_is_not_used(jit, monkeypatch, n
     assert (_compiled().loop is not None) is used
 
 
+def _calls_itself(x):
+    return x + 1.0
+
+
+_calls_itself.loop_form = lambda: (lambda x: _calls_itself(x) * 1.0)
+
+
+def test_a_kernel_whose_loop_form_calls_it_is_refused():
+    """A cycle cannot be inlined: it is refused at once (the formula stays on
+    NumPy), not compiled until Python's recursion limit."""
+    pytest.importorskip("numba")
+    _jit._imported()
+    with pytest.raises(TypeError, match="calls itself"):
+        _jit._jitted(lambda x: _calls_itself(x))
+
+
 def test_a_loop_numba_cannot_build_is_not_used(jit, monkeypatch):
     """Scalar code that reads a Python object numba cannot type stays on NumPy."""
     numba = pytest.importorskip("numba")
