@@ -33,11 +33,11 @@ def _series(x2):
 def _tanhshrink_np(x):
     # x - tanh(x), and the series only on the few elements where that cancels
     out = np.asarray(x - np.tanh(x))
-    small = np.flatnonzero(np.abs(out) < _SERIES_LIMIT ** 3)   # |x| < 0.25 and a bit more
+    flat_x = np.asarray(x).reshape(-1)
+    small = np.flatnonzero(np.abs(flat_x) < _SERIES_LIMIT)
     if small.size:
-        v = np.broadcast_to(x, out.shape).reshape(-1)[small]
-        out.reshape(-1)[small] = np.where(np.abs(v) < _SERIES_LIMIT,
-                                          v * v * v * _series(v * v), out.reshape(-1)[small])
+        v = flat_x[small]
+        out.reshape(-1)[small] = v * v * v * _series(v * v)
     return out
 
 
