@@ -109,9 +109,10 @@ def blockable(arrays: Sequence, shape: tuple, operations: int = MIN_OPERATIONS,
 
 def fusable(arrays: Sequence, shape: tuple) -> tuple | None:
     """The argument kinds (True: an array, False: a number) of a call a compiled
-    loop (``_jit``) could make on ``arrays``, or None: arrays of ``MIN_SIZE``
-    elements or more, laid out as :func:`blockable` needs them."""
-    if math.prod(shape) < MIN_SIZE or not _contiguous(arrays, shape):
+    loop (``_jit``) could make on ``arrays`` (the caller has checked there are
+    ``MIN_SIZE`` elements or more), or None: not laid out as :func:`blockable`
+    needs them."""
+    if not _contiguous(arrays, shape):
         return None
     return tuple(isinstance(a, np.ndarray) and a.size > 1 for a in arrays)
 

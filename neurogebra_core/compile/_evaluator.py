@@ -33,15 +33,14 @@ from ..errors import EvaluationError, ShapeError, VariableError, did_you_mean
 from ..symbolic import symbol
 from ._blocks import MIN_SIZE, blockable, filled, fusable, run_fused, run_in_blocks
 from ._codegen import compile_function
-from ._float_errors import run_recording
+from ._float_errors import PYTHON_FLOAT_FAILURES, run_recording
 from ._jit import FUSED_OPERATIONS, fused_loop, judge, record
 from ._jit import available as jit_available
 from ._memory import keep_freed_memory
 
 __all__ = ["Evaluator"]
 
-_SCALAR_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
-_PYTHON_FLOAT_FAILURES = (OverflowError, ZeroDivisionError)
+_PARAM_FAILURES = (OverflowError, ZeroDivisionError)   # float params in NumPy's code
 _F64 = np.dtype(np.float64)
 
 
@@ -107,7 +106,7 @@ class Evaluator:
         lines.append(f"    return _general([{every}])")
         scalar = self._compile_scalar()
         namespace = {"_slow": self.evaluate, "_scalar": scalar, "_masked": scalar.masked,
-                     "_FAILURES": _SCALAR_FAILURES, "_general": self.call,
+                     "_FAILURES": PYTHON_FLOAT_FAILURES, "_general": self.call,
                      "_array": self._call_array, "_same_shape": self._call_same_shape,
                      "_ndarray": np.ndarray, "_F64": np.dtype(np.float64)}
         exec(compile("\n".join(lines), f"<neurogebra eval {self.label}>", "exec"), namespace)
@@ -145,7 +144,7 @@ class Evaluator:
         scalar = self._scalar or self._compile_scalar()
         try:
             result = scalar(*args)
-        except _SCALAR_FAILURES:
+        except PYTHON_FLOAT_FAILURES:
             return self._call_array(args, scalar_out=True)
         if type(result) is float:
             if result != result and scalar.masked and all(a == a for a in args):
@@ -220,7 +219,7 @@ class Evaluator:
             function = self._array = self._compile("numpy")
         try:
             result, trouble = self._run(function, args, shape)
-        except _PYTHON_FLOAT_FAILURES:   # a part of params alone, in Python floats (1/c, c = 0):
+        except _PARAM_FAILURES:   # a part of params alone, in Python floats (1/c, c = 0):
             return self._call_array(list(args), scalar_out=False)   # as 0-d arrays, NumPy's
         if type(result) is not np.ndarray or result.shape != shape \
                 or result.dtype is not _F64 or result is args[0]:

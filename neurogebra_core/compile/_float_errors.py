@@ -15,7 +15,11 @@ import threading
 
 import numpy as np
 
-__all__ = ["run_recording"]
+__all__ = ["run_recording", "PYTHON_FLOAT_FAILURES"]
+
+# what Python's float code raises where NumPy's gives inf or nan (with a flag):
+# the scalar paths hand such a call to the array code
+PYTHON_FLOAT_FAILURES = (OverflowError, ValueError, ZeroDivisionError, TypeError)
 
 
 class _Recorded(threading.local):

@@ -16,13 +16,14 @@ with the same operations and the same C library functions. Before a compiled
 loop is used, it must give the values of that scalar code on a sweep of values
 across the float range, and on a sample of the arrays that started the compile
 (a zero's sign aside: Python's code may keep an integer 0 where the loop, as
-NumPy, computes in floats: -max(0, y) is -0.0 there); where numba cannot compile a kernel, or the values differ, the formula stays
-on NumPy. A result that is not finite (an overflow, a nan) is computed again
-by NumPy, element by element, whose masks, selects and warnings decide those
-values. A kernel may offer a ``loop_form``: a kernel of the same values that
-numba compiles better (without calls or branches, which LLVM vectorises;
-without the Python object it reads). ``NEUROGEBRA_JIT=off`` turns this off,
-and it is off where numba is not installed (``pip install numba``).
+NumPy, computes in floats: -max(0, y) is -0.0 there); where numba cannot
+compile a kernel, or the values differ, the formula stays on NumPy. A result
+that is not finite (an overflow, a nan) is computed again by NumPy, element
+by element, whose masks, selects and warnings decide those values. A kernel
+may offer a ``loop_form``: a kernel of the same values that numba compiles
+better (without calls or branches, which LLVM vectorises; without the Python
+object it reads). ``NEUROGEBRA_JIT=off`` turns this off, and it is off where
+numba is not installed (``pip install numba``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import types
 from collections import OrderedDict
 
 import numpy as np
+
+from ._float_errors import PYTHON_FLOAT_FAILURES
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
            "available"]
@@ -136,8 +139,6 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
               else float(np.asarray(a).reshape(-1)[0]) for a, array in zip(arguments, kinds)]
     threading.Thread(target=_compile, args=(state, scalar, kinds, sample), daemon=True,
                      name="neurogebra-jit").start()
-
-
 
 
 def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
@@ -257,7 +258,7 @@ def _same_values(loop, scalar, kinds: tuple, columns: list) -> int:
         row = [float(c[i]) if array else c for c, array in zip(columns, kinds)]
         try:
             want = float(scalar(*row))
-        except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+        except PYTHON_FLOAT_FAILURES:
             continue           # the array path decides these: so does the loop (not finite)
         if want - want == 0.0 and out[i] - out[i] == 0.0:
             compared += 1

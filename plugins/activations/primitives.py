@@ -30,6 +30,13 @@ def _series(x2):
     return _horner(_TANHSHRINK_SERIES, x2)
 
 
+def _series_sum(x, hi, lo, coefficients):
+    """The series of coefficients (of d, d^2, ...) at d = x - (hi + lo), a root
+    given as a double-double."""
+    d = (x - hi) - lo
+    return _horner(coefficients, d) * d
+
+
 def _tanhshrink_np(x):
     # x - tanh(x), and the series only on the few elements where that cancels
     out = np.asarray(x - np.tanh(x))
@@ -158,9 +165,7 @@ class _RootSeries:
         return hi, lo, tuple(coefficients)
 
     def _sum(self, x):
-        hi, lo, coefficients = self._series()
-        d = (x - hi) - lo
-        return _horner(coefficients, d) * d
+        return _series_sum(x, *self._series())
 
     def scalar(self, x, closed_form):
         hi = self._series()[0]
@@ -174,8 +179,7 @@ class _RootSeries:
 
         def scalar(x):
             if abs(x - hi) < radius:
-                d = (x - hi) - lo
-                return _horner(coefficients, d) * d
+                return _series_sum(x, hi, lo, coefficients)
             return closed_form(x)
         return scalar
 
