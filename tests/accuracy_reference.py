@@ -562,6 +562,19 @@ def compared_points(name, wrt):
     return points[compared], want[compared], slack[compared]
 
 
+TOL = 1e-12
+
+
+def wrong_points(got, want, slack):
+    """Where ``got`` misses the reference ``want``: by more than TOL relatively plus
+    ``slack`` where the truth is a normal float; by being normal where it is not."""
+    with np.errstate(all="ignore"):
+        error = np.abs(got - want)
+        ok = error <= TOL * np.abs(want) + slack
+        ok |= (np.abs(want) < TINY) & (np.abs(got) < TINY)
+    return ~ok
+
+
 # -- one check ----------------------------------------------------------------------------
 
 def neurogebra_values(name, wrt, points):

@@ -36,11 +36,9 @@ import warnings
 import numpy as np
 import pytest
 
-from tests.accuracy_reference import (CONDITIONED, DATA, FORGE, checks, compared_points,
-                                      source_hash)
+from tests.accuracy_reference import (CONDITIONED, DATA, FORGE, TINY, TOL, checks,
+                                      compared_points, source_hash, wrong_points)
 
-TOL = 1e-12
-TINY = 2.2250738585072014e-308
 META = json.loads(str(np.load(DATA)["meta"]))
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 
@@ -76,14 +74,6 @@ def test_the_references_cover_every_builtin_and_are_current():
                        f"`python -m tests.accuracy_reference --write {' '.join(stale)}`")
 
 
-def _wrong(got, want, slack):
-    with np.errstate(all="ignore"):
-        error = np.abs(got - want)
-        ok = error <= TOL * np.abs(want) + slack
-        ok |= (np.abs(want) < TINY) & (np.abs(got) < TINY)
-    return ~ok
-
-
 @pytest.mark.parametrize("name, wrt", CASES)
 def test_every_digit_right_on_both_paths(name, wrt):
     expression = FORGE.get(name)
@@ -103,7 +93,7 @@ def test_every_digit_right_on_both_paths(name, wrt):
         if not worst <= max(2 * DOCUMENTED[name, wrt], 4.5e-16):
             problems.append(f"{path}: relative error {worst:.1e} > docs/accuracy.md's "
                             f"{DOCUMENTED[name, wrt]:.1e}: run `python -m tests.accuracy_table`")
-        bad = np.nonzero(_wrong(got, want, slack))[0]
+        bad = np.nonzero(wrong_points(got, want, slack))[0]
         with np.errstate(all="ignore"):
             rel = np.abs(got[bad] - want[bad]) / np.abs(want[bad])
         for i in bad[np.argsort(-rel)][:12]:

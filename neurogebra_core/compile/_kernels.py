@@ -56,10 +56,10 @@ SIGMOID_TAIL = -708.0    # below, sigmoid(x) is e^x to the last bit
 
 
 def sigmoid_math(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    # 1/(1 + e^-x) for x >= 0, e^x/(1 + e^x) below: one exp, and a select that a
+    # compiled loop vectorises
+    e = math.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
 
 
 def _log1p_exp_minus_abs(x):
@@ -327,12 +327,13 @@ shifted_math = shifted_numpy = shifted_jax = shifted_torch = shifted
 # expm1(t) - t e^t = sum over n >= 2 of (1 - n) t^n/n!; for |t| < 1/2, 20 terms
 # reach double precision; beyond, the closed form cancels at most a factor 6.
 _EXPM1_TEXP = tuple((1 - n) / math.factorial(n) for n in range(2, 22))
+_EXPM1_TEXP_HORNER = _EXPM1_TEXP[-2::-1]   # Horner's order after the last (numba has no reversed)
 _EXPM1_TEXP_SERIES = 0.5
 
 
 def _expm1_texp_series(t):
     total = _EXPM1_TEXP[-1]
-    for c in reversed(_EXPM1_TEXP[:-1]):
+    for c in _EXPM1_TEXP_HORNER:
         total = total * t + c
     return total * t * t
 

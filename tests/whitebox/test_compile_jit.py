@@ -1,12 +1,16 @@
 """White-box tests of one internal module: neurogebra.compile._jit.
 
 A formula evaluated often on large arrays gets one compiled loop over its
-scalar code. Its results must be the scalar code's; a result that is not
-finite must come from NumPy's code (with its warnings), element by element;
-a loop numba cannot build, or whose values differ, or that is slower, must
-leave the formula on NumPy; and it must all be off where asked.
+scalar code. Its results must be the scalar code's (to 13 digits where it
+calls exp, log or tanh, which the loop computes with its own vectorised
+functions; to the last bit elsewhere); a result that is not finite must come
+from NumPy's code (with its warnings), element by element; a loop numba cannot
+build, or whose values differ, or that is slower, must leave the formula on
+NumPy; and it must all be off where asked. (tests/whitebox/
+test_compile_jit_accuracy.py holds every built-in's loop to its 12 digits.)
 """
 
+import math
 import threading
 import warnings
 
@@ -131,7 +135,41 @@ def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
     assert _compiled().loop is not None
     fused = f.eval(x=x, y=Y)
     some = np.concatenate([np.arange(50), RNG.integers(50, N, 150)])
-    assert fused[some].tolist() == [f.eval(x=float(x[i]), y=float(Y[i])) for i in some]
+    want = np.array([f.eval(x=float(x[i]), y=float(Y[i])) for i in some])
+    if "silu" in text:     # its sigmoid calls exp: the loop's own, to 1 ulp
+        np.testing.assert_allclose(fused[some], want, rtol=1e-14, atol=0)
+    else:
+        assert fused[some].tolist() == want.tolist()
+
+
+def test_a_loop_calls_its_own_vectorised_functions_wherever_they_are_named(jit):
+    """tanh named by the generated code, exp through the math module in sigmoid's
+    kernel: the loop computes both with compile/_loop_math.py's functions."""
+    f = Expression("f", "tanh(x) + sigmoid(y)", variables=["x", "y"])
+    f.eval(x=P, y=Y)
+    assert _compiled().loop is not None
+    fused = f.eval(x=P, y=Y)
+    own = _jit._replacements()
+    tanh, exp = own[math.tanh], own[math.exp]
+    some = RNG.integers(0, N, 100)
+    sigmoid = [(1.0 if y >= 0 else exp(-abs(y))) / (1.0 + exp(-abs(y))) for y in Y[some]]
+    assert fused[some].tolist() == [tanh(x) + s for x, s in zip(P[some], sigmoid)]
+    assert tanh is not math.tanh and own[math].exp is exp
+
+
+def test_both_sides_of_a_choice_are_computed_and_one_is_kept(jit):
+    """The loop computes log(x) where x <= 0 too (nan, unused): a select, which
+    vectorises, where the scalar code branches; the values are the same."""
+    f = Expression("f", "where(x > 0, x*log(x), -x*y)", variables=["x", "y"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f.eval(x=P, y=Y)
+        assert _compiled().loop is not None
+        fused = f.eval(x=P, y=Y)
+    some = RNG.integers(0, N, 200)
+    np.testing.assert_allclose(fused[some], [f.eval(x=float(P[i]), y=float(Y[i])) for i in some],
+                               rtol=1e-14, atol=0)
+    assert (fused[P <= 0] == -P[P <= 0] * Y[P <= 0]).all()
 
 
 def test_squares_beyond_the_float_range_are_scaled_in_the_loop(jit):

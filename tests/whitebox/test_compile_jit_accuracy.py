@@ -1,0 +1,124 @@
+"""White-box tests of one internal module: neurogebra.compile._jit, for its digits.
+
+A compiled loop computes exp, log, tanh and their kin with its own vectorised
+functions (compile/_loop_math.py), which may differ from the C library's in
+the last bit. So every built-in's compiled loop, value and first derivative by
+every variable and param, is held to the promise the scalar and NumPy code
+keep (tests/test_accuracy_sweep.py): 12 digits against mpmath's references
+wherever the truth is a normal float, no floating-point warning, and where the
+truth is 0 or subnormal, a result that is too. The functions themselves are
+compared with mpmath to their last bits.
+"""
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+from neurogebra.compile import _jit
+from tests.accuracy_reference import FORGE, TINY, TOL, checks, compared_points, wrong_points
+
+pytest.importorskip("numba")
+
+N = 600_000       # above the size from which arrays may go to a compiled loop
+
+# the checks whose loop is refused, and why
+REFUSED = {("binary_crossentropy", "value"):
+           "p lies in [0, 1]: the sweep finds too few finite values to prove the loop"}
+
+CASES = [pytest.param(name, wrt, id=f"{name}-{wrt}")
+         for name in FORGE.list_all() for wrt in checks(name)]
+
+
+@pytest.fixture
+def jit(monkeypatch):
+    monkeypatch.setenv(_jit.ENV_JIT, "on")
+    monkeypatch.setenv(_jit.ENV_AFTER, "0")
+    monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+
+
+def _loop_values(function, variables, points):
+    """The formula's values on ``points`` through its compiled loop, evaluated as a
+    user's large array is (tiled to N elements); None if its loop was refused;
+    "copied" for a formula without operations (x, a constant), which has none."""
+    reps = -(-N // len(points))
+    columns = {v: np.tile(points[:, i], reps) for i, v in enumerate(variables)}
+    function.eval(**columns)                  # NumPy's code, which starts the compile
+    if not _jit._states:
+        return "copied"
+    (state,) = _jit._states.values()
+    state.done.wait(120)
+    if state.loop is None:
+        return None
+    state.numpy_calls = _jit._TRIALS          # the next call runs the loop
+    return np.asarray(function.eval(**columns), float)[:len(points)]
+
+
+@pytest.mark.parametrize("name, wrt", CASES)
+def test_every_digit_right_in_the_compiled_loop(jit, name, wrt):
+    expression = FORGE.get(name)
+    function = expression if wrt == "value" else expression.gradient(wrt)
+    points, want, slack = compared_points(name, wrt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # a finite truth: no overflow, nan or warning
+        got = _loop_values(function, expression.variables, points)
+    assert (got is None) == ((name, wrt) in REFUSED), REFUSED.get((name, wrt), "refused")
+    if got is None or isinstance(got, str):
+        return
+    bad = np.nonzero(wrong_points(got, want, slack))[0]
+    rows = points.tolist()
+    problems = [f"{dict(zip(expression.variables, rows[i]))}: got {got[i]!r}, want {want[i]!r}"
+                for i in bad[:12]]
+    assert not len(bad), f"d{name}/d{wrt}: {len(bad)} of {len(want)} points wrong\n" + \
+        "\n".join(problems)
+
+
+# (function, mpmath's, points, the largest error allowed in ulps of the true value)
+_RNG = np.random.default_rng(5)
+_SIGNED = 10.0 ** _RNG.uniform(-300, 2.9, 3000) * _RNG.choice([-1.0, 1.0], 3000)
+_NEAR = _RNG.standard_normal(3000) * 3
+_POSITIVE = 10.0 ** _RNG.uniform(-323, 308, 3000)
+FUNCTIONS = [
+    (math.exp, mpmath.exp, np.concatenate([_NEAR, _RNG.uniform(-745.2, 709.8, 3000),
+                                           [709.78, -708.4, -745.13, 1e-300]]), 1.0),
+    (math.expm1, mpmath.expm1, np.concatenate([_NEAR, _SIGNED[_SIGNED < 709], [0.3466, 0.3467,
+                                               -0.3466, 700.0, 700.1, 709.78]]), 2.0),
+    (math.log, mpmath.log, np.concatenate([_POSITIVE, 1.0 + _NEAR * 1e-7, [5e-324, TINY]]), 1.0),
+    (math.log1p, mpmath.log1p, np.concatenate([_POSITIVE, -_POSITIVE[_POSITIVE < 1.0],
+                                               _NEAR * 1e-5, [2.0 ** -16, 2.0 ** -17]]), 1.0),
+    (math.tanh, mpmath.tanh, np.concatenate([_NEAR, _SIGNED, [0.55, 19.06, 22.0]]), 2.5),
+    (math.cosh, mpmath.cosh, np.concatenate([_NEAR, _RNG.uniform(-711, 711, 3000),
+                                             [710.0, 710.47, -710.4]]), 1.5),
+]
+
+
+@pytest.mark.parametrize("function, reference, points, ulps", FUNCTIONS,
+                         ids=[f[0].__name__ for f in FUNCTIONS])
+def test_the_loops_own_functions_are_within_their_ulps(function, reference, points, ulps):
+    _jit._imported()
+    compiled = _jit._replacements()[function]
+    worst = 0.0
+    with mpmath.workprec(120):
+        for x in points.tolist():
+            true = reference(mpmath.mpf(x))
+            if abs(true) >= TINY and abs(true) < np.finfo(float).max:
+                error = abs(mpmath.mpf(compiled(x)) - true) / mpmath.mpf(math.ulp(float(true)))
+                worst = max(worst, float(error))
+    assert worst <= ulps
+
+
+@pytest.mark.parametrize("function", [f[0] for f in FUNCTIONS], ids=lambda f: f.__name__)
+def test_the_loops_own_functions_give_numpys_inf_nan_and_signed_zeros(function):
+    _jit._imported()
+    compiled = _jit._replacements()[function]
+    special = [math.inf, -math.inf, math.nan, 0.0, -0.0, 800.0, -800.0, -1.0, -2.0]
+    with np.errstate(all="ignore"):
+        want = getattr(np, function.__name__)(np.array(special)).tolist()
+    got = [compiled(x) for x in special]
+
+    def kind(v):   # a nan's sign means nothing; a zero's does
+        return "nan" if v != v else (v, math.copysign(1, v)) if v == 0 or abs(v) == math.inf \
+            else "finite"
+    assert [kind(g) for g in got] == [kind(w) for w in want]
