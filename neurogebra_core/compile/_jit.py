@@ -169,7 +169,7 @@ def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
     try:
         _imported()            # here, not under the lock that _kernel takes
         loop = _loop(_jitted(scalar), kinds)
-        reference = _with_compiled_calls(scalar)   # what the loop computes, run by Python
+        reference = _with_loop_math(scalar, {})
         sweep = [_sweep(i) if array else 0.5 + i for i, array in enumerate(kinds)]
         state.loop = loop if _same_values(loop, reference, kinds, sweep) >= _COMPARED and \
             _same_values(loop, reference, kinds, sample) >= 0 else None
@@ -246,6 +246,36 @@ def _for_loops(value, calling: tuple):
     return value
 
 
+def _with_loop_math(function, made: dict):
+    """A copy of ``function``, and of the Python functions it calls, that Python
+    runs with the loop's math functions: the values its loop must give. (Not
+    their loop forms: a loop form must give its kernel's values. ``made``: the
+    copies made so far, so that each function is copied once.)"""
+    if function in made:
+        return made[function]
+    namespace = dict(function.__globals__)
+    cells = tuple(types.CellType() for _ in function.__closure__ or ())
+    copy = made[function] = types.FunctionType(
+        function.__code__, namespace, function.__name__, function.__defaults__, cells or None)
+    for name in function.__code__.co_names:
+        if name in namespace:
+            namespace[name] = _run_with_loop_math(namespace[name], made)
+    for cell, original in zip(cells, function.__closure__ or ()):
+        try:
+            cell.cell_contents = _run_with_loop_math(original.cell_contents, made)
+        except ValueError:     # a cell not filled yet: left empty, as in the original
+            pass
+    return copy
+
+
+def _run_with_loop_math(value, made: dict):
+    if isinstance(value, types.FunctionType):
+        return _with_loop_math(value, made)
+    if isinstance(value, (types.BuiltinFunctionType, types.ModuleType)):
+        return _replacements().get(value, value)
+    return value
+
+
 def _replacements() -> dict:
     """math's exp, expm1, log, log1p and tanh, and a math module holding them,
     mapped to their compiled :mod:`._loop_math` versions (built once; while
@@ -307,8 +337,8 @@ _SAMPLE = 256     # elements of the arrays that started the compile, compared to
 
 
 def _same_values(loop, scalar, kinds: tuple, columns: list) -> int:
-    """How many results ``loop`` and the scalar code (run by Python, with the
-    loop's kernels and math functions) both give as finite floats on ``columns``
+    """How many results ``loop`` and the scalar code (run by Python with the
+    loop's math functions) both give as finite floats on ``columns``
     (arrays where ``kinds`` says so, else numbers), or -1 if one of them differs
     (a zero's sign aside). Where the loop's result is not finite, NumPy's code
     decides the value."""
@@ -316,14 +346,14 @@ def _same_values(loop, scalar, kinds: tuple, columns: list) -> int:
     out = np.empty(size)
     loop(*columns, out)
     compared = 0
-    for i in range(size):
+    for i, got in enumerate(out.tolist()):   # Python floats: inf - inf warns in NumPy's
         row = [float(c[i]) if array else c for c, array in zip(columns, kinds)]
         try:
             want = float(scalar(*row))
         except PYTHON_FLOAT_FAILURES:
             continue           # the array path decides these: so does the loop (not finite)
-        if want - want == 0.0 and out[i] - out[i] == 0.0:
+        if want - want == 0.0 and got - got == 0.0:
             compared += 1
-            if want != out[i]:
+            if want != got:
                 return -1
     return compared

@@ -1,4 +1,4 @@
-"""exp, expm1, log, log1p, tanh and cosh that a compiled loop computes several at a time.
+"""exp, expm1, log, log1p, tanh, cosh, frexp and ldexp that a compiled loop vectorises.
 
 A numba loop that calls ``math.exp`` calls the C library once per element;
 NumPy and XLA run a vectorised exp instead, which is why a loop of silu's slope
@@ -14,6 +14,8 @@ does. So the check that admits a compiled loop runs the scalar code with
 these functions (``_jit``), and tests/whitebox/test_compile_jit_accuracy.py
 checks every built-in's loop against mpmath to 12 digits, as the NumPy code is.
 
+frexp and ldexp are exact, as the C library's are: they give its bits.
+
 Only for numba: the bit casts and the fused multiply-add are numba intrinsics.
 ``SUBSTITUTES`` maps the ``math`` functions to these.
 """
@@ -26,7 +28,7 @@ from math import copysign
 from numba import types as _types
 from numba.extending import intrinsic
 
-__all__ = ["exp", "expm1", "log", "log1p", "tanh", "cosh", "SUBSTITUTES"]
+__all__ = ["exp", "expm1", "log", "log1p", "tanh", "cosh", "frexp", "ldexp", "SUBSTITUTES"]
 
 
 @intrinsic
@@ -172,6 +174,32 @@ def log1p(u):
     return u if u == _INF else y
 
 
+_EXPONENT = 0x7ff0000000000000
+_HALF_BITS = 0x3fe0000000000000
+
+
+def frexp(x):
+    """``(m, e)`` with x = m * 2**e and 0.5 <= |m| < 1, from the bits (subnormals
+    scaled by 2**54 first); (x, 0) for a zero, inf or nan, as math.frexp. Exact."""
+    subnormal = abs(x) < _TINY
+    s = x * _TWO_54 if subnormal else x
+    bits = _bits(s)
+    e = ((bits & _EXPONENT) >> 52) - (1022 + 54 if subnormal else 1022)
+    m = _float((bits & ~_EXPONENT) | _HALF_BITS)
+    special = (x == 0.0) | (not abs(x) < _INF)
+    return (x if special else m), (0 if special else e)
+
+
+def ldexp(m, e):
+    """m * 2**e rounded once, as math.ldexp (without its OverflowError: inf). The
+    exponent is applied in two steps that keep the first product normal and exact."""
+    f, k = frexp(m)
+    total = k + e
+    total = 1100 if total > 1100 else (-1100 if total < -1100 else total)
+    first = total >> 1 if total >= -1000 else -1000
+    return (f * _power_of_two(first)) * _power_of_two(total - first)
+
+
 def tanh(x):
     """tanh x within about 2 ulps, as -expm1(-2|x|) / (expm1(-2|x|) + 2) with the sign of x."""
     m = expm1(-2.0 * abs(x))
@@ -180,4 +208,4 @@ def tanh(x):
 
 # what a compiled loop calls instead of the math module's function
 SUBSTITUTES = {math.exp: exp, math.expm1: expm1, math.log: log, math.log1p: log1p,
-               math.tanh: tanh, math.cosh: cosh}
+               math.tanh: tanh, math.cosh: cosh, math.frexp: frexp, math.ldexp: ldexp}

@@ -253,6 +253,24 @@ def _mape_slope_scalar(p, y, e):
     return math.ldexp(core, j - 2 * k)
 
 
+def _mape_slope_selects(p, y, e):
+    """_mape_slope_scalar with every case computed and one kept: a compiled loop
+    vectorises selects, not branches (its frexp and ldexp are exact, as these)."""
+    d = p - y
+    scale = -100.0 * ((d > 0) - (d < 0)) if d == d else d
+    signed = scale * p
+    at_zero = math.copysign(math.inf, signed) if signed else math.nan
+    mp, j = math.frexp(p)
+    my, k = math.frexp(y)
+    core = scale * mp / (my * abs(my))
+    beyond = math.frexp(core)[1] + j - 2 * k > 1024
+    far = math.copysign(math.inf, core) if beyond else math.ldexp(core, j - 2 * k)
+    return scale / e if abs(y) < e else (at_zero if y == 0.0 else far)
+
+
+_mape_slope_scalar.loop_form = lambda: _mape_slope_selects
+
+
 def _mape_slope_np(p, y, e):
     # -100 sign(p - y) p/(y |y|) for |y| >= eps: three roundings, no cancellation and
     # no select; a block where an intermediate over- or underflows (p or y beyond

@@ -107,6 +107,23 @@ def test_a_kernel_whose_loop_form_calls_it_is_refused():
         _jit._jitted(lambda x: _calls_itself(x))
 
 
+@pytest.mark.parametrize("form, admitted", [(lambda x: 2.0 * x, True),
+                                             (lambda x: 2.0 * x + 1e-9, False)])
+def test_a_loop_form_must_give_its_kernels_values(form, admitted):
+    """The check runs the kernel itself (by Python, with the loop's math
+    functions), not its loop form: a loop form of other values is refused."""
+    pytest.importorskip("numba")
+    _jit._imported()
+
+    def twice(x):      # a new kernel each time: compiled kernels are kept per function
+        return x + x
+    twice.loop_form = lambda: form
+    formula = lambda x: twice(x) - 1.0                      # noqa: E731
+    loop = _jit._loop(_jit._jitted(formula), (True,))
+    same = _jit._same_values(loop, _jit._with_loop_math(formula, {}), (True,), [_jit._sweep(0)])
+    assert (same >= _jit._COMPARED) is admitted and (same == -1) is not admitted
+
+
 def test_a_loop_numba_cannot_build_is_not_used(jit, monkeypatch):
     """Scalar code that reads a Python object numba cannot type stays on NumPy."""
     numba = pytest.importorskip("numba")

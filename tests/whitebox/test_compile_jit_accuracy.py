@@ -109,6 +109,21 @@ def test_the_loops_own_functions_are_within_their_ulps(function, reference, poin
     assert worst <= ulps
 
 
+def test_the_loops_frexp_and_ldexp_give_the_c_librarys_bits():
+    _jit._imported()
+    frexp, ldexp = (_jit._replacements()[f] for f in (math.frexp, math.ldexp))
+    special = [0.0, -0.0, math.inf, -math.inf, 5e-324, -TINY, TINY * (1 - 2 ** -52)]
+    for x in _SIGNED.tolist() + _POSITIVE.tolist() + special:
+        assert frexp(x) == math.frexp(x) and math.copysign(1, frexp(x)[0]) == math.copysign(1, x)
+    assert frexp(math.nan)[1] == 0 and math.isnan(frexp(math.nan)[0])
+    for m, e in zip(_SIGNED.tolist() + _POSITIVE.tolist(), _RNG.integers(-2300, 2300, 6000)):
+        try:
+            want = math.ldexp(m, int(e))
+        except OverflowError:
+            want = math.copysign(math.inf, m)
+        assert ldexp(m, int(e)) == want, (m, e)
+
+
 @pytest.mark.parametrize("function", [f[0] for f in FUNCTIONS], ids=lambda f: f.__name__)
 def test_the_loops_own_functions_give_numpys_inf_nan_and_signed_zeros(function):
     _jit._imported()
