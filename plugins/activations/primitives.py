@@ -54,6 +54,16 @@ def _tanhshrink_scalar(x):
     return x - math.tanh(x)
 
 
+def _tanhshrink_selects(x):
+    """_tanhshrink_scalar with both computed and one kept (a compiled loop's select)."""
+    near = x * x * x * _series(x * x)
+    far = x - math.tanh(x)
+    return near if abs(x) < _SERIES_LIMIT else far
+
+
+_tanhshrink_scalar.loop_form = lambda: _tanhshrink_selects
+
+
 TANHSHRINK = Primitive(
     name="tanhshrink",
     explicit=lambda x: x - sympy.tanh(x),
@@ -285,6 +295,24 @@ MISH_SLOPE = _fused(
     lambda x: _mish_parts(x, math.exp, lambda v: min(max(v, -800.0), 40.0)),
     "d/du u*tanh(softplus(u)), exact near its zero u = -1.1924",
     ("sigmoid", "softplus", "tanh"))
+
+def _tanh_softplus_parts(x, exp, clip):
+    # n/(n + 2), n = e(e + 2), e = exp(x): one exp, where tanh(log1p(exp(x))) takes
+    # three; exactly 1 beyond x = 40, e itself (to 2.5 ulps) far below 0
+    e = exp(clip(x))
+    n = e * (e + 2.0)
+    return n / (n + 2.0)
+
+
+TANH_SOFTPLUS = Primitive(
+    name="tanh_softplus",
+    explicit=lambda u: sympy.tanh(softplus(u)),
+    derivatives=(lambda u: derivative(sympy.tanh(softplus(_T)), _T.name).xreplace({_T: u}),),
+    numpy=lambda x: _tanh_softplus_parts(x, np.exp, lambda v: np.minimum(v, 40.0)),
+    scalar=lambda x: _tanh_softplus_parts(x, math.exp, lambda v: min(v, 40.0)),
+    latex=r"\tanh\left(\operatorname{{softplus}}\left({0}\right)\right)",
+    description="tanh(softplus(u)) from one exp: mish's factor",
+    fuse=True, heads=("softplus", "tanh"))
 
 # gelu_tanh(x) = x*sigmoid(2*sqrt(2/pi)*(x + 0.044715*x^3)), as the catalog writes it
 GELU_TANH_A = 0.044715

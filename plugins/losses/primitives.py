@@ -255,16 +255,15 @@ def _mape_slope_scalar(p, y, e):
 
 def _mape_slope_selects(p, y, e):
     """_mape_slope_scalar with every case computed and one kept: a compiled loop
-    vectorises selects, not branches (its frexp and ldexp are exact, as these)."""
+    vectorises selects, not branches. Its frexp and ldexp are exact, as these,
+    and its ldexp gives the signed inf beyond the largest float (no OverflowError)."""
     d = p - y
     scale = -100.0 * ((d > 0) - (d < 0)) if d == d else d
     signed = scale * p
     at_zero = math.copysign(math.inf, signed) if signed else math.nan
     mp, j = math.frexp(p)
     my, k = math.frexp(y)
-    core = scale * mp / (my * abs(my))
-    beyond = math.frexp(core)[1] + j - 2 * k > 1024
-    far = math.copysign(math.inf, core) if beyond else math.ldexp(core, j - 2 * k)
+    far = math.ldexp(scale * mp / (my * abs(my)), j - 2 * k)
     return scale / e if abs(y) < e else (at_zero if y == 0.0 else far)
 
 
