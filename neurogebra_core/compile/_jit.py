@@ -12,9 +12,10 @@ at a time; NumPy's ufuncs may be vectorised).
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
-log, log1p, tanh and cosh are :mod:`._loop_math`'s, which LLVM vectorises
-(within 1 to 2.5 ulps, as NumPy's own are; the C library's, called one
-element at a time, made a loop of silu's slope 8x slower than NumPy).
+log, log1p, tanh, cosh, frexp and ldexp are :mod:`._loop_math`'s, which LLVM
+vectorises (within 1 to 2.5 ulps, as NumPy's own are, and frexp and ldexp
+exact; the C library's, called one element at a time, made a loop of silu's
+slope 8x slower than NumPy).
 tests/whitebox/test_compile_jit_accuracy.py holds every built-in's loop to
 the 12 digits. Before a compiled loop is used, it must give the values of
 that scalar code run by Python with the loop's math functions, on a sweep of
@@ -196,8 +197,8 @@ def _eager(function):
     """``function`` with each ``a if c else b`` written as ``_select(c, a, b)``:
     both sides computed, one kept. In a loop nothing raises (an unused side may
     be inf or nan), and LLVM vectorises a select, not a branch (softplus's
-    slope, which has a threshold: 2.6 -> 1.6 ms per 1e6 on one core). A function that is not
-    generated code (no ``source``) is left as it is."""
+    slope, which has a threshold: 2.6 -> 1.6 ms per 1e6 on one core). A
+    function that is not generated code (no ``source``) is left as it is."""
     if getattr(function, "source", None) is None:
         return function
     tree = _Eager().visit(ast.parse(function.source))
@@ -226,14 +227,28 @@ def _with_compiled_calls(function, calling: tuple = ()):
     form = getattr(function, "loop_form", None)
     if form is not None:
         function = form()
+    return _copy(function, lambda value: _for_loops(value, calling))
+
+
+def _copy(function, value_of, made: dict | None = None):
+    """A copy of ``function`` whose globals (those it names) and enclosed values
+    are ``value_of`` them; entered in ``made`` before they are worked out, so
+    that a function calling itself is copied once."""
     namespace = dict(function.__globals__)
+    cells = tuple(types.CellType() for _ in function.__closure__ or ())
+    copy = types.FunctionType(function.__code__, namespace, function.__name__,
+                              function.__defaults__, cells or None)
+    if made is not None:
+        made[function] = copy
     for name in function.__code__.co_names:
         if name in namespace:
-            namespace[name] = _for_loops(namespace[name], calling)
-    cells = function.__closure__ and tuple(
-        types.CellType(_for_loops(c.cell_contents, calling)) for c in function.__closure__)
-    return types.FunctionType(function.__code__, namespace, function.__name__,
-                              function.__defaults__, cells)
+            namespace[name] = value_of(namespace[name])
+    for cell, original in zip(cells, function.__closure__ or ()):
+        try:
+            cell.cell_contents = value_of(original.cell_contents)
+        except ValueError:     # a cell not filled yet: left empty, as in the original
+            pass
+    return copy
 
 
 def _for_loops(value, calling: tuple):
@@ -241,44 +256,36 @@ def _for_loops(value, calling: tuple):
     module and its exp, log, ... replaced by :mod:`._loop_math`'s, else itself."""
     if isinstance(value, types.FunctionType):
         return _kernel(value, calling)
-    if isinstance(value, (types.BuiltinFunctionType, types.ModuleType)):
-        return _replacements().get(value, value)
-    return value
+    return _loops_math(value)
 
 
 def _with_loop_math(function, made: dict):
     """A copy of ``function``, and of the Python functions it calls, that Python
     runs with the loop's math functions: the values its loop must give. (Not
     their loop forms: a loop form must give its kernel's values. ``made``: the
-    copies made so far, so that each function is copied once.)"""
+    copies made so far.)"""
     if function in made:
         return made[function]
-    namespace = dict(function.__globals__)
-    cells = tuple(types.CellType() for _ in function.__closure__ or ())
-    copy = made[function] = types.FunctionType(
-        function.__code__, namespace, function.__name__, function.__defaults__, cells or None)
-    for name in function.__code__.co_names:
-        if name in namespace:
-            namespace[name] = _run_with_loop_math(namespace[name], made)
-    for cell, original in zip(cells, function.__closure__ or ()):
-        try:
-            cell.cell_contents = _run_with_loop_math(original.cell_contents, made)
-        except ValueError:     # a cell not filled yet: left empty, as in the original
-            pass
-    return copy
+    return _copy(function, lambda value: _run_with_loop_math(value, made), made)
 
 
 def _run_with_loop_math(value, made: dict):
     if isinstance(value, types.FunctionType):
         return _with_loop_math(value, made)
+    return _loops_math(value)
+
+
+def _loops_math(value):
+    """The math module, or one of its functions, that compiled loops use for
+    ``value`` (:mod:`._loop_math`'s exp, say); anything else is itself."""
     if isinstance(value, (types.BuiltinFunctionType, types.ModuleType)):
         return _replacements().get(value, value)
     return value
 
 
 def _replacements() -> dict:
-    """math's exp, expm1, log, log1p and tanh, and a math module holding them,
-    mapped to their compiled :mod:`._loop_math` versions (built once; while
+    """math's functions that :mod:`._loop_math` has (exp, log, ...), and a math
+    module holding them, mapped to their compiled versions (built once; while
     they compile, and if they cannot, nothing is replaced)."""
     global _replaced
     with _replacing:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from neurogebra.compile import _jit
-from tests.accuracy_reference import FORGE, TINY, TOL, checks, compared_points, wrong_points
+from tests.accuracy_reference import FORGE, TINY, checks, compared_points, wrong_points
 
 pytest.importorskip("numba")
 
