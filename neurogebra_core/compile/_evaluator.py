@@ -36,12 +36,13 @@ from ._codegen import compile_function
 from ._float_errors import PYTHON_FLOAT_FAILURES, run_recording
 from ._jit import FUSED_OPERATIONS, fused_loop, judge, record
 from ._jit import available as jit_available
-from ._memory import keep_freed_memory
+from ._memory import LARGE, keep_freed_memory
 
 __all__ = ["Evaluator"]
 
 _PARAM_FAILURES = (OverflowError, ZeroDivisionError)   # float params in NumPy's code
 _F64 = np.dtype(np.float64)
+_SMALL = min(LARGE, MIN_SIZE)   # below: one NumPy call (no blocks, loop or malloc settings)
 
 
 class Evaluator:
@@ -232,8 +233,10 @@ class Evaluator:
         """``(result, error kinds)`` of the NumPy ``function`` on ``arrays``: in
         blocks where that pays, and without masks where they made an invalid value;
         a formula evaluated often on large arrays through its compiled loop (``_jit``)."""
-        keep_freed_memory(shape)
         size = math.prod(shape)
+        if size < _SMALL:
+            return self._checked_masks(function, arrays, run_recording(function, arrays))
+        keep_freed_memory(shape)
         kinds = fusable(arrays, shape) if size >= MIN_SIZE and \
             function.operations + function.comparisons >= FUSED_OPERATIONS else None
         if kinds is None or not jit_available():   # (sizes first: the cheaper question)
@@ -252,12 +255,18 @@ class Evaluator:
     def _run_numpy(self, function, arrays, shape: tuple) -> tuple:
         if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
                      function.into is not None):
-            result, trouble = run_in_blocks(function, arrays, shape)
+            outcome = run_in_blocks(function, arrays, shape)
         else:
-            result, trouble = run_recording(function, arrays)
+            outcome = run_recording(function, arrays)
+        return self._checked_masks(function, arrays, outcome)
+
+    def _checked_masks(self, function, arrays, outcome: tuple) -> tuple:
+        """``outcome`` (result, error kinds), or, where the masked code made an
+        invalid value, the result of the code without masks."""
+        result, trouble = outcome
         if "invalid value" in trouble and function.masked:
             return self._without_masks(arrays, result)
-        return result, trouble
+        return outcome
 
     def _without_masks(self, values, masked, backend: str = "numpy") -> tuple:
         """``(result, error kinds)`` with the ``masked`` result's nans that no input

@@ -20,6 +20,9 @@ import numpy as np
 # each pass over memory costs about as much as the arithmetic.
 
 
+_F64 = np.dtype(np.float64)   # the dtype of NumPy's float64 arrays (one object)
+
+
 def _buffer(*arrays):
     """A new float64 array of the arguments' broadcast shape, for a kernel to fill
     (arguments of one shape, or numbers, skip ``np.broadcast_shapes``, which
@@ -671,8 +674,8 @@ def in_place(kernel, fresh, *rest):
     code has just made and holds nowhere else (a sum, a product, a ufunc's
     result): no second array of its size is allocated while it is alive, which on
     large arrays costs more than the pass (new memory is zeroed by the system)."""
-    if type(fresh) is np.ndarray and fresh.dtype == np.float64 and fresh.ndim and \
-            all(np.ndim(r) == 0 or np.shape(r) == fresh.shape for r in rest):
+    if type(fresh) is np.ndarray and fresh.dtype is _F64 and fresh.ndim and \
+            (not rest or all(np.ndim(r) == 0 or np.shape(r) == fresh.shape for r in rest)):
         return kernel(fresh, *rest, out=fresh)
     return kernel(fresh, *rest)
 
