@@ -296,6 +296,7 @@ MISH_SLOPE = _fused(
     "d/du u*tanh(softplus(u)), exact near its zero u = -1.1924",
     ("sigmoid", "softplus", "tanh"))
 
+
 def _tanh_softplus_parts(x, exp, clip):
     # n/(n + 2), n = e(e + 2), e = exp(x): one exp, where tanh(log1p(exp(x))) takes
     # three; exactly 1 beyond x = 40, e itself (to 2.5 ulps) far below 0
@@ -313,6 +314,7 @@ TANH_SOFTPLUS = Primitive(
     latex=r"\tanh\left(\operatorname{{softplus}}\left({0}\right)\right)",
     description="tanh(softplus(u)) from one exp: mish's factor",
     fuse=True, heads=("softplus", "tanh"))
+
 
 # gelu_tanh(x) = x*sigmoid(2*sqrt(2/pi)*(x + 0.044715*x^3)), as the catalog writes it
 GELU_TANH_A = 0.044715
