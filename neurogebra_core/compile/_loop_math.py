@@ -150,8 +150,15 @@ _SMALL = 2.0 ** -16
 _TWO_54 = 18014398509481984.0
 
 
-def log(x):
-    """The natural logarithm within 1 ulp: -inf at 0, nan below, inf at inf."""
+def log(x, base=None):
+    """The natural logarithm within 1 ulp: -inf at 0, nan below, inf at inf; with a
+    base, log(x)/log(base), as math.log computes it."""
+    if base is None:
+        return _natural_log(x)
+    return _natural_log(x) / _natural_log(base)
+
+
+def _natural_log(x):
     subnormal = x < _TINY
     w = x * _TWO_54 if subnormal else x
     w = 1.0 if not w < _INF else w   # inf, nan: their answer is chosen below

@@ -124,6 +124,14 @@ def test_the_loops_frexp_and_ldexp_give_the_c_librarys_bits():
         assert ldexp(m, int(e)) == want, (m, e)
 
 
+def test_the_loops_log_takes_a_base_as_math_log_does():
+    _jit._imported()
+    log = _jit._replacements()[math.log]
+    assert log(8.0, 2.0) == 3.0 and log(1e-300, 10.0) == math.log(1e-300, 10.0)
+    for x, base in zip(_POSITIVE.tolist(), (_POSITIVE * 3.7 + 1.5).tolist()):
+        assert abs(log(x, base) - math.log(x, base)) <= 4 * math.ulp(math.log(x, base))
+
+
 @pytest.mark.parametrize("function", [f[0] for f in FUNCTIONS], ids=lambda f: f.__name__)
 def test_the_loops_own_functions_give_numpys_inf_nan_and_signed_zeros(function):
     _jit._imported()
