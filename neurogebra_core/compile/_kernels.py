@@ -638,7 +638,11 @@ def clip_numpy(u, lo, hi, out=None):
     # does not when lo > hi: then the selects (nan stays nan either way)
     if np.ndim(lo) == 0 and np.ndim(hi) == 0 and lo <= hi:
         return np.clip(u, lo, hi, out=out)
-    return np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+    chosen = np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+    if out is None:
+        return chosen
+    out[...] = chosen        # the caller reads ``out`` (blocks write into the result)
+    return out
 
 
 clip_numpy.writes_out = True

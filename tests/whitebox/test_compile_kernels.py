@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from neurogebra.compile._kernels import (_buffer, heaviside_numpy, hypot_math, hypot_numpy,
-                                         one_minus_product_math, one_minus_square_ratio_math)
+from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
+                                         hypot_numpy, one_minus_product_math,
+                                         one_minus_square_ratio_math)
 
 
 @pytest.mark.parametrize("arguments, shape", [
@@ -110,3 +111,11 @@ def test_a_loop_form_gives_the_kernels_values(kernel, points):
     loop_kernel = kernel.loop_form()
     assert sum(abs(kernel(*p)) < 2.0 ** -10 for p in points) > 1000
     assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == []
+
+
+def test_a_clip_with_array_bounds_writes_into_out():
+    """A blocked evaluation reads the kernel's ``out``: with array bounds the selects
+    must land there too (they returned a new array, and the blocks kept np.empty)."""
+    u, lo = np.full(5, 0.5), np.zeros(5)
+    out = np.full(5, np.nan)
+    assert clip_numpy(u, lo, lo + 1, out=out) is out and out.tolist() == [0.5] * 5
