@@ -638,10 +638,16 @@ def clip_numpy(u, lo, hi, out=None):
     # does not when lo > hi: then the selects (nan stays nan either way)
     if np.ndim(lo) == 0 and np.ndim(hi) == 0 and lo <= hi:
         return np.clip(u, lo, hi, out=out)
-    chosen = np.where(u <= lo, lo, np.where(u >= hi, hi, u))
+    return _written(np.where(u <= lo, lo, np.where(u >= hi, hi, u)), out)
+
+
+def _written(result, out):
+    """``result`` written into ``out`` where one is given: a kernel that takes
+    ``out=`` must fill it, since generated code that writes into the output
+    (``_into``) returns ``out``, not what the kernel returned."""
     if out is None:
-        return chosen
-    out[...] = chosen        # the caller reads ``out`` (blocks write into the result)
+        return result
+    out[...] = result
     return out
 
 
@@ -660,7 +666,8 @@ def shrink_numpy(u, b, out=None):
         if out is None and isinstance(clipped, np.ndarray):
             out = clipped
         return np.subtract(u, clipped, out=out)
-    return np.where(u > b, u - b, np.where(u < -b, u + b, 0.0 * np.abs(u)))  # nan stays
+    pieces = np.where(u > b, u - b, np.where(u < -b, u + b, 0.0 * np.abs(u)))   # nan stays
+    return _written(pieces, out)
 
 
 shrink_numpy.writes_out = True

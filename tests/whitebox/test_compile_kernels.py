@@ -14,7 +14,7 @@ import pytest
 
 from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
                                          hypot_numpy, one_minus_product_math,
-                                         one_minus_square_ratio_math)
+                                         one_minus_square_ratio_math, shrink_numpy)
 
 
 @pytest.mark.parametrize("arguments, shape", [
@@ -113,9 +113,12 @@ def test_a_loop_form_gives_the_kernels_values(kernel, points):
     assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == []
 
 
-def test_a_clip_with_array_bounds_writes_into_out():
+@pytest.mark.parametrize("kernel, args, want", [
+    (clip_numpy, (np.zeros(5), np.ones(5)), 0.5),    # bounds that are arrays
+    (shrink_numpy, (np.full(5, 0.25),), 0.25),       # a band that is an array
+])
+def test_kernels_with_array_bounds_write_into_out(kernel, args, want):
     """A blocked evaluation reads the kernel's ``out``: with array bounds the selects
     must land there too (they returned a new array, and the blocks kept np.empty)."""
-    u, lo = np.full(5, 0.5), np.zeros(5)
     out = np.full(5, np.nan)
-    assert clip_numpy(u, lo, lo + 1, out=out) is out and out.tolist() == [0.5] * 5
+    assert kernel(np.full(5, 0.5), *args, out=out) is out and out.tolist() == [want] * 5
