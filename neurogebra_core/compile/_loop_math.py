@@ -65,20 +65,21 @@ _LN2_LO = 1.90821492927058770002e-10   # ln 2 - _LN2_HI
 _SHIFT = 6755399441055744.0            # 1.5 * 2**52: x + _SHIFT is x rounded, in its low bits
 _SHIFT_BITS = 0x4338000000000000
 _ONE_BITS = 0x3ff0000000000000
+_TAYLOR_TOP = 1.0 / math.factorial(13)
 _TAYLOR = tuple(1.0 / math.factorial(n) for n in range(12, 1, -1))   # 1/12! ... 1/2!
 
 
 def _reduced(x):
-    """``(k, r, tail)`` with x = k ln2 + r + tail to double-double accuracy, r
-    exact (x - k*_LN2_HI), |r + tail| <= ln2/2, and expm1(r + tail) = r + tail
-    with the Taylor polynomial's terms from r^2 on in tail: the small part, so
-    that adding r last-but-one rounds once (to degree 13: 4e-18 of e^r)."""
+    """``(k, r, tail)`` with x = k ln2 + w, |w| <= ln2/2, and e**w - 1 = r + tail:
+    r = x - k*_LN2_HI exactly, tail = the rest of w plus the Taylor terms from
+    w^2 on (to degree 13: 4e-18 of e**w). tail is small, so a + r + tail is
+    summed with one rounding (:func:`_plus`)."""
     n = _fma(x, _INV_LN2, _SHIFT)
     k = n - _SHIFT
     r = _fma(-k, _LN2_HI, x)
     low = -k * _LN2_LO
     whole = r + low
-    p = 1.0 / 6227020800.0
+    p = _TAYLOR_TOP
     for c in _TAYLOR:
         p = _fma(p, whole, c)
     return _bits(n) - _SHIFT_BITS, r, _fma(whole * whole, p, low)
@@ -112,7 +113,7 @@ def exp(x):
 
 
 def expm1(x):
-    """e**x - 1 within 1 ulp, keeping the digits of small x: (2**k - 1) + 2**k expm1(r)
+    """e**x - 1 within about 1 ulp, keeping the digits of small x: (2**k - 1) + 2**k expm1(r)
     (exact products, the sum rounded once), and e**x itself above 700 (where the 1
     is below its ulp)."""
     c = 710.0 if x > 710.0 else x
