@@ -518,3 +518,18 @@ def test_a_piece_that_is_infinite_where_it_is_not_taken_does_not_make_nan(
     assert np.array_equal(got, want, equal_nan=True)
     assert [e.eval(x=-math.inf), e.eval(x=math.inf)] == [at_minus_inf, at_inf]
     assert math.isnan(e.eval(x=math.nan))
+
+
+@pytest.mark.parametrize("formula, x, y, expected", [
+    # a where() inside max(): its rewritten pieces are not comparable for SymPy
+    ("max(where(x < 1, x, 2), y)", [0.5, 3.0, -1.0], [0.2, 1.0, 0.0], [0.5, 2.0, 0.0]),
+    # a where() inside a where(): its pieces hold conditions, which have no derivative
+    ("where(y <= x, where(x <= y, x, y), y)", [1.0, 2.0, 3.0], [2.0, 2.0, 1.0], [2.0, 2.0, 1.0]),
+    # a constant that overflows in part: softplus(490000) is 490000, exp(490000) is not a float
+    ("softplus(where(y < y, x + y, 700**2)) + x", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0],
+     [490001.0, 490002.0, 490003.0]),
+])
+def test_nested_pieces_and_overflowing_constants_evaluate_on_both_paths(formula, x, y, expected):
+    f = Expression("f", formula, variables=["x", "y"])
+    assert [f.eval(x=a, y=b) for a, b in zip(x, y)] == expected
+    assert f.eval(x=np.array(x), y=np.array(y)).tolist() == expected

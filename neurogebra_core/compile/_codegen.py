@@ -400,7 +400,12 @@ def _shared_values(outputs: list, printer: _Printer) -> list[str]:
     for node in order:
         if node in printer.names or not _printed(node):
             continue
-        code = printer.emit(node)   # its parts are named or inline already: one level deep
+        try:
+            code = printer.emit(node)   # its parts are named or inline already: one level deep
+        except EvaluationError:
+            if isinstance(node, sympy.Expr) and node.is_number:
+                continue   # a number inside a number printed whole: softplus(490000) = 490000.0
+            raise
         depth[node] = 1 + max((depth.get(a, 0) for a in node.args), default=0)
         if (uses[node] > 1 or depth[node] > _MAX_INLINE_DEPTH) and not _is_leaf(node):
             name = f"_t{len(lines)}"

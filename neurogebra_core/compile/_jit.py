@@ -332,11 +332,13 @@ def _loop(element, kinds: tuple):
 
 
 def _sweep(count: int) -> np.ndarray:
-    """Values across the float range, both signs, zeros and small integers."""
+    """Values across the float range, both signs, zeros, small integers, and
+    probabilities (a loss of p in [0, 1] has too few finite values elsewhere)."""
     rng = np.random.default_rng(count)
     wide = 10.0 ** rng.uniform(-300, 300, 200) * rng.choice([-1.0, 1.0], 200)
     near = rng.standard_normal(200) * 3
-    return np.concatenate([wide, near, [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -3.0]])
+    unit = rng.uniform(0.0, 1.0, 100)
+    return np.concatenate([wide, near, unit, [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -3.0]])
 
 
 _COMPARED = 100   # finite results of the scalar code the sweep must compare at least

@@ -278,7 +278,7 @@ def _linear_continuation(piecewise):
         t = sympy.Dummy("t", real=True)
         f_t, g_t = _in_terms_of(f, u, t), _in_terms_of(g, u, t)
         side, b = bound
-        if f_t is None or g_t is None or b.has(t):
+        if f_t is None or g_t is None or b.has(t) or _has_condition(f_t) or _has_condition(g_t):
             continue
         at_b, slope = f_t.subs(t, b), sympy.diff(f_t, t).subs(t, b)
         if slope.is_zero or sympy.expand(g_t - at_b - slope * (t - b)) != 0 \
@@ -290,6 +290,11 @@ def _linear_continuation(piecewise):
             c, beyond = sympy.Max(u, b), sympy.Min(u - b, 0)
         return f_t.subs(t, c) + slope * beyond
     return None
+
+
+def _has_condition(e) -> bool:
+    """Whether ``e`` holds a condition (a nested where()): SymPy cannot differentiate it."""
+    return bool(e.atoms(sympy.core.relational.Relational))
 
 
 def _same_side(product, b, side: str) -> bool:

@@ -78,6 +78,10 @@ def _rebuild(node: sympy.Basic, args: tuple) -> sympy.Basic:
         # a product of products (reverse mode's adjoints) stays nested: flattened,
         # each of its users would hold a copy of every factor
         return node.func(*args, evaluate=False)
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        # SymPy compares a Max's arguments when it is built, and refuses those it
+        # cannot order, such as a where() rewritten with internal heads
+        return node.func(*args, evaluate=False)
     return node.func(*args)
 
 

@@ -213,7 +213,8 @@ BCE_SLOPE = _fused_slope(
 def _log_odds_scalar(p):
     if 0.25 <= p <= 0.75:
         return math.log1p((1.0 - 2.0 * p) / p)     # 1 - 2p is exact here
-    return _clamped_log1m_scalar(p) - (max(math.log(p), LOG_FLOOR) if p > 0 else LOG_FLOOR)
+    # log(p) below 0 is nan on every path (math.log raises there, a loop gives nan)
+    return _clamped_log1m_scalar(p) - (max(math.log(p), LOG_FLOOR) if p != 0 else LOG_FLOOR)
 
 
 def _log_odds_np(p):

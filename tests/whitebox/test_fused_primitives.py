@@ -8,6 +8,7 @@ catalog derivative still compiles to its fused kernel.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -168,3 +169,16 @@ def test_the_bce_slope_takes_the_clamped_pieces_only_where_p_leaves_them():
     edges = slope.eval(y_pred=np.array([0.25, 1.0, 2.0, 0.0, 1e-50]),
                        y_true=np.array([1.0, 1.0, 1.0, 1.0, 0.0]))
     assert edges.tolist() == [(0.25 - 1) / (0.25 * 0.75), -1.0, -0.5, 0.0, 1.0]
+
+
+def test_the_bce_log_odds_is_nan_outside_0_1_on_the_scalar_path_as_on_arrays():
+    """d/dy_true of BCE is log((1 - p)/p), clamped at +-100 at p = 0 and 1; below 0
+    and above 1 it is nan on every path (a compiled loop runs the scalar kernel)."""
+    slope = FORGE.get("binary_crossentropy").gradient("y_true")
+    p = [-0.5, 0.0, 0.5, 1.0, 1.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # both paths warn of the nan
+        want = slope.eval(y_pred=np.array(p), y_true=np.ones(5))
+        got = [slope.eval(y_pred=v, y_true=1.0) for v in p]
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(want[[0, 4]]).all() and want[[1, 2, 3]].tolist() == [100.0, 0.0, -100.0]
