@@ -176,12 +176,15 @@ def scalar_sign(x):
 
 
 def scalar_pow(base, exponent):
-    """``base**exponent`` on floats as NumPy computes it: nan where Python
-    would give a complex number, and an exponent of 0.5 is a square root."""
+    """``base**exponent`` on floats as NumPy computes it with a number exponent:
+    nan where Python would give a complex number, a square for 2 and a square
+    root for 0.5 (NumPy's shortcuts: the C library's pow may differ in the last
+    bit, and a compiled loop vectorises the square where it calls pow per element)."""
+    if exponent == 2.0:
+        return base * base
     if exponent == 0.5:
         return math.sqrt(base)    # ValueError below 0: the caller falls back to NumPy
-    result = base ** exponent
-    return math.nan if type(result) is complex else result
+    return math.pow(base, exponent)   # ValueError, OverflowError: likewise
 
 
 def scalar_heaviside(x, h0):

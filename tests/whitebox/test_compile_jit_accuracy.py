@@ -144,3 +144,50 @@ def test_the_loops_own_functions_give_numpys_inf_nan_and_signed_zeros(function):
         return "nan" if v != v else (v, math.copysign(1, v)) if v == 0 or abs(v) == math.inf \
             else "finite"
     assert [kind(g) for g in got] == [kind(w) for w in want]
+
+
+_BASES = np.concatenate([_POSITIVE, _RNG.uniform(0.0, 1.0, 3000), 1.0 + _NEAR * 1e-4,
+                         -_RNG.uniform(0.1, 10.0, 1000)])
+_EXPONENTS = np.concatenate([_RNG.uniform(-2.3, 2.3, 3000), _RNG.uniform(0.0, 4.0, 3000),
+                             _RNG.uniform(-1000.0, 1000.0, 3000),
+                             _RNG.integers(-20, 20, 1000).astype(float)])
+
+
+def test_the_loops_pow_is_within_two_thirds_of_an_ulp_up_to_overflow():
+    """e**(g log|b|) with g log|b| up to 709 in size: log|b| must be a double-double
+    (one rounding of it at 709 is 80 ulps of the result)."""
+    _jit._imported()
+    power = _jit._replacements()[math.pow]
+    worst = 0.0
+    with mpmath.workprec(120):
+        for b, g in zip(_BASES.tolist(), _EXPONENTS.tolist()):
+            true = mpmath.power(mpmath.mpf(b), mpmath.mpf(g))
+            if TINY <= abs(true) < np.finfo(float).max:
+                error = abs(mpmath.mpf(power(b, g)) - true) / mpmath.mpf(math.ulp(float(true)))
+                worst = max(worst, float(error))
+    assert worst <= 0.65
+
+
+def test_the_loops_pow_gives_numpys_values_at_zeros_infinities_nan_and_negative_bases():
+    """The C library's pow, as np.power gives it: pow(-8, 1/3) is nan, pow(-0, -3)
+    is -inf, pow(-1, inf) and pow(nan, 0) are 1, pow(-inf, 0.5) is inf; subnormal
+    bases and results; 2**1024 overflows to inf."""
+    _jit._imported()
+    power = _jit._replacements()[math.pow]
+    values = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -8.0, 1 / 3,
+              math.inf, -math.inf, math.nan, 5e-324, -5e-324, 1e-310, 1e308, -1e308,
+              0.999999, 1.000001, 2.0 ** 53 + 2, 2.0 ** 52 + 1, -(2.0 ** 52 + 1), 1024.0, -1075.0]
+    pairs = [(b, g) for b in values for g in values]
+    with np.errstate(all="ignore"):
+        want = np.power(np.array([b for b, _ in pairs]), np.array([g for _, g in pairs]))
+    for (b, g), w in zip(pairs, want.tolist()):
+        assert _same_float(power(b, g), w), (b, g, power(b, g), w)
+
+
+def _same_float(got: float, want: float) -> bool:
+    """nan for nan; a zero or an infinity with its sign; else within 1 ulp."""
+    if want != want:
+        return got != got
+    if want == 0 or abs(want) == math.inf:
+        return got == want and math.copysign(1, got) == math.copysign(1, want)
+    return abs(got - want) <= math.ulp(want)
