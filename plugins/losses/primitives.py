@@ -255,17 +255,27 @@ def _mape_slope_scalar(p, y, e):
 
 
 def _mape_slope_selects(p, y, e):
-    """_mape_slope_scalar with every case computed and one kept: a compiled loop
-    vectorises selects, not branches. Its frexp and ldexp are exact, as these,
-    and its ldexp gives the signed inf beyond the largest float (no OverflowError)."""
+    """_mape_slope_scalar as a compiled loop computes it fast: selects, not
+    branches, and one division an element. Where 100 p, y |y| and their quotient
+    are normal floats (or 100 p is 0), the quotient taken directly is rounded as
+    the mantissas' (scaling by powers of 2 is exact); elsewhere the loop gives
+    nan, and NumPy's code (the same values as the scalar kernel) computes that
+    element. Below eps, sign(scale)*(100/e) is scale/e, with 100/e taken once."""
     d = p - y
     scale = -100.0 * ((d > 0) - (d < 0)) if d == d else d
-    signed = scale * p
-    at_zero = math.copysign(math.inf, signed) if signed else math.nan
-    mp, j = math.frexp(p)
-    my, k = math.frexp(y)
-    far = math.ldexp(scale * mp / (my * abs(my)), j - 2 * k)
-    return scale / e if abs(y) < e else (at_zero if y == 0.0 else far)
+    top = scale * p
+    bottom = y * abs(y)
+    quotient = top / bottom
+    exact = _is_normal(bottom) & ((top == 0.0) | (_is_normal(top) & _is_normal(quotient)))
+    far = quotient if exact else math.nan
+    return (scale * 0.01) * (100.0 / e) if abs(y) < e else far
+
+
+def _is_normal(v):
+    return (abs(v) >= _SMALLEST_NORMAL) & (abs(v) < math.inf)
+
+
+_SMALLEST_NORMAL = 2.2250738585072014e-308
 
 
 _mape_slope_scalar.loop_form = lambda: _mape_slope_selects
