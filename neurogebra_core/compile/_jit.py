@@ -45,6 +45,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ._float_errors import PYTHON_FLOAT_FAILURES
+from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
            "available"]
@@ -94,6 +95,7 @@ def _imported():
     global _numba
     if not isinstance(_numba, types.ModuleType):
         import numba
+        prefer_wide_vectors()      # before numba compiles anything
         _numba = numba
     return _numba
 
