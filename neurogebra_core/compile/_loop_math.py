@@ -165,7 +165,6 @@ def _log_normal(w):
 _TINY = 2.2250738585072014e-308
 _SMALL = 2.0 ** -16
 _TWO_52 = 4503599627370496.0
-_TWO_54 = 18014398509481984.0
 _ATANH_TOP = 2.0 / 23.0
 _ATANH = tuple(2.0 / (2 * n + 1) for n in range(10, 0, -1))   # 2/21, ..., 2/3
 
@@ -194,6 +193,13 @@ def _log_parts(w, shift):
     return total, (hi - total) + lo
 
 
+def _subnormal_scaled(x):
+    """x * 2**1074 for a subnormal x >= 0, exactly, without arithmetic on x: its
+    bits are that integer. (An operation on a subnormal takes the processor some
+    100 cycles: log(max(y, 5e-324)) ran 5x slower on data with 10% zeros.)"""
+    return float(_bits(x))
+
+
 def _whole(v):
     """Whether v is an integer (inf counts as one, as in C's pow)."""
     t = abs(v)
@@ -207,7 +213,8 @@ def pow(b, g):
     a = abs(b)
     tiny = a < _TINY
     normal = (a > 0.0) & (a < _INF)
-    hi, lo = _log_parts((a * _TWO_54 if tiny else a) if normal else 1.0, 54.0 if tiny else 0.0)
+    hi, lo = _log_parts((_subnormal_scaled(a) if tiny else a) if normal else 1.0,
+                        1074.0 if tiny else 0.0)
     hi = hi if normal else (-_INF if a == 0.0 else a)          # log 0, log inf, nan
     y = g * hi
     y_low = _fma(g, hi, -y) + g * lo
@@ -233,10 +240,10 @@ def log(x, base=None):
 
 def _natural_log(x):
     subnormal = x < _TINY
-    w = x * _TWO_54 if subnormal else x
+    w = _subnormal_scaled(x) if subnormal else x    # (below 0 too: answered below)
     w = 1.0 if not w < _INF else w   # inf, nan: their answer is chosen below
     w = 1.0 if w <= 0.0 else w
-    y = _log_normal(w) - (54.0 * _LN2_HI + 54.0 * _LN2_LO if subnormal else 0.0)
+    y = _log_normal(w) - (1074.0 * _LN2_HI + 1074.0 * _LN2_LO if subnormal else 0.0)
     y = -_INF if x == 0.0 else y
     y = _NAN if x < 0.0 else y
     return x if not x < _INF else y     # inf and nan give themselves
@@ -260,11 +267,11 @@ _HALF_BITS = 0x3fe0000000000000
 
 def frexp(x):
     """``(m, e)`` with x = m * 2**e and 0.5 <= |m| < 1, from the bits (subnormals
-    scaled by 2**54 first); (x, 0) for a zero, inf or nan, as math.frexp. Exact."""
+    scaled by 2**1074 first); (x, 0) for a zero, inf or nan, as math.frexp. Exact."""
     subnormal = abs(x) < _TINY
-    s = x * _TWO_54 if subnormal else x
+    s = copysign(_subnormal_scaled(abs(x)), x) if subnormal else x
     bits = _bits(s)
-    e = ((bits & _EXPONENT) >> 52) - (1022 + 54 if subnormal else 1022)
+    e = ((bits & _EXPONENT) >> 52) - (1022 + 1074 if subnormal else 1022)
     m = _float((bits & ~_EXPONENT) | _HALF_BITS)
     special = (x == 0.0) | (not abs(x) < _INF)
     return (x if special else m), (0 if special else e)
