@@ -5,7 +5,7 @@ from importlib.resources import files
 from neurogebra import hookimpl
 
 from .primitives import (GELU_SLOPE, GELU_TANH_SLOPE, MISH_SLOPE, NORMAL_CDF, SILU_SLOPE,
-                         SOFTSIGN, TANH_SOFTPLUS, TANHSHRINK)
+                         SOFTSIGN, SQUAREPLUS, SQUAREPLUS_SLOPE, TANH_SOFTPLUS, TANHSHRINK)
 
 
 @hookimpl
@@ -14,7 +14,7 @@ def neurogebra_primitives():
     # the primitives their formulas call; mish's factor tanh(softplus(u)) after its
     # slope, which contains it
     return [TANHSHRINK, NORMAL_CDF, SOFTSIGN, SILU_SLOPE, GELU_SLOPE, GELU_TANH_SLOPE,
-            MISH_SLOPE, TANH_SOFTPLUS]
+            MISH_SLOPE, TANH_SOFTPLUS, SQUAREPLUS_SLOPE, SQUAREPLUS]
 
 
 @hookimpl

@@ -340,3 +340,73 @@ GELU_TANH_SLOPE = _fused(
     lambda x: _gelu_tanh_parts(x, _sigmoid, lambda v: min(max(v, -40.0), 40.0)),
     "the slope of the tanh approximation of GELU, exact near its zero u = -0.7525",
     ("sigmoid",))
+
+
+# squareplus(x) = (x + h)/2 for x >= 0 and b/(2(h - x)) below (no cancellation), with
+# h = hypot(x, sqrt(b)); both pieces hold q = |x| + h, so one hypot and one division
+# serve both: value = (q/2 or b)/(1 or 2q), slope = (q or b)/(2h or 2hq)
+_hypot_np = get_backend("numpy").kernel(formula_function("hypot"))
+_hypot = get_backend("math").kernel(formula_function("hypot"))
+_SQUAREPLUS_CLIP = 1e300     # the slope's limits (1 above, 0 below) hold from here on
+
+
+def _squareplus(u, b):
+    h = formula_function("hypot").head(u, sympy.sqrt(b))
+    return sympy.Piecewise(((u + h) / 2, u >= 0), (b / (2 * (h - u)), True))
+
+
+def _squareplus_np(x, b):
+    h = _hypot_np(x, np.sqrt(b))
+    r = 0.5 * np.abs(x) + 0.5 * h      # q/2, finite up to the largest float
+    up = x >= 0
+    return np.where(up, r, b) / np.where(up, 1.0, 4.0 * r)
+
+
+def _squareplus_scalar(x, b):
+    h = _hypot(x, math.sqrt(b))        # ValueError for b < 0: the array path gives nan
+    r = 0.5 * abs(x) + 0.5 * h
+    up = x >= 0
+    return (r if up else b) / (1.0 if up else 4.0 * r)
+
+
+def _squareplus_slope_np(x, b):
+    x = np.clip(x, -_SQUAREPLUS_CLIP, _SQUAREPLUS_CLIP)
+    h = _hypot_np(x, np.sqrt(b))
+    q = np.abs(x) + h
+    up = x >= 0
+    return np.where(up, q, b) / np.where(up, 2.0 * h, 2.0 * h * q)
+
+
+def _squareplus_slope_scalar(x, b):
+    x = min(max(x, -_SQUAREPLUS_CLIP), _SQUAREPLUS_CLIP)     # (a nan stays nan)
+    h = _hypot(x, math.sqrt(b))
+    q = abs(x) + h
+    up = x >= 0
+    return (q if up else b) / (2.0 * h if up else 2.0 * h * q)
+
+
+def _squareplus_slope(u, b):
+    if isinstance(u, sympy.Symbol):                # as the catalog's formula differentiates
+        return derivative(_squareplus(u, b), u.name)
+    return derivative(_squareplus(_T, b), _T.name).xreplace({_T: u})
+
+
+SQUAREPLUS_SLOPE = Primitive(
+    name="squareplus_slope", explicit=_squareplus_slope,
+    derivatives=(lambda u, b: derivative(_squareplus_slope(_T, b), _T.name).xreplace({_T: u}),
+                 lambda u, b: derivative(_squareplus_slope(u, _T), _T.name).xreplace({_T: b})),
+    numpy=_squareplus_slope_np, scalar=_squareplus_slope_scalar,
+    latex=r"\operatorname{{squareplus}}'\left({0}; {1}\right)",
+    description="squareplus's slope by x, one hypot and one division",
+    fuse=True, heads=("Piecewise", "hypot"),
+    anchors=lambda u, b: (formula_function("hypot").head(u, sympy.sqrt(b)),))
+
+SQUAREPLUS = Primitive(
+    name="squareplus_pieces", explicit=_squareplus,
+    derivatives=(lambda u, b: _squareplus_slope(u, b),
+                 lambda u, b: derivative(_squareplus(u, _T), _T.name).xreplace({_T: b})),
+    numpy=_squareplus_np, scalar=_squareplus_scalar,
+    latex=r"\operatorname{{squareplus}}\left({0}; {1}\right)",
+    description="squareplus's pieces with one hypot and one division",
+    fuse=True, heads=("Piecewise", "hypot"),
+    anchors=lambda u, b: (formula_function("hypot").head(u, sympy.sqrt(b)),))

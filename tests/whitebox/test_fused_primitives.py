@@ -32,6 +32,8 @@ SLOPES = {
     "bce_slope": ("binary_crossentropy", "y_pred"),
     "bce_log_odds": ("binary_crossentropy", "y_true"),
     "mape_target_slope": ("mape", "y_true"),
+    "squareplus_slope": ("squareplus", "x"),
+    "squareplus_pieces": ("squareplus", None),
 }
 
 
@@ -182,3 +184,22 @@ def test_the_bce_log_odds_is_nan_outside_0_1_on_the_scalar_path_as_on_arrays():
         got = [slope.eval(y_pred=v, y_true=1.0) for v in p]
     assert np.array_equal(got, want, equal_nan=True)
     assert np.isnan(want[[0, 4]]).all() and want[[1, 2, 3]].tolist() == [100.0, 0.0, -100.0]
+
+
+def test_squareplus_is_one_fused_kernel_with_its_limits_on_both_paths():
+    """Its value and slope each take one hypot and one division (q = |x| + h serves
+    both pieces); beyond 1e300 the slope is its limit, 1 above and 0 below."""
+    squareplus = FORGE.get("squareplus")
+    assert type(stabilize(squareplus.symbolic_expr)).__name__ == "squareplus_pieces"
+    x = [-math.inf, -1e300, -1000.0, -1.0, -0.0, 0.0, 1e-300, 1.0, 1000.0, 1e300, math.inf]
+    slope = squareplus.gradient("x")
+    for f, want in [(squareplus, [0.0, 1e-300, 4 / (2 * (math.hypot(1000, 2) + 1000)),
+                                  4 / (2 * (math.sqrt(5) + 1)), 1.0, 1.0, 1.0,
+                                  (1 + math.sqrt(5)) / 2, (1000 + math.hypot(1000, 2)) / 2,
+                                  1e300, math.inf]),
+                    (slope, [0.0, 0.0, 4 / (2 * math.hypot(1000, 2) * (math.hypot(1000, 2) + 1000)),
+                             4 / (2 * math.sqrt(5) * (math.sqrt(5) + 1)), 0.5, 0.5, 0.5,
+                             (1 + math.sqrt(5)) / (2 * math.sqrt(5)),
+                             (1000 + math.hypot(1000, 2)) / (2 * math.hypot(1000, 2)), 1.0, 1.0])]:
+        assert f.eval(x=np.array(x)).tolist() == want
+        assert [f.eval(x=v) for v in x] == want
