@@ -23,11 +23,19 @@ f = Expression("f", "softplus(x) + tanh(x)")
 x = np.linspace(-3.0, 3.0, 600_000)
 for _ in range(3):
     f.eval(x=x)                       # starts the loop's compile in the background
-import llvmlite.binding as llvm
-from numba.core import config, registry
+
+
+def compiled():   # read, not imported: an import here would race the compiling thread's
+    registry = sys.modules.get("numba.core.registry")
+    target = getattr(registry, "cpu_target", None)
+    return target is not None and "_toplevel_target_context" in vars(target)
+
+
 deadline = time.monotonic() + 60
-while "_toplevel_target_context" not in vars(registry.cpu_target) and time.monotonic() < deadline:
+while not compiled() and time.monotonic() < deadline:
     time.sleep(0.05)
+import llvmlite.binding as llvm
+from numba.core import config
 has_avx512 = "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
 print(has_avx512, str(config.CPU_FEATURES).endswith(",-prefer-256-bit"))
 """
