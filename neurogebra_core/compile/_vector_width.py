@@ -4,9 +4,9 @@ LLVM prefers 256-bit vectors on Intel processors with AVX-512 (the first of them
 lowered their clock for 512-bit instructions), so a numba loop computes 4
 doubles at a time where NumPy's own vectorised exp and tanh compute 8. The
 compiled loops of formulas are bound by arithmetic (``_loop_math``'s exp, log,
-pow), and with 512-bit vectors they took 0.57 to 0.65 of the time on an
-Emerald Rapids core (softplus 5.65 -> 3.61 ms per 1e6 elements, kl_div 14.2 ->
-8.2, binary_focal 18.7 -> 11.5), the ones bound by memory 5-15% more.
+pow), and with 512-bit vectors they took 0.57 to 0.8 of the time on an
+Emerald Rapids core (softplus 5.65 -> 3.61 ms per 1e6 elements, tanh 2.37 ->
+1.75, binary_focal 18.7 -> 11.5); the ones bound by memory did not change.
 
 numba compiles with one set of processor features per process, chosen when it
 first compiles. So the preference is set only before numba has compiled

@@ -87,7 +87,8 @@ FUNCTIONS = [
     (math.log, mpmath.log, np.concatenate([_POSITIVE, 1.0 + _NEAR * 1e-7, [5e-324, TINY]]), 1.0),
     (math.log1p, mpmath.log1p, np.concatenate([_POSITIVE, -_POSITIVE[_POSITIVE < 1.0],
                                                _NEAR * 1e-5, [2.0 ** -16, 2.0 ** -17]]), 1.0),
-    (math.tanh, mpmath.tanh, np.concatenate([_NEAR, _SIGNED, [0.55, 19.06, 22.0]]), 2.5),
+    (math.tanh, mpmath.tanh, np.concatenate([_NEAR, _SIGNED, _RNG.uniform(-0.6, 0.6, 3000),
+                                             [0.55, 19.06, 22.0]]), 0.75),
     (math.cosh, mpmath.cosh, np.concatenate([_NEAR, _RNG.uniform(-711, 711, 3000),
                                              [710.0, 710.47, -710.4]]), 1.25),
 ]
