@@ -344,10 +344,11 @@ GELU_TANH_SLOPE = _fused(
 
 # squareplus(x) = (x + h)/2 for x >= 0 and b/(2(h - x)) below (no cancellation), with
 # h = hypot(x, sqrt(b)); both pieces hold q = |x| + h, so one hypot and one division
-# serve both: value = (q/2 or b)/(1 or 2q), slope = (q or b)/(2h or 2hq)
+# serve both: value = q/2 or b/(2q), slope = q/(2h) or b/(2hq)
 _hypot_np = get_backend("numpy").kernel(formula_function("hypot"))
 _hypot = get_backend("math").kernel(formula_function("hypot"))
 _SQUAREPLUS_CLIP = 1e300     # the slope's limits (1 above, 0 below) hold from here on
+_LARGEST = np.finfo(float).max
 
 
 def _squareplus(u, b):
@@ -356,10 +357,29 @@ def _squareplus(u, b):
 
 
 def _squareplus_np(x, b):
+    # the pieces as the scalar kernel's, each finite on the other's side (x = -inf taken
+    # as the largest float, where the value is 0 too), kept by a 0/1 mask: np.where
+    # branches per element, slowly on data of random sign
+    x = np.maximum(x, -_LARGEST)
     h = _hypot_np(x, np.sqrt(b))
-    r = 0.5 * np.abs(x) + 0.5 * h      # q/2, finite up to the largest float
-    up = x >= 0
-    return np.where(up, r, b) / np.where(up, 1.0, 4.0 * r)
+    r = np.maximum(x, 0.0)
+    r *= 0.5
+    r += 0.5 * h
+    down = np.minimum(x, 0.0)
+    np.subtract(h, down, out=down)
+    down *= 2.0
+    np.divide(b, down, out=down)
+    return _kept(x >= 0, r, down)
+
+
+def _kept(up, if_up, otherwise):
+    """if_up where ``up``, else otherwise (both finite): a mask and two products."""
+    mask = up.astype(float)
+    if_up *= mask
+    np.subtract(1.0, mask, out=mask)
+    otherwise *= mask
+    otherwise += if_up
+    return otherwise
 
 
 def _squareplus_scalar(x, b):
@@ -372,17 +392,21 @@ def _squareplus_scalar(x, b):
 def _squareplus_slope_np(x, b):
     x = np.clip(x, -_SQUAREPLUS_CLIP, _SQUAREPLUS_CLIP)
     h = _hypot_np(x, np.sqrt(b))
-    q = np.abs(x) + h
-    up = x >= 0
-    return np.where(up, q, b) / np.where(up, 2.0 * h, 2.0 * h * q)
+    r = np.abs(x)
+    r *= 0.5
+    r += 0.5 * h                       # q/2: the scalar kernel's q/(2h) is r/h
+    down = np.multiply(h, r)
+    down *= 4.0
+    np.divide(b, down, out=down)
+    np.divide(r, h, out=r)
+    return _kept(x >= 0, r, down)
 
 
 def _squareplus_slope_scalar(x, b):
     x = min(max(x, -_SQUAREPLUS_CLIP), _SQUAREPLUS_CLIP)     # (a nan stays nan)
     h = _hypot(x, math.sqrt(b))
-    q = abs(x) + h
-    up = x >= 0
-    return (q if up else b) / (2.0 * h if up else 2.0 * h * q)
+    r = 0.5 * abs(x) + 0.5 * h
+    return r / h if x >= 0 else b / (4.0 * h * r)
 
 
 def _squareplus_slope(u, b):
