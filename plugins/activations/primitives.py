@@ -406,7 +406,8 @@ def _squareplus_slope_scalar(x, b):
     x = min(max(x, -_SQUAREPLUS_CLIP), _SQUAREPLUS_CLIP)     # (a nan stays nan)
     h = _hypot(x, math.sqrt(b))
     r = 0.5 * abs(x) + 0.5 * h
-    return r / h if x >= 0 else b / (4.0 * h * r)
+    up = x >= 0                        # one division for both pieces (a loop computes both)
+    return (r if up else b) / (h if up else 4.0 * h * r)
 
 
 def _squareplus_slope(u, b):
