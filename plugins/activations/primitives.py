@@ -416,22 +416,30 @@ def _squareplus_slope(u, b):
     return derivative(_squareplus(_T, b), _T.name).xreplace({_T: u})
 
 
-SQUAREPLUS_SLOPE = Primitive(
-    name="squareplus_slope", explicit=_squareplus_slope,
-    derivatives=(lambda u, b: derivative(_squareplus_slope(_T, b), _T.name).xreplace({_T: u}),
-                 lambda u, b: derivative(_squareplus_slope(u, _T), _T.name).xreplace({_T: b})),
-    numpy=_squareplus_slope_np, scalar=_squareplus_slope_scalar,
-    latex=r"\operatorname{{squareplus}}'\left({0}; {1}\right)",
-    description="squareplus's slope by x, one hypot and one division",
-    fuse=True, heads=("Piecewise", "hypot"),
-    anchors=lambda u, b: (formula_function("hypot").head(u, sympy.sqrt(b)),))
+def _derivative_by(f, position):
+    """d f(u, b)/d(its argument ``position``), a function of (u, b)."""
+    def rule(u, b):
+        args = [u, b]
+        args[position] = _T
+        return derivative(f(*args), _T.name).xreplace({_T: (u, b)[position]})
+    return rule
 
-SQUAREPLUS = Primitive(
-    name="squareplus_pieces", explicit=_squareplus,
-    derivatives=(lambda u, b: _squareplus_slope(u, b),
-                 lambda u, b: derivative(_squareplus(u, _T), _T.name).xreplace({_T: b})),
-    numpy=_squareplus_np, scalar=_squareplus_scalar,
-    latex=r"\operatorname{{squareplus}}\left({0}; {1}\right)",
-    description="squareplus's pieces with one hypot and one division",
-    fuse=True, heads=("Piecewise", "hypot"),
-    anchors=lambda u, b: (formula_function("hypot").head(u, sympy.sqrt(b)),))
+
+def _squareplus_kernel(name, explicit, by_x, numpy, scalar, latex, description):
+    return Primitive(
+        name=name, explicit=explicit, derivatives=(by_x, _derivative_by(explicit, 1)),
+        numpy=numpy, scalar=scalar, latex=latex, description=description,
+        fuse=True, heads=("Piecewise", "hypot"),
+        anchors=lambda u, b: (formula_function("hypot").head(u, sympy.sqrt(b)),))
+
+
+SQUAREPLUS_SLOPE = _squareplus_kernel(
+    "squareplus_slope", _squareplus_slope, _derivative_by(_squareplus_slope, 0),
+    _squareplus_slope_np, _squareplus_slope_scalar,
+    r"\operatorname{{squareplus}}'\left({0}; {1}\right)",
+    "squareplus's slope by x, one hypot and one division")
+
+SQUAREPLUS = _squareplus_kernel(
+    "squareplus_pieces", _squareplus, _squareplus_slope, _squareplus_np, _squareplus_scalar,
+    r"\operatorname{{squareplus}}\left({0}; {1}\right)",
+    "squareplus's pieces with one hypot and one division")
