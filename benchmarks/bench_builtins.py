@@ -1500,11 +1500,12 @@ def main(argv=None):
                         help="compiled loops (numba) from the first call, each built and "
                              "judged before its case is timed")
     args = parser.parse_args(argv)
+    n = int(args.size)
     if args.jit:
         global WARM_LOOPS
         os.environ["NEUROGEBRA_JIT_AFTER"] = "0"
-        WARM_LOOPS = 1.5
-    n = int(args.size)
+        # at 1e7 a call takes 50-100 ms, and a loop's compile and trial calls longer
+        WARM_LOOPS = max(1.5, 4e-7 * n)
     rounds = args.rounds or (7 if n <= 2_000_000 else 3)
     cpu = args.timer == "cpu"
     if cpu:   # the calling thread's CPU time would not count neurogebra's other threads
