@@ -89,11 +89,17 @@ def _reduced(x, extra):
     return _bits(n) - _SHIFT_BITS, r, _fma(whole * whole, p, low)
 
 
-def _plus(a, r, tail):
-    """a + r + tail rounded once, for |a| >= |r| (or a = 0) and tail small: Fast2Sum
-    of a + r, whose error joins the tail."""
+def _parts(a, r, tail):
+    """``(s, low)`` with s + low = a + r + tail, for |a| >= |r| (or a = 0) and tail
+    small: s = a + r rounded, and its error (Fast2Sum, exact) joins the tail."""
     s = a + r
-    return s + (((a - s) + r) + tail)
+    return s, ((a - s) + r) + tail
+
+
+def _plus(a, r, tail):
+    """a + r + tail rounded once (:func:`_parts`)."""
+    s, low = _parts(a, r, tail)
+    return s + low
 
 
 def _power_of_two(k):
@@ -188,8 +194,8 @@ def _log_parts(w, shift):
     for c in _ATANH:
         series = _fma(series, z, c)                             # 2/3 + 2z/5 + ... + 2z^10/23
     head = k * _LN2_HI                                          # exact: 32 bits times k
-    hi = head + 2.0 * s                                         # |head| >= |2s| or head = 0
-    lo = ((head - hi) + 2.0 * s) + _fma(k, _LN2_LO, _fma(s * z, series, 2.0 * s_low))
+    hi, lo = _parts(head, 2.0 * s,                              # |head| >= |2s| or head = 0
+                    _fma(k, _LN2_LO, _fma(s * z, series, 2.0 * s_low)))
     total = hi + lo
     return total, (hi - total) + lo
 
@@ -298,13 +304,10 @@ def tanh(x):
     c = -40.0 if c < -40.0 else c                 # tanh is 1 from |x| = 19.06 on (a nan stays)
     k, r, tail = _reduced(c, 0.0)
     t = _power_of_two(k)
-    head, step = t - 1.0, t * r                   # |head| >= |step|, both exact
-    s = head + step
-    low = ((head - s) + step) + t * tail
+    s, low = _parts(t - 1.0, t * r, t * tail)     # |t - 1| >= |t r|, both exact
     m = s + low
     m_low = (s - m) + low
-    d = 2.0 + m                                   # m in (-1, 0]: |2| >= |m|
-    d_low = ((2.0 - d) + m) + m_low
+    d, d_low = _parts(2.0, m, m_low)              # m in (-1, 0]: |2| >= |m|
     inverse = 1.0 / d
     q = -m * inverse
     q = q + (_fma(-q, d, -m) - m_low - q * d_low) * inverse
