@@ -33,7 +33,8 @@ def _log_cosh_np(x):
 def _log_cosh_scalar(x):
     a = abs(x)
     if a < _SWITCH:
-        return math.log1p(2.0 * math.sinh(a / 2.0) ** 2)
+        h = math.sinh(a / 2.0)
+        return math.log1p(2.0 * (h * h))   # h * h: one rounding, as np.square's
     return a - math.log(2.0) + math.log1p(math.exp(-2.0 * a))
 
 
