@@ -153,8 +153,11 @@ def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
     fused = f.eval(x=x, y=Y)
     some = np.concatenate([np.arange(50), RNG.integers(50, N, 150)])
     want = np.array([f.eval(x=float(x[i]), y=float(Y[i])) for i in some])
-    if "silu" in text:     # its sigmoid calls exp: the loop's own, to 1 ulp
-        np.testing.assert_allclose(fused[some], want, rtol=1e-14, atol=0)
+    if "silu" in text:     # its sigmoid calls exp: the loop's own, to 1 ulp of
+        # each term (terms up to ~10 can cancel to 0.02: 1 ulp of 8 is 2e-15)
+        scale = np.abs(x[some]) + np.abs(Y[some]) + 1.0
+        assert np.all(np.abs(fused[some] - want) <= 4 * np.spacing(scale)), \
+            np.max(np.abs(fused[some] - want) / np.spacing(scale))
     else:
         assert fused[some].tolist() == want.tolist()
 
