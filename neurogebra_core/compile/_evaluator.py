@@ -242,7 +242,7 @@ class Evaluator:
         if kinds is None or not jit_available():   # (sizes first: the cheaper question)
             return self._run_numpy(function, arrays, shape)
         scalar = self._scalar or self._compile_scalar()
-        loop = fused_loop(scalar, kinds)
+        loop = fused_loop(scalar, kinds, arrays)
         start = time.perf_counter()
         if loop is not None:
             outcome = run_fused(loop, arrays, shape, functools.partial(self._run_numpy, function))

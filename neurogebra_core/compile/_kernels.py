@@ -179,9 +179,13 @@ def scalar_pow(base, exponent):
     """``base**exponent`` on floats as NumPy computes it with a number exponent:
     nan where Python would give a complex number, a square for 2 and a square
     root for 0.5 (NumPy's shortcuts: the C library's pow may differ in the last
-    bit, and a compiled loop vectorises the square where it calls pow per element)."""
+    bit, and a compiled loop vectorises the square where it calls pow per element);
+    the base itself for 1, which pow gives exactly (the slope of x**g at g = 2: a
+    loop takes this branch out of the loop instead of computing pow)."""
     if exponent == 2.0:
         return base * base
+    if exponent == 1.0:
+        return base
     if exponent == 0.5:
         return math.sqrt(base)    # ValueError below 0: the caller falls back to NumPy
     return math.pow(base, exponent)   # ValueError, OverflowError: likewise

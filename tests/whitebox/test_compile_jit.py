@@ -56,6 +56,37 @@ def test_a_loop_gives_the_bits_of_the_scalar_code(jit):
                                      for i in some]
 
 
+def test_a_loop_writes_its_numbers_in_and_a_new_number_gets_a_loop_that_reads_them(jit):
+    """g = 2 is a constant of the first loop (x**g a square, x**(g - 1) just x);
+    another g is not its business: NumPy's code runs until a general loop is built."""
+    f = Expression("f", "(x*x + 1)**g * y + g*(x*x + 1)**(g - 1)", params={"g": 2.0})
+    f.eval(x=P, y=Y)
+    state = _compiled()
+    assert state.loop is not None and state.numbers == (2.0,)
+    u = P * P + 1
+    assert np.array_equal(f.eval(x=P, y=Y), u * u * Y + 2.0 * u)
+    want = f.eval(x=P[:1000], y=Y[:1000], g=2.5)       # (small: NumPy's code)
+    assert np.array_equal(f.eval(x=P, y=Y, g=2.5)[:1000], want)
+    assert state.loop is None and state.status != "ready" and state.general
+    f.eval(x=P, y=Y, g=2.5)                             # counted anew: a general loop
+    state = _compiled()
+    assert state.loop is not None and state.numbers == ()
+    some = RNG.integers(0, N, 100)
+    np.testing.assert_allclose(f.eval(x=P, y=Y, g=3.0)[some],
+                               [f.eval(x=float(P[i]), y=float(Y[i]), g=3.0) for i in some],
+                               rtol=1e-14)
+
+
+def test_numbers_written_into_a_loop_are_finite_and_matched_with_their_zeros_sign():
+    """(1/x tells -0.0 from 0.0; a nan or inf is left to a general loop.)"""
+    kinds = (True, False, False)
+    assert _jit._numbers([P, np.float64(-0.0), 2.0], kinds) == (-0.0, 2.0)
+    assert _jit._numbers([P, np.inf, 2.0], kinds) is None
+    assert _jit._same_numbers((-0.0, 2.0), (-0.0, 2.0))
+    assert not _jit._same_numbers((0.0, 2.0), (-0.0, 2.0))
+    assert not _jit._same_numbers((0.5, 2.0), (0.5, 2.5))
+
+
 def test_a_result_that_is_not_finite_comes_from_numpy_with_its_warning(jit):
     """Only that element: the others keep the loop's values."""
     f = Expression("f", "x*x*y + x - y/2", variables=["x", "y"])
