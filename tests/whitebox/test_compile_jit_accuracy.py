@@ -91,6 +91,9 @@ FUNCTIONS = [
                                              [0.55, 19.06, 22.0]]), 0.75),
     (math.cosh, mpmath.cosh, np.concatenate([_NEAR, _RNG.uniform(-711, 711, 3000),
                                              [710.0, 710.47, -710.4]]), 1.25),
+    (math.sinh, mpmath.sinh, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 710],
+                                             _RNG.uniform(-711, 711, 3000),
+                                             [21.99, 22.0, -22.0, 710.47, -1e-300]]), 2.0),
 ]
 
 
