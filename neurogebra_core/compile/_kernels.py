@@ -261,13 +261,10 @@ def sech2_numpy(u):
 
 
 def sech2_math(u):
-    # q * q, not q**2: Python's ** calls the C library's pow, 1 ulp off now and
-    # then, where NumPy's np.square and a compiled loop round the product once
+    # square_math, not **2: Python's ** calls the C library's pow, 1 ulp off now
+    # and then, where NumPy's np.square and a compiled loop round the product once
     a = abs(u)
-    if a > 710.0:
-        return 0.0
-    q = 1.0 / math.cosh(a)
-    return q * q
+    return 0.0 if a > 710.0 else square_math(1.0 / math.cosh(a))
 
 
 def _half_sech_half(u):
@@ -285,10 +282,7 @@ def dsigmoid_numpy(u):
 
 def dsigmoid_math(u):
     a = abs(u)
-    if a > 1420.0:
-        return 0.0
-    q = 0.5 / math.cosh(0.5 * a)
-    return q * q                     # (as sech2_math's)
+    return 0.0 if a > 1420.0 else square_math(0.5 / math.cosh(0.5 * a))   # (as sech2_math)
 
 
 def _dsigmoid_array(xp, u):

@@ -136,6 +136,14 @@ def exp(x):
     return _scaled(_plus(1.0, r, tail), k)
 
 
+def _minus_one(k, r, tail):
+    """2**k e**w - 1 from :func:`_reduced`'s parts, rounded once: (2**k - 1) and
+    2**k r are exact, the tail joins last (k capped at 1010, where the 1 is far
+    below the ulp and the caller takes e**x itself)."""
+    t = _power_of_two(k if k < 1011 else 1010)
+    return _plus(t - 1.0, t * r, t * tail)
+
+
 def expm1(x):
     """e**x - 1 within about 1 ulp, keeping the digits of small x: (2**k - 1) + 2**k expm1(r)
     (exact products, the sum rounded once), and e**x itself above 700 (where the 1
@@ -143,8 +151,7 @@ def expm1(x):
     c = 710.0 if x > 710.0 else x
     c = -40.0 if c < -40.0 else c        # e**-40 - 1 rounds to -1
     k, r, tail = _reduced(c, 0.0)
-    t = _power_of_two(k if k < 1011 else 1010)
-    near = _plus(t - 1.0, t * r, t * tail)
+    near = _minus_one(k, r, tail)
     near = x if x == 0.0 else near                # -0.0 keeps its sign
     return _scaled(_plus(1.0, r, tail), k) if c > 700.0 else near
 
@@ -164,8 +171,7 @@ def sinh(x):
     there (the halving exact in the exponent: finite up to 710.47)."""
     a = abs(x)
     k, r, tail = _reduced(711.0 if a > 711.0 else a, 0.0)   # (a nan passes through)
-    t = _power_of_two(k if k < 1011 else 1010)
-    s = _plus(t - 1.0, t * r, t * tail)                     # e**a - 1, as expm1's
+    s = _minus_one(k, r, tail)                              # e**a - 1
     near = 0.5 * (s + s / (s + 1.0))
     far = _scaled(_plus(1.0, r, tail), k - 1)               # inf from 710.48 on
     return copysign(near if a < 22.0 else far, x)
