@@ -329,6 +329,35 @@ def _scaled_dsigmoid_array(xp, p, u):
 scaled_dsigmoid_jax, scaled_dsigmoid_torch = _jax_and_torch(_scaled_dsigmoid_array)
 
 
+# sigmoid_residual(u, y) = (1 - y)*sigmoid(u) - y*sigmoid(-u): both sigmoids from one
+# exp, e = e^-|u| (never overflows): sigmoid(|u|) = 1/(1 + e), sigmoid(-|u|) = e/(1 + e),
+# each within about an ulp, the tail's subnormals included. For a label of 0 or 1 one
+# term is 0 and the other exact, so no cancellation, unlike sigmoid(u) - y.
+
+def sigmoid_residual_math(u, y):
+    e = math.exp(-abs(u))
+    near = 1.0 / (1.0 + e)
+    far = e * near
+    up = near if u >= 0.0 else far      # sigmoid(u) (a nan u takes far: nan)
+    down = far if u >= 0.0 else near    # sigmoid(-u)
+    return (1.0 - y) * up - y * down
+
+
+def _sigmoid_residual_array(xp, u, y):
+    e = xp.exp(-xp.abs(u))
+    near = 1.0 / (1.0 + e)
+    far = e * near
+    up = u >= 0.0
+    return (1.0 - y) * xp.where(up, near, far) - y * xp.where(up, far, near)
+
+
+def sigmoid_residual_numpy(u, y):
+    return _sigmoid_residual_array(np, u, y)
+
+
+sigmoid_residual_jax, sigmoid_residual_torch = _jax_and_torch(_sigmoid_residual_array)
+
+
 def shifted(u, shift, divisor):
     """(u + shift)/divisor: the same operators on every backend."""
     return (u + shift) / divisor

@@ -11,6 +11,8 @@ forms that do not. Every rule is an identity in real arithmetic:
 * ``log_sigmoid(-u) - log_sigmoid(u)`` -> ``-u``;
 * ``p*log_sigmoid(u) + q*log_sigmoid(-u)`` with ``p + q = -1`` ->
   ``-p*max(-u, 0) - q*max(u, 0) + log1p(exp(-|u|))`` (BCE with logits);
+  ``p*sigmoid(u) + q*sigmoid(-u)`` with ``p - q = 1`` -> ``sigmoid_residual(u, -q)``,
+  both sigmoids from one exp (its slope: ``sigmoid(u) - y`` without cancellation);
 * ``u*sigmoid(u) - softplus(u)`` -> ``-(|u|*sigmoid(-|u|) + softplus(-|u|))``,
   a sum of two terms of one sign;
 * ``expm1(t) - t*exp(t)`` -> ``expm1_minus_texp(t)`` (a series near 0);
@@ -120,6 +122,24 @@ def _log_sigmoid_pair(term_a, term_b):
     return -p * sympy.Max(-u, 0) - q * sympy.Max(u, 0) + log1p(sympy.exp(-sympy.Abs(u)))
 
 
+def _sigmoid_pair(term_a, term_b):
+    """p*sigmoid(u) + q*sigmoid(-u) with p - q = 1 (BCE with logits' slope,
+    (1 - y)*sigmoid(u) - y*sigmoid(-u)) = sigmoid_residual(u, -q), and with p - q = -1
+    its negative: both sigmoids from one exp, exact for labels 0 and 1."""
+    a, b = factor_of(term_a, sigmoid), factor_of(term_b, sigmoid)
+    if not (a and b) or b[1].args[0] != -a[1].args[0] or a[1].args[0].could_extract_minus_sign():
+        return None
+    (p, node), q = a, b[0]
+    if p.has(sigmoid) or q.has(sigmoid):
+        return None
+    difference = sympy.expand(p - q)
+    if difference == 1:
+        return _H["sigmoid_residual"](node.args[0], -q)
+    if difference == -1:
+        return -_H["sigmoid_residual"](node.args[0], q)
+    return None
+
+
 def _slope_minus_softplus(term_a, term_b):
     """k*u*sigmoid(u) - k*softplus(u) = -k*(|u|*sigmoid(-|u|) + softplus(-|u|))."""
     b = factor_of(term_b, softplus)
@@ -196,13 +216,14 @@ def _product_complement(term_a, term_b):
     return _H["one_minus_product"](*factors)
 
 
-_PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _slope_minus_softplus,
-               _expm1_minus_texp, _log1p_difference, _ratio_complement, _abs_difference,
+_PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _sigmoid_pair,
+               _slope_minus_softplus, _expm1_minus_texp, _log1p_difference, _ratio_complement, _abs_difference,
                _square_ratio_complement, _product_complement)
 
 
-# rules whose result has a kink (max at 0) that autograd would differentiate its own way
-_KINKED_RULES = (_log_sigmoid_pair,)
+# rules whose result has a kink (max at 0, |u| at 0) that autograd would differentiate its
+# own way
+_KINKED_RULES = (_log_sigmoid_pair, _sigmoid_pair)
 
 
 # Pair rules try every ordered pair of terms: a sum of n terms costs n*n

@@ -103,6 +103,11 @@ class scaled_dsigmoid(sympy.Function):
     """p*sigmoid(u)*sigmoid(-u) without overflow or a subnormal intermediate (internal)."""
 
 
+class sigmoid_residual(sympy.Function):
+    """(1 - y)*sigmoid(u) - y*sigmoid(-u), which is sigmoid(u) - y, from one exp: the
+    slope of BCE with logits, exact for labels 0 and 1 (internal)."""
+
+
 class shifted(sympy.Function):
     """(u + shift)/divisor: a*u + b with its root -b/a exact, so no cancellation (internal)."""
 
@@ -247,6 +252,8 @@ _BUILTINS = (
     FormulaFunction("_dsigmoid", dsigmoid, (1, 1), _internal("dsigmoid"), parseable=False),
     FormulaFunction("_scaled_dsigmoid", scaled_dsigmoid, (2, 2), _internal("scaled_dsigmoid"),
                     parseable=False),
+    FormulaFunction("_sigmoid_residual", sigmoid_residual, (2, 2), _internal("sigmoid_residual"),
+                    parseable=False),
     FormulaFunction("_shifted", shifted, (3, 3), _internal("shifted"), parseable=False),
     FormulaFunction("_expm1_minus_texp", expm1_minus_texp, (1, 1),
                     _internal("expm1_minus_texp"), parseable=False),
@@ -277,8 +284,8 @@ _BUILTINS = (
 
 # The heads above by name, for the stable rewrites (compile._stable) to build.
 STABLE_HEADS = {cls.__name__: cls for cls in (
-    sech2, dsigmoid, scaled_dsigmoid, shifted, expm1_minus_texp, log1p_diff, log_of_sum,
-    compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
+    sech2, dsigmoid, scaled_dsigmoid, sigmoid_residual, shifted, expm1_minus_texp, log1p_diff,
+    log_of_sum, compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
     xlog_mixture, clip, shrink, indicator, int_power, fmin, fmax)}
 
 _LOCK = threading.Lock()

@@ -15,7 +15,8 @@ ufunc's result written inline) writes its result into it: no second array of
 that size is allocated while the first is alive, which on a million elements
 saves more than the pass costs. Inputs and named shared parts are never
 written into. ``operations`` counts the float array work the choice of blocks
-reads.
+reads. BCE with logits' slope, two sigmoids of opposite arguments, is one
+kernel with one exp.
 """
 
 import numpy as np
@@ -23,8 +24,8 @@ import pytest
 import sympy
 
 from neurogebra import Expression
-from neurogebra.compile import compile_function
-from neurogebra.symbolic import STABLE_HEADS
+from neurogebra.compile import compile_function, stabilize
+from neurogebra.symbolic import STABLE_HEADS, sigmoid
 
 a, b = sympy.symbols("a b", real=True)
 mask = STABLE_HEADS["indicator"]
@@ -108,3 +109,26 @@ def test_a_square_of_floats_is_the_correctly_rounded_product():
     want = (u + v) * (u + v) - 1.0 / (u * u)
     assert f.eval(x=u, y=v) == want == f.eval(x=np.array([u]), y=np.array([v]))[0]
     assert "**" not in compile_function((a + b) ** 2 - 1 / a ** 2, [a, b], backend="math").source
+
+
+residual = STABLE_HEADS["sigmoid_residual"]
+
+
+@pytest.mark.parametrize("formula, want", [
+    ((1 - b) * sigmoid(a) - b * sigmoid(-a), residual(a, b)),      # BCE with logits' slope
+    (b * sigmoid(-a) - (1 - b) * sigmoid(a), -residual(a, b)),
+    (-b * sigmoid(a - 1) + (1 - b) * sigmoid(1 - a), -residual(a - 1, 1 - b)),
+    (2 * sigmoid(a) - b * sigmoid(-a), None),                         # p - q is not +-1
+])
+def test_a_sigmoid_pair_whose_weights_differ_by_one_is_one_residual(formula, want):
+    """p*sigmoid(u) + q*sigmoid(-u) = sigmoid(u) + q for p - q = 1: compiled as
+    sigmoid_residual(u, -q), one exp for both sigmoids, the pair's values; code
+    that autograd differentiates (JAX, PyTorch) keeps the two sigmoids."""
+    assert stabilize(formula) == want if want is not None else \
+        not stabilize(formula).atoms(residual)
+    assert not stabilize(formula, autodiff=True).atoms(residual)
+    function = compile_function(formula, [a, b])
+    assert function.source.count("sigmoid") == (1 if want is not None else 2)
+    plain = sympy.lambdify([a, b], formula.replace(sigmoid, lambda t: 1 / (1 + sympy.exp(-t))))
+    u, y = np.linspace(-30, 30, 61), np.array([[0.0], [1.0], [0.3]])
+    assert np.allclose(function(u, y), plain(u, y), rtol=1e-13, atol=1e-16)

@@ -4,7 +4,8 @@ A kernel's output buffer skips ``np.broadcast_shapes`` when its arguments
 share one shape: every mix must still get the broadcast shape. The step
 kernel must give NumPy's own values at every edge; hypot keeps libm's
 accuracy whether its squares stay normal or not, on both paths. A kernel's
-loop form (what a compiled loop runs) gives the kernel's own values.
+loop form (what a compiled loop runs) gives the kernel's own values. The
+sigmoid residual (BCE with logits' slope) keeps its digits for every label.
 """
 
 import math
@@ -14,7 +15,8 @@ import pytest
 
 from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
                                          hypot_numpy, one_minus_product_math,
-                                         one_minus_square_ratio_math, shrink_numpy)
+                                         one_minus_square_ratio_math, shrink_numpy,
+                                         sigmoid_residual_math, sigmoid_residual_numpy)
 
 
 @pytest.mark.parametrize("arguments, shape", [
@@ -122,3 +124,31 @@ def test_kernels_with_array_bounds_write_into_out(kernel, args, want):
     must land there too (they returned a new array, and the blocks kept np.empty)."""
     out = np.full(5, np.nan)
     assert kernel(np.full(5, 0.5), *args, out=out) is out and out.tolist() == [want] * 5
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0, 0.25, 0.999])
+def test_the_sigmoid_residual_is_accurate_for_every_label_on_both_paths(label):
+    """(1 - y)*sigmoid(u) - y*sigmoid(-u) from one exp: within 4 ulps of mpmath for a
+    label of 0 or 1 (one term, the subnormal tail included), within 4 ulps of the
+    larger term for a soft label (the difference cancels where sigmoid(u) = y, as
+    sigmoid(u) - y does); the array kernel gives the scalar kernel's bits."""
+    mpmath = pytest.importorskip("mpmath")
+    rng = np.random.default_rng(7)
+    u = np.concatenate([rng.normal(0, 3, 400), rng.uniform(-745, 745, 200),
+                        [0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 709.0, -744.0]])
+    got = sigmoid_residual_numpy(u, label)
+    assert got.tolist() == [sigmoid_residual_math(float(v), label) for v in u]
+    mpmath.mp.prec = 200
+    y = mpmath.mpf(label)
+    for value, result in zip(u, got):
+        up, down = (1 / (1 + mpmath.exp(-s * mpmath.mpf(value))) for s in (1, -1))
+        want = float((1 - y) * up - y * down)
+        scale = abs(want) if label in (0.0, 1.0) else float(max((1 - y) * up, y * down))
+        assert abs(result - want) <= 4 * np.spacing(scale), (value, result, want)
+
+
+def test_the_sigmoid_residual_at_its_edges():
+    values = sigmoid_residual_numpy(np.array([np.inf, -np.inf, np.nan, 0.0]), 1.0)
+    assert values[:2].tolist() == [0.0, -1.0] and np.isnan(values[2]) and values[3] == -0.5
+    assert sigmoid_residual_math(-np.inf, 0.0) == 0.0 and math.isnan(sigmoid_residual_math(
+        math.nan, 0.0))
