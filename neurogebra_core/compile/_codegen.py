@@ -264,7 +264,7 @@ def _argument_names(args: Sequence[sympy.Symbol], readable: bool) -> dict:
 def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
                      label: str = "expression", readable_names: bool = False,
                      with_means: bool = False, arrays: Sequence[sympy.Symbol] | None = None,
-                     masks: bool = True) -> Callable:
+                     masks: bool = True, bindings: Sequence[tuple] = ()) -> Callable:
     """Compile ``expr`` into a Python function of ``args`` (positional).
 
     ``expr`` is one SymPy expression, or a list of them for a function that
@@ -282,15 +282,23 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     ``.means``: the same arguments, the mean of each output over a batch of
     samples, each product of two per-sample factors reduced as one dot product,
     with no temporary array (a training step's loss and gradients).
+
+    ``bindings``: ``(symbol, expression)`` pairs computed first, in order; the
+    outputs use each symbol for its expression's value. A loss and its slope
+    written in a prediction ``p`` are compiled (and made stable) with ``p`` a
+    plain variable, whose pairs of terms the rewrites recognise, and the
+    model is computed once for both; parts of the expressions shared with the
+    outputs are computed once too.
     """
     several = isinstance(expr, (list, tuple))
     autodiff = backend in ("jax", "torch")     # their autograd differentiates this code
     # the outputs together: the gradients of a model share most of their parts
     outputs = list(stabilize(sympy.Tuple(*expr), autodiff, masks).args) if several \
         else [stabilize(expr, autodiff, masks)]
+    bound = [(symbol, stabilize(e, autodiff, masks)) for symbol, e in bindings]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
-    body = _shared_values(outputs, printer)
+    body = _shared_values(outputs, printer, bound)
     results = [printer.emit(r) for r in outputs]
     signature = ", ".join(names.values())
     lines = [f"def _compiled({signature}):", *body,
@@ -306,13 +314,14 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]
     function.source = source
+    computed = [e for _, e in bound] + outputs
     function.operations, function.comparisons = _operations(
-        outputs, set(args if arrays is None else arrays))
-    function.heavy = _heavy(outputs)
+        computed, set(args if arrays is None else arrays) | {symbol for symbol, _ in bound})
+    function.heavy = _heavy(computed)
     # a rewrite of pieces may be nan where a piece not taken is infinite (0*inf)
     function.masked = masks and not autodiff and any(
         isinstance(node, (sympy.Piecewise, sympy.Heaviside)) for node in post_order(
-            list(expr) if several else [expr]))
+            [*(list(expr) if several else [expr]), *(e for _, e in bindings)]))
     function.into = None if into is None else _compiled_on_first_call(into, namespace, label)
     if with_means:
         function.means = namespace["_means"]
@@ -368,7 +377,7 @@ def _heavy(outputs: list) -> bool:
 def _mean_of(output: sympy.Expr, printer: _Printer) -> str:
     """Source for the batch mean of ``output``: ``c*a*b`` and ``c*a**2`` (per-sample
     factors, a number) as ``_mean_product(a, b)*c`` unless the body computes the
-    product already, anything else as ``_mean``."""
+    product already, ``c*a`` as ``_mean(a)*c``, anything else as ``_mean``."""
     if printer.names.get(output, "").isidentifier():   # the body names it: reduce that
         return f"_mean({printer.names[output]})"
     coeff, factors = output.as_coeff_mul()
@@ -378,26 +387,34 @@ def _mean_of(output: sympy.Expr, printer: _Printer) -> str:
     if len(factors) == 2 and not any(f.is_number or (f.is_Pow and f.exp.is_negative)
                                      for f in factors):
         text = f"_mean_product({printer.emit(factors[0])}, {printer.emit(factors[1])})"
-        return text if coeff == 1 else f"({text}*{printer.emit(coeff)})"
-    return f"_mean({printer.emit(output)})"
+    elif len(factors) == 1 and coeff != 1:
+        text = f"_mean({printer.emit(factors[0])})"
+    else:
+        return f"_mean({printer.emit(output)})"
+    return text if coeff == 1 else f"({text}*{printer.emit(coeff)})"
 
 
 _MAX_INLINE_DEPTH = 16   # deeper parts get a name: Python's compiler nests recursively
 
 
-def _shared_values(outputs: list, printer: _Printer) -> list[str]:
+def _shared_values(outputs: list, printer: _Printer, bound: Sequence[tuple] = ()) -> list[str]:
     """Assignments ``_tK = ...`` for the parts used more than once, and for
     parts nested too deeply to write inline; every other part is written
-    inline in its single user.
+    inline in its single user. The ``bound`` ``(symbol, expression)`` pairs
+    come first, each expression assigned to ``_bK``, the name of its symbol.
 
     The formula is walked as a graph of distinct parts, children first and
     without recursion, so a part shared by many others (as reverse-mode
     gradients share them) is computed once, and the cost of generating code
     grows with the number of distinct parts, not with the formula written out.
     """
-    order, uses = _distinct_parts(outputs)
+    values = [e for _, e in bound]
+    order, uses = _distinct_parts([*values, *outputs])
     lines, depth = [], {}
-    for node in order:
+    first = set(post_order(values))          # the parts of the bound values, in order first
+    for i, node in enumerate(order):
+        if i == len(first):
+            lines += _bind(bound, printer)
         if node in printer.names or not _printed(node):
             continue
         try:
@@ -412,6 +429,17 @@ def _shared_values(outputs: list, printer: _Printer) -> list[str]:
             lines.append(f"    {name} = {code}")
             code, depth[node] = name, 0
         printer.names[node] = code
+    if len(order) == len(first):
+        lines += _bind(bound, printer)
+    return lines
+
+
+def _bind(bound: Sequence[tuple], printer: _Printer) -> list[str]:
+    """``_bK = <expression>`` for each bound pair, its symbol named ``_bK``."""
+    lines = []
+    for k, (symbol, value) in enumerate(bound):
+        lines.append(f"    _b{k} = {printer.emit(value)}")
+        printer.names[symbol] = printer.names[value] = f"_b{k}"
     return lines
 
 

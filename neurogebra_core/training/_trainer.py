@@ -27,7 +27,7 @@ from ..errors import ArgumentError, DataError, ParameterError, TrainingError, Va
     did_you_mean
 from ..expression import Expression
 from ..optim import BUILTIN_OPTIMIZERS, make_optimizer
-from ..symbolic import reverse_gradients, symbol
+from ..symbolic import derivative, reverse_gradients, symbol
 from ._batches import BatchSource, IterableSource, Step, as_column, check_lengths, make_source
 from ._checks import asks_to_stop, check_callbacks, check_patience, check_seed, \
     check_tolerance, samples_of_scalars
@@ -102,21 +102,33 @@ class Trainer:
         return self._compiled
 
     def _per_sample(self) -> Callable:
-        """The per-sample loss and gradients of a scalar model, compiled once."""
+        """The per-sample loss and gradients of a scalar model, compiled once.
+
+        By the chain rule through the prediction p: d loss/d param = (d loss/dp)
+        times (d model/d param), plus the loss's own dependence on the param (a
+        penalty). The loss and its slope are written in p, as the catalog
+        differentiates them (so BCE with logits' slope is one kernel, not two
+        sigmoids), the slope is computed once for every param, and the model
+        once for the loss and the slope (``compile_function``'s bindings)."""
         if self._scalar_function is None:
-            # the targets get a symbol of their own: a model may name an input y_true
+            # the prediction and the targets get symbols of their own: a model may
+            # name an input y_pred or y_true
+            prediction = sympy.Dummy("y_pred", real=True)
             target = sympy.Dummy("y_true", real=True)
             constants = {symbol(p): sympy.Float(v) for p, v in self.loss.params.items()}
-            constants[symbol("y_pred")] = self.model.symbolic_expr
             constants[symbol("y_true")] = target
-            per_sample = self.loss.symbolic_expr.xreplace(constants)
+            loss = self.loss.symbolic_expr.xreplace(constants)
+            slope = derivative(loss, "y_pred").xreplace({symbol("y_pred"): prediction})
+            loss = loss.xreplace({symbol("y_pred"): prediction})
             wanted = [symbol(p) for p in self._trainable]
-            gradients = reverse_gradients(per_sample, wanted)
+            model_slopes = reverse_gradients(self.model.symbolic_expr, wanted)
+            own = reverse_gradients(loss, wanted)
+            gradients = [_times(slope, m) + o for m, o in zip(model_slopes, own)]
             args = [symbol(v) for v in self.model.variables] + [target]
             args += wanted + [symbol(p) for p in self._fixed]
             self._scalar_function = compile_function(
-                [per_sample, *gradients], args, "numpy", f"loss of {self.model.name}",
-                with_means=True)
+                [loss, *gradients], args, "numpy", f"loss of {self.model.name}",
+                with_means=True, bindings=[(prediction, self.model.symbolic_expr)])
         return self._scalar_function
 
     # -- fitting -------------------------------------------------------------------
@@ -497,6 +509,16 @@ class Trainer:
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
 _REBINDING = frozenset(BUILTIN_OPTIMIZERS.values())
+
+
+def _times(slope: sympy.Expr, factor: sympy.Expr) -> sympy.Expr:
+    """``slope*factor`` with a number common to the slope's terms kept outside the
+    sum: mse's slope 2*(p - y), not 2*p - 2*y (one pass fewer, and p - y is
+    shared with the loss)."""
+    content, rest = slope.as_content_primitive()
+    if content == 1 or not rest.is_Add:
+        return slope * factor
+    return sympy.Mul(content, rest, *([] if factor == 1 else [factor]), evaluate=False)
 
 
 def _snapshot(value):

@@ -132,3 +132,18 @@ def test_a_sigmoid_pair_whose_weights_differ_by_one_is_one_residual(formula, wan
     plain = sympy.lambdify([a, b], formula.replace(sigmoid, lambda t: 1 / (1 + sympy.exp(-t))))
     u, y = np.linspace(-30, 30, 61), np.array([[0.0], [1.0], [0.3]])
     assert np.allclose(function(u, y), plain(u, y), rtol=1e-13, atol=1e-16)
+
+
+def test_a_bound_value_is_computed_once_for_every_output_that_uses_it():
+    """``bindings``: the outputs use the symbol for the value, computed once, and a
+    part of the value that the outputs also use (tanh(a)) is computed once too;
+    the values are those of the outputs with the value written in."""
+    p = sympy.Dummy("p", real=True)
+    model = b * sympy.tanh(a)
+    outputs = [(p - 1) ** 2, 2 * (p - 1) * sympy.tanh(a)]
+    function = compile_function(outputs, [a, b], bindings=[(p, model)])
+    assert function.source.count("_f_tanh(") == 1 and "_b0 = " in function.source
+    written_in = compile_function([o.xreplace({p: model}) for o in outputs], [a, b])
+    u = np.linspace(-2.0, 2.0, 9)
+    for got, want in zip(function(u, 0.5), written_in(u, 0.5)):
+        assert np.allclose(got, want, rtol=1e-15, atol=0)
