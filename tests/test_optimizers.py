@@ -66,6 +66,27 @@ def test_adam_counts_steps_not_params():
     assert second == pytest.approx(first - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8))
 
 
+@pytest.mark.parametrize("count", [2, 16, 17])
+def test_adam_gives_the_same_bits_for_few_params_and_many(count):
+    """Up to 16 params are updated as Python floats; the same operations in the
+    same order as on arrays, so a param's path does not depend on how many
+    others train beside it."""
+    rng = np.random.default_rng(count)
+    alone, together = [Adam(learning_rate=0.1) for _ in range(count)], Adam(learning_rate=0.1)
+    values = rng.normal(size=count)
+    separate, joint = values.copy(), values.copy()
+    for _ in range(30):
+        g = rng.normal(size=count) * 10.0 ** rng.uniform(-8, 8, count)
+        padded = np.zeros(count + 17)       # with 17 more params: the array path
+        padded[:count] = joint
+        gradient = np.zeros(count + 17)
+        gradient[:count] = g
+        joint = together.step(padded, gradient)[:count]
+        separate = np.array([o.step(separate[i:i + 1], g[i:i + 1])[0]
+                             for i, o in enumerate(alone)])
+    assert separate.tolist() == joint.tolist()
+
+
 def test_adamw_decays_weights_before_the_adam_step():
     first = AdamW(learning_rate=0.1, weight_decay=0.5).step(P0, G1)
     adam_step = 0.1 * G1 / (np.abs(G1) + 1e-8)

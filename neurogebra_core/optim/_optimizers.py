@@ -186,6 +186,17 @@ class Adagrad(Optimizer):
         return values - self.learning_rate * gradients / (np.sqrt(self._sum) + self.eps)
 
 
+_FEW = 16   # params updated as Python floats (Adam): below this, NumPy's calls cost more
+
+
+def _adam(m, v, g, beta1, beta2, correction1, correction2, eps, sqrt):
+    """Adam's new moments and direction, for arrays or for one param's floats
+    (``sqrt``: NumPy's or the math module's; both round correctly)."""
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return m, v, (m / correction1) / (sqrt(v / correction2) + eps)
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias correction; t counts steps, not params.
 
@@ -211,14 +222,23 @@ class Adam(Optimizer):
         self._m = self._v = None
 
     def _moments(self, gradients):
+        """The step's direction m_hat/(sqrt(v_hat) + eps), the moments updated.
+
+        A few params (a line's two) are updated as Python floats, one at a time:
+        the same operations in the same order, so the same bits, without a dozen
+        NumPy calls on two-element arrays (9 of a line fit's 49 us per epoch)."""
         if self._m is None:
             self._m = np.zeros_like(gradients)
             self._v = np.zeros_like(gradients)
-        self._m = self.beta1 * self._m + (1 - self.beta1) * gradients
-        self._v = self.beta2 * self._v + (1 - self.beta2) * gradients * gradients
-        m_hat = self._m / (1 - self.beta1 ** self.steps)
-        v_hat = self._v / (1 - self.beta2 ** self.steps)
-        return m_hat / (np.sqrt(v_hat) + self.eps)
+        settings = (self.beta1, self.beta2, 1 - self.beta1 ** self.steps,
+                    1 - self.beta2 ** self.steps, self.eps)
+        if gradients.ndim == 1 and gradients.size <= _FEW:
+            rows = [_adam(m, v, g, *settings, math.sqrt) for m, v, g in zip(
+                self._m.tolist(), self._v.tolist(), gradients.tolist())]
+            self._m, self._v, direction = (np.array(c, dtype=np.float64) for c in zip(*rows))
+            return direction
+        self._m, self._v, direction = _adam(self._m, self._v, gradients, *settings, np.sqrt)
+        return direction
 
     def _update(self, values, gradients):
         if self.weight_decay:   # L2 penalty folded into the gradient, as torch.optim.Adam

@@ -535,8 +535,14 @@ def _snapshot(value):
 def _all_finite(values: np.ndarray) -> bool:
     """Whether every value is finite: a finite sum says so in one call (inf and
     nan propagate through it); an overflowing sum asks each value. (The caller
-    silences NumPy's overflow warning.)"""
-    return math.isfinite(np.add.reduce(values, axis=None)) or bool(np.isfinite(values).all())
+    silences NumPy's overflow warning.) A few values are summed as Python
+    floats, which costs a quarter of NumPy's call on them."""
+    total = sum(values.tolist()) if values.ndim == 1 and values.size <= _FEW else \
+        np.add.reduce(values, axis=None)
+    return math.isfinite(total) or bool(np.isfinite(values).all())
+
+
+_FEW = 16
 
 
 _KEPT = "The params keep their values from the last finished epoch"

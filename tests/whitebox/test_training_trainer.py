@@ -17,6 +17,7 @@ from neurogebra.training._trainer import _all_finite
 @pytest.mark.parametrize("values, finite", [
     ([1.0, -2.0], True), ([1e308, 1e308], True), ([1.0, np.inf], False),
     ([np.nan, 1.0], False), ([np.inf, -np.inf], False),
+    ([1.0] * 20 + [np.nan], False), ([1e308] * 20, True), ([[1.0, 2.0], [np.inf, 0.0]], False),
 ])
 def test_the_trainers_finiteness_check(values, finite):
     with np.errstate(all="ignore"):     # as the Trainer calls it
