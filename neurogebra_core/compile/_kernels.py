@@ -331,24 +331,21 @@ scaled_dsigmoid_jax, scaled_dsigmoid_torch = _jax_and_torch(_scaled_dsigmoid_arr
 
 # sigmoid_residual(u, y) = (1 - y)*sigmoid(u) - y*sigmoid(-u): both sigmoids from one
 # exp, e = e^-|u| (never overflows): sigmoid(|u|) = 1/(1 + e), sigmoid(-|u|) = e/(1 + e),
-# each within about an ulp, the tail's subnormals included. For a label of 0 or 1 one
-# term is 0 and the other exact, so no cancellation, unlike sigmoid(u) - y.
+# so the whole is ((1 - y)*a - y*b)/(1 + e) with a, b = 1, e (u >= 0) or e, 1: one
+# division. For a label of 0 or 1 one term is 0 and the other within about an ulp,
+# the subnormal tail included: no cancellation, unlike sigmoid(u) - y.
 
 def sigmoid_residual_math(u, y):
     e = math.exp(-abs(u))
-    near = 1.0 / (1.0 + e)
-    far = e * near
-    up = near if u >= 0.0 else far      # sigmoid(u) (a nan u takes far: nan)
-    down = far if u >= 0.0 else near    # sigmoid(-u)
-    return (1.0 - y) * up - y * down
+    up = 1.0 if u >= 0.0 else e        # (a nan u gives a nan e: nan)
+    down = e if u >= 0.0 else 1.0
+    return ((1.0 - y) * up - y * down) / (1.0 + e)
 
 
 def _sigmoid_residual_array(xp, u, y):
     e = xp.exp(-xp.abs(u))
-    near = 1.0 / (1.0 + e)
-    far = e * near
-    up = u >= 0.0
-    return (1.0 - y) * xp.where(up, near, far) - y * xp.where(up, far, near)
+    positive = u >= 0.0
+    return ((1.0 - y) * xp.where(positive, 1.0, e) - y * xp.where(positive, e, 1.0)) / (1.0 + e)
 
 
 def sigmoid_residual_numpy(u, y):
