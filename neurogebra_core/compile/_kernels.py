@@ -329,27 +329,25 @@ def _scaled_dsigmoid_array(xp, p, u):
 scaled_dsigmoid_jax, scaled_dsigmoid_torch = _jax_and_torch(_scaled_dsigmoid_array)
 
 
-# sigmoid_residual(u, y) = (1 - y)*sigmoid(u) - y*sigmoid(-u): both sigmoids from one
-# exp, e = e^-|u| (never overflows): sigmoid(|u|) = 1/(1 + e), sigmoid(-|u|) = e/(1 + e),
-# so the whole is ((1 - y)*a - y*b)/(1 + e) with a, b = 1, e (u >= 0) or e, 1: one
-# division. For a label of 0 or 1 one term is 0 and the other within about an ulp,
-# the subnormal tail included: no cancellation, unlike sigmoid(u) - y.
+# sigmoid_residual(u, y, e) = (1 - y)*sigmoid(u) - y*sigmoid(-u) from e = e^-|u| (which
+# never overflows, and which BCE's value computes too): sigmoid(|u|) = 1/(1 + e),
+# sigmoid(-|u|) = e/(1 + e), so the whole is ((1 - y)*a - y*b)/(1 + e) with a, b = 1, e
+# (u >= 0) or e, 1: one division. For a label of 0 or 1 one term is 0 and the other
+# within about an ulp, the subnormal tail included: no cancellation, unlike sigmoid(u) - y.
 
-def sigmoid_residual_math(u, y):
-    e = math.exp(-abs(u))
+def sigmoid_residual_math(u, y, e):
     up = 1.0 if u >= 0.0 else e        # (a nan u gives a nan e: nan)
     down = e if u >= 0.0 else 1.0
     return ((1.0 - y) * up - y * down) / (1.0 + e)
 
 
-def _sigmoid_residual_array(xp, u, y):
-    e = xp.exp(-xp.abs(u))
+def _sigmoid_residual_array(xp, u, y, e):
     positive = u >= 0.0
     return ((1.0 - y) * xp.where(positive, 1.0, e) - y * xp.where(positive, e, 1.0)) / (1.0 + e)
 
 
-def sigmoid_residual_numpy(u, y):
-    return _sigmoid_residual_array(np, u, y)
+def sigmoid_residual_numpy(u, y, e):
+    return _sigmoid_residual_array(np, u, y, e)
 
 
 sigmoid_residual_jax, sigmoid_residual_torch = _jax_and_torch(_sigmoid_residual_array)

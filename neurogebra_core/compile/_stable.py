@@ -11,8 +11,9 @@ forms that do not. Every rule is an identity in real arithmetic:
 * ``log_sigmoid(-u) - log_sigmoid(u)`` -> ``-u``;
 * ``p*log_sigmoid(u) + q*log_sigmoid(-u)`` with ``p + q = -1`` ->
   ``-p*max(-u, 0) - q*max(u, 0) + log1p(exp(-|u|))`` (BCE with logits);
-  ``p*sigmoid(u) + q*sigmoid(-u)`` with ``p - q = 1`` -> ``sigmoid_residual(u, -q)``,
-  both sigmoids from one exp (its slope: ``sigmoid(u) - y`` without cancellation);
+  ``p*sigmoid(u) + q*sigmoid(-u)`` with ``p - q = 1`` -> ``sigmoid_residual(u, -q, e)``,
+  both sigmoids from ``e = exp(-|u|)``, the value's exp (its slope: ``sigmoid(u) - y``
+  without cancellation);
 * ``u*sigmoid(u) - softplus(u)`` -> ``-(|u|*sigmoid(-|u|) + softplus(-|u|))``,
   a sum of two terms of one sign;
 * ``expm1(t) - t*exp(t)`` -> ``expm1_minus_texp(t)`` (a series near 0);
@@ -124,20 +125,20 @@ def _log_sigmoid_pair(term_a, term_b):
 
 def _sigmoid_pair(term_a, term_b):
     """p*sigmoid(u) + q*sigmoid(-u) with p - q = 1 (BCE with logits' slope,
-    (1 - y)*sigmoid(u) - y*sigmoid(-u)) = sigmoid_residual(u, -q), and with p - q = -1
-    its negative: both sigmoids from one exp, exact for labels 0 and 1."""
+    (1 - y)*sigmoid(u) - y*sigmoid(-u)) = sigmoid_residual(u, -q, exp(-|u|)), and with
+    p - q = -1 its negative: both sigmoids from the one exp that BCE's value
+    (:func:`_log_sigmoid_pair`) computes too, exact for labels 0 and 1."""
     a, b = factor_of(term_a, sigmoid), factor_of(term_b, sigmoid)
     if not (a and b) or b[1].args[0] != -a[1].args[0] or a[1].args[0].could_extract_minus_sign():
         return None
     (p, node), q = a, b[0]
     if p.has(sigmoid) or q.has(sigmoid):
         return None
-    difference = sympy.expand(p - q)
-    if difference == 1:
-        return _H["sigmoid_residual"](node.args[0], -q)
-    if difference == -1:
-        return -_H["sigmoid_residual"](node.args[0], q)
-    return None
+    difference, u = sympy.expand(p - q), node.args[0]
+    if difference not in (1, -1):
+        return None
+    residual = _H["sigmoid_residual"](u, -difference * q, sympy.exp(-sympy.Abs(u)))
+    return residual if difference == 1 else -residual
 
 
 def _slope_minus_softplus(term_a, term_b):

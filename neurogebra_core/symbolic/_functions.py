@@ -104,8 +104,10 @@ class scaled_dsigmoid(sympy.Function):
 
 
 class sigmoid_residual(sympy.Function):
-    """(1 - y)*sigmoid(u) - y*sigmoid(-u), which is sigmoid(u) - y, from one exp: the
-    slope of BCE with logits, exact for labels 0 and 1 (internal)."""
+    """sigmoid_residual(u, y, e) = (1 - y)*sigmoid(u) - y*sigmoid(-u), which is
+    sigmoid(u) - y, from e = exp(-|u|): the slope of BCE with logits, exact for labels
+    0 and 1. e is an argument so that BCE's value beside it, log1p(e) + ..., shares
+    it (internal)."""
 
 
 class shifted(sympy.Function):
@@ -252,7 +254,7 @@ _BUILTINS = (
     FormulaFunction("_dsigmoid", dsigmoid, (1, 1), _internal("dsigmoid"), parseable=False),
     FormulaFunction("_scaled_dsigmoid", scaled_dsigmoid, (2, 2), _internal("scaled_dsigmoid"),
                     parseable=False),
-    FormulaFunction("_sigmoid_residual", sigmoid_residual, (2, 2), _internal("sigmoid_residual"),
+    FormulaFunction("_sigmoid_residual", sigmoid_residual, (3, 3), _internal("sigmoid_residual"),
                     parseable=False),
     FormulaFunction("_shifted", shifted, (3, 3), _internal("shifted"), parseable=False),
     FormulaFunction("_expm1_minus_texp", expm1_minus_texp, (1, 1),

@@ -128,16 +128,19 @@ def test_kernels_with_array_bounds_write_into_out(kernel, args, want):
 
 @pytest.mark.parametrize("label", [0.0, 1.0, 0.25, 0.999])
 def test_the_sigmoid_residual_is_accurate_for_every_label_on_both_paths(label):
-    """(1 - y)*sigmoid(u) - y*sigmoid(-u) from one exp: within 4 ulps of mpmath for a
-    label of 0 or 1 (one term, the subnormal tail included), within 4 ulps of the
-    larger term for a soft label (the difference cancels where sigmoid(u) = y, as
-    sigmoid(u) - y does); the array kernel gives the scalar kernel's bits."""
+    """(1 - y)*sigmoid(u) - y*sigmoid(-u) from e = exp(-|u|): within 4 ulps of mpmath
+    for a label of 0 or 1 (one term, the subnormal tail included), within 4 ulps of
+    the larger term for a soft label (the difference cancels where sigmoid(u) = y,
+    as sigmoid(u) - y does); given the same e, the array kernel gives the scalar
+    kernel's bits."""
     mpmath = pytest.importorskip("mpmath")
     rng = np.random.default_rng(7)
     u = np.concatenate([rng.normal(0, 3, 400), rng.uniform(-745, 745, 200),
                         [0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 709.0, -744.0]])
-    got = sigmoid_residual_numpy(u, label)
-    assert got.tolist() == [sigmoid_residual_math(float(v), label) for v in u]
+    e = np.exp(-np.abs(u))
+    got = sigmoid_residual_numpy(u, label, e)
+    assert got.tolist() == [sigmoid_residual_math(v, label, f) for v, f in zip(u.tolist(),
+                                                                                e.tolist())]
     mpmath.mp.prec = 200
     y = mpmath.mpf(label)
     for value, result in zip(u, got):
@@ -148,7 +151,8 @@ def test_the_sigmoid_residual_is_accurate_for_every_label_on_both_paths(label):
 
 
 def test_the_sigmoid_residual_at_its_edges():
-    values = sigmoid_residual_numpy(np.array([np.inf, -np.inf, np.nan, 0.0]), 1.0)
+    u = np.array([np.inf, -np.inf, np.nan, 0.0])
+    values = sigmoid_residual_numpy(u, 1.0, np.exp(-np.abs(u)))
     assert values[:2].tolist() == [0.0, -1.0] and np.isnan(values[2]) and values[3] == -0.5
-    assert sigmoid_residual_math(-np.inf, 0.0) == 0.0 and math.isnan(sigmoid_residual_math(
-        math.nan, 0.0))
+    assert sigmoid_residual_math(-math.inf, 0.0, 0.0) == 0.0
+    assert math.isnan(sigmoid_residual_math(math.nan, 0.0, math.nan))
