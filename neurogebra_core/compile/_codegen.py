@@ -410,11 +410,21 @@ def _shared_values(outputs: list, printer: _Printer, bound: Sequence[tuple] = ()
     """
     values = [e for _, e in bound]
     order, uses = _distinct_parts([*values, *outputs])
-    lines, depth = [], {}
-    first = set(post_order(values))          # the parts of the bound values, in order first
-    for i, node in enumerate(order):
-        if i == len(first):
-            lines += _bind(bound, printer)
+    split = len(post_order(values))     # the bound values' parts come first in the order
+    lines: list = []
+    depth: dict = {}
+    _assign(order[:split], uses, depth, printer, lines)
+    for k, (symbol, value) in enumerate(bound):
+        lines.append(f"    _b{k} = {printer.emit(value)}")
+        printer.names[symbol] = printer.names[value] = f"_b{k}"
+    _assign(order[split:], uses, depth, printer, lines)
+    return lines
+
+
+def _assign(nodes: list, uses: dict, depth: dict, printer: _Printer, lines: list) -> None:
+    """Name or inline each of ``nodes`` (children first) in ``printer.names``,
+    appending the assignments of the named ones to ``lines``."""
+    for node in nodes:
         if node in printer.names or not _printed(node):
             continue
         try:
@@ -429,18 +439,6 @@ def _shared_values(outputs: list, printer: _Printer, bound: Sequence[tuple] = ()
             lines.append(f"    {name} = {code}")
             code, depth[node] = name, 0
         printer.names[node] = code
-    if len(order) == len(first):
-        lines += _bind(bound, printer)
-    return lines
-
-
-def _bind(bound: Sequence[tuple], printer: _Printer) -> list[str]:
-    """``_bK = <expression>`` for each bound pair, its symbol named ``_bK``."""
-    lines = []
-    for k, (symbol, value) in enumerate(bound):
-        lines.append(f"    _b{k} = {printer.emit(value)}")
-        printer.names[symbol] = printer.names[value] = f"_b{k}"
-    return lines
 
 
 def _distinct_parts(outputs: list) -> tuple[list, dict]:

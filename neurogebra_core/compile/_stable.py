@@ -218,8 +218,8 @@ def _product_complement(term_a, term_b):
 
 
 _PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _sigmoid_pair,
-               _slope_minus_softplus, _expm1_minus_texp, _log1p_difference, _ratio_complement, _abs_difference,
-               _square_ratio_complement, _product_complement)
+               _slope_minus_softplus, _expm1_minus_texp, _log1p_difference, _ratio_complement,
+               _abs_difference, _square_ratio_complement, _product_complement)
 
 
 # rules whose result has a kink (max at 0, |u| at 0) that autograd would differentiate its
