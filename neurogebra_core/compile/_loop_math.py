@@ -128,12 +128,17 @@ def _scaled(m, k):
     return (m * _power_of_two(half)) * _power_of_two(k - half)
 
 
+def _power_times_exp(k, r, tail):
+    """2**k e**w from :func:`_reduced`'s parts, rounded once by :func:`_scaled`."""
+    return _scaled(_plus(1.0, r, tail), k)
+
+
 def exp(x):
     """e**x within 0.6 ulp: inf above 709.78, 0 below -745.13, nan for nan."""
     x = 710.0 if x > 710.0 else x        # written so that a nan passes through
     x = -746.0 if x < -746.0 else x
     k, r, tail = _reduced(x, 0.0)
-    return _scaled(_plus(1.0, r, tail), k)
+    return _power_times_exp(k, r, tail)
 
 
 def _minus_one(k, r, tail):
@@ -153,7 +158,7 @@ def expm1(x):
     k, r, tail = _reduced(c, 0.0)
     near = _minus_one(k, r, tail)
     near = x if x == 0.0 else near                # -0.0 keeps its sign
-    return _scaled(_plus(1.0, r, tail), k) if c > 700.0 else near
+    return _power_times_exp(k, r, tail) if c > 700.0 else near
 
 
 def cosh(x):
@@ -161,7 +166,7 @@ def cosh(x):
     exact in the exponent: finite up to 710.47, where e**|x| alone overflows)."""
     a = abs(x)
     k, r, tail = _reduced(711.0 if a > 711.0 else a, 0.0)   # (a nan passes through)
-    h = _scaled(_plus(1.0, r, tail), k - 1)            # inf from 710.48 on
+    h = _power_times_exp(k - 1, r, tail)               # inf from 710.48 on
     return h + 0.25 / h
 
 
@@ -173,7 +178,7 @@ def sinh(x):
     k, r, tail = _reduced(711.0 if a > 711.0 else a, 0.0)   # (a nan passes through)
     s = _minus_one(k, r, tail)                              # e**a - 1
     near = 0.5 * (s + s / (s + 1.0))
-    far = _scaled(_plus(1.0, r, tail), k - 1)               # inf from 710.48 on
+    far = _power_times_exp(k - 1, r, tail)                  # inf from 710.48 on
     return copysign(near if a < 22.0 else far, x)
 
 
@@ -262,7 +267,7 @@ def pow(b, g):
     c = 710.0 if y > 710.0 else y                               # a nan passes through
     c = -746.0 if c < -746.0 else c
     k, r, tail = _reduced(c, y_low if inside else 0.0)
-    size = _scaled(_plus(1.0, r, tail), k)
+    size = _power_times_exp(k, r, tail)
     size = 1.0 if (g == 0.0) | (a == 1.0) else size
     whole = _whole(g)
     size = _NAN if (b < 0.0) & (b > -_INF) & (not whole) else size
