@@ -1,9 +1,10 @@
 """MathForge speed: creation after import, and the first get + gradient + eval.
 
 Each figure is measured in fresh Python processes (median of several) so that
-nothing computed in an earlier process helps, except the YAML cache
-(``catalog._yaml_cache``: the definition files' data, kept on disk from the
-first run after an install or an edit), which is in a temporary folder here.
+nothing computed in an earlier process helps, except the definitions cache
+(``catalog._definition_cache``: the definition files' checked definitions,
+kept on disk from the first run after an install or an edit), which is in a
+temporary folder here.
 The first get is also measured without that cache (not a target: once per
 install or edit). The baseline is the same process doing nothing but the
 import.
@@ -37,7 +38,7 @@ print(json.dumps({"import": t1 - t0, "forge": t2 - t1, "first": t3 - t2}))
 
 def _medians(cache: str) -> dict:
     """The median of each figure over seven fresh processes, after one that writes
-    the bytecode and the YAML cache."""
+    the bytecode and the definitions cache."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     environment["NEUROGEBRA_CACHE_DIR"] = cache
     runs = [json.loads(subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True,
@@ -57,7 +58,7 @@ def main():
           f"  target <= 30 ms  {'ok' if ok_forge else 'MISSED'}")
     print(f"{'first get + gradient + eval':<48} {median['first'] * 1e3:8.1f} ms"
           f"  target <= 20 ms  {'ok' if ok_first else 'MISSED'}")
-    print(f"{'  the same without the YAML cache (not a target)':<48} "
+    print(f"{'  the same without the definitions cache (not a target)':<48} "
           f"{uncached['first'] * 1e3:8.1f} ms")
     return ok_forge and ok_first
 

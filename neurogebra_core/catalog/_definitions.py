@@ -20,19 +20,25 @@ invalid one, each citing file, line and field with a hint on how to fix it.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
+import numpy as np
+
+from .._version import __version__
 from ..errors import DefinitionError, NeurogebraError, did_you_mean, shown
 from ..expression import Expression
+from . import _schema
+from ._definition_cache import cached
 from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, SHAPES_VERSION, TOP_LEVEL, \
-    uses_shapes
-from ._yaml import LineMapping
-from ._yaml_cache import cached_yaml
+    ParamDefinition, uses_shapes
+from ._yaml import LineMapping, load_yaml
 
 __all__ = ["FunctionDefinition", "read_definitions", "expression_from_definition",
            "build_expression", "definition_from_fields", "checked_metadata"]
 
 _TOP_LEVEL_NAMES = [name for name, _, _ in TOP_LEVEL]
+_REQUIRED = {field.name for field in FIELDS if field.required}
 
 
 class FunctionDefinition:
@@ -102,7 +108,12 @@ def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
     Raises:
         DefinitionError: the file as a whole cannot be read.
     """
-    data = cached_yaml(text, source)
+    return cached(text, _CHECKS_VERSION, lambda: _read_definitions(text, source),
+                  _stored, lambda data: _restored(data, source))
+
+
+def _read_definitions(text: str, source: str):
+    data = load_yaml(text, source)
     if not isinstance(data, LineMapping):
         raise DefinitionError("a definition file is a mapping with `schema: 1` and "
                               "`functions:`", source, 1)
@@ -114,6 +125,59 @@ def read_definitions(text: str, source: str) -> tuple[list[FunctionDefinition],
         except DefinitionError as exc:
             errors.append(exc)
     return definitions, errors
+
+
+def _stored(result) -> list | None:
+    """A file's checked definitions as JSON data; None (store nothing) when some
+    definition failed, so that its error is reported at every read."""
+    definitions, errors = result
+    if errors:
+        return None
+    return [[_json_values(d.values), d.line, d.lines, d.example_lines] for d in definitions]
+
+
+def _json_values(values: dict) -> dict:
+    stored = dict(values)
+    if "params" in stored:
+        stored["params"] = {name: [p.default.tolist() if isinstance(p.default, np.ndarray)
+                                   else p.default, p.description, p.shape]
+                            for name, p in stored["params"].items()}
+    return stored
+
+
+def _restored(data: list, source: str):
+    """The result :func:`_stored` wrote: every list-valued field is a tuple once
+    checked (lists inside, as in examples' vectors, stay lists)."""
+    definitions = []
+    for values, line, lines, example_lines in data:
+        if not _REQUIRED <= values.keys() <= FIELDS_BY_NAME.keys():
+            raise KeyError("not a checked definition")   # a damaged entry
+        for name, value in values.items():
+            if isinstance(value, list):
+                values[name] = tuple(value)
+        if "params" in values:
+            values["params"] = {name: ParamDefinition(
+                np.array(default, dtype=np.float64) if isinstance(default, list) else default,
+                description, tuple(shape)) for name, (default, description, shape)
+                in values["params"].items()}
+        definitions.append(FunctionDefinition(values, source, line, lines, tuple(example_lines)))
+    return definitions, []
+
+
+def _checks_version() -> str:
+    """This release and the checking modules' sizes and times: an edited check
+    (in a working copy) is a new version too."""
+    stamps = []
+    for path in (__file__, _schema.__file__):
+        try:
+            info = os.stat(path)
+            stamps.append(f"{info.st_size}:{info.st_mtime_ns}")
+        except (OSError, TypeError):   # no file (a frozen or zipped install)
+            stamps.append("-")
+    return " ".join([__version__, *stamps])
+
+
+_CHECKS_VERSION = _checks_version()
 
 
 def _check_top_level(data: LineMapping, source: str) -> None:
