@@ -170,3 +170,24 @@ def test_trained_matrices_export_as_torch_parameters(digits):
     # of the summands (each under 1 here), not of the sum.
     np.testing.assert_allclose(module(torch.tensor(x_test)).detach().numpy(),
                                model.eval(x=x_test), rtol=1e-13, atol=64 * 2.0**-52)
+
+
+@pytest.mark.parametrize("unused", [np.full(2, 0.2), np.ones((2, 2)), 1.0])
+def test_a_trainable_param_the_formula_does_not_use_keeps_its_value(unused):
+    # its gradient is 0, as on the scalar path; the others train as without it
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    y = x.sum(1)
+
+    def fitted(extra):
+        model = Expression("m", "dot(w, x) + b", shapes={"x": [3]},
+                           params={"w": np.full(3, 0.1), "b": 0.0, **extra},
+                           trainable_params=["w", "b", *extra])
+        history = Trainer(model, "mse", "sgd", learning_rate=0.1).fit(x, y, epochs=3,
+                                                                       verbose=False)
+        return model, history.loss
+
+    model, losses = fitted({"u": unused})
+    alone, alone_losses = fitted({})
+    assert losses == alone_losses
+    np.testing.assert_array_equal(model.params["u"], unused)
+    np.testing.assert_array_equal(model.params["w"], alone.params["w"])

@@ -74,10 +74,10 @@ class VectorObjective:
         self.args = ([model_table[v] for v in model.variables] + [loss_table["y_true"]] +
                      targets + [model_table[p] for p in self.fixed] +
                      [loss_table[p] for p in self.loss_arrays])
-        gradients = vector_gradients(per_sample, targets)
+        gradients = vector_gradients(per_sample, targets)   # 0 for a param not in the loss
         self.function = compile_vector_function(
-            [BatchSum(per_sample), *(BatchSum(g) for g in gradients)], self.args, "numpy",
-            f"loss of {model.name}", stable=False)
+            [BatchSum(per_sample), *(g if g == 0 else BatchSum(g) for g in gradients)],
+            self.args, "numpy", f"loss of {model.name}", stable=False)
         self._shapes: list[tuple] = []
 
     def start(self, columns: Sequence[np.ndarray], targets: np.ndarray
@@ -105,19 +105,26 @@ class VectorObjective:
         trained = arrays[inputs:inputs + count]
         fixed = arrays[inputs + count:]
         self._shapes = [a.shape for a in trained]
-        bounds = np.cumsum([0] + [a.size for a in trained])
+        bounds = np.cumsum([0] + [a.size for a in trained]).tolist()
         function = self.function
 
-        # how each param is read from the values: an entry, a slice or a reshaped slice
-        readers = [(lambda v, a=a: v[a]) if not shape else
-                   (lambda v, a=a, b=b: v[a:b]) if len(shape) == 1 else
-                   (lambda v, a=a, b=b, shape=shape: v[a:b].reshape(shape))
-                   for a, b, shape in zip(bounds, bounds[1:], self._shapes)]
+        # each param read from the values: an entry, or a slice (reshaped for a matrix);
+        # each gradient written into its span (a number, 0, fills it)
+        places = [a if not shape else slice(a, b)
+                  for a, b, shape in zip(bounds, bounds[1:], self._shapes)]
+        matrices = [(k, shape) for k, shape in enumerate(self._shapes) if len(shape) > 1]
+        spans = [(slice(a, b), len(shape) > 1)
+                 for a, b, shape in zip(bounds, bounds[1:], self._shapes)]
 
         def step(batch, y, values):
             n = len(y)
-            outputs = function(*batch, y, *[read(values) for read in readers], *fixed, _n=n)
-            gradient = np.concatenate(outputs[1:], axis=None)
+            params = [values[place] for place in places]
+            for k, shape in matrices:
+                params[k] = params[k].reshape(shape)
+            outputs = function(*batch, y, *params, *fixed, _n=n)
+            gradient = np.empty(len(values))
+            for (span, matrix), output in zip(spans, outputs[1:]):
+                gradient[span] = np.reshape(output, -1) if matrix else output
             gradient /= n
             return float(outputs[0]) / n, gradient
 
