@@ -1,5 +1,6 @@
 """Shared timing helpers: best-of-N repeats, as timeit recommends."""
 
+import time
 import timeit
 
 
@@ -20,3 +21,15 @@ def report(label, value, baseline, target_ratio=None, unit="us", scale=1e6, limi
     print(f"{label:<48} {value * scale:10.3f} {unit}  baseline {baseline * scale:10.3f} {unit}"
           f"  ratio {ratio:6.2f}  target {', '.join(targets):<26} {'ok' if ok else 'MISSED'}")
     return ok
+
+
+def best_interleaved(ours, baseline, rounds=15):
+    """``(ours, baseline)``: the best seconds of each over ``rounds`` rounds that
+    alternate them, so that a machine whose speed drifts slows both alike."""
+    times = ([], [])
+    for _ in range(rounds):
+        for function, runs in zip((ours, baseline), times):
+            start = time.perf_counter()
+            function()
+            runs.append(time.perf_counter() - start)
+    return min(times[0]), min(times[1])

@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 from scipy.special import expit
 
-from _timing import best, report
+from _timing import best, best_interleaved, report
 from neurogebra import SGD, Adam, Expression, MathForge, Trainer
 
 
@@ -47,19 +47,19 @@ def fit_line():
     y = 3 * x + 2 + rng.normal(0, 0.1, 1000)
     forge = MathForge(plugins="builtin")
 
-    def ours():
-        model = Expression("line", "m*x + b", params={"m": 0.0, "b": 0.0},
-                           trainable_params=["m", "b"])
-        trainer = Trainer(model, "mse", Adam(learning_rate=0.1), forge=forge)
-        trainer.compile()              # compiling is measured separately below
-        start = time.perf_counter()
-        trainer.fit(x, y, epochs=200, verbose=False, shuffle=False)
-        return time.perf_counter() - start, model
+    model = Expression("line", "m*x + b", params={"m": 0.0, "b": 0.0},
+                       trainable_params=["m", "b"])
+    trainer = Trainer(model, "mse", Adam(learning_rate=0.1), forge=forge)
+    trainer.compile()              # compiling is measured separately below
 
-    seconds, model = min((ours() for _ in range(5)), key=lambda r: r[0])
+    def ours():
+        model.params.update(m=0.0, b=0.0)
+        trainer.optimizer = Adam(learning_rate=0.1)
+        trainer.fit(x, y, epochs=200, verbose=False, shuffle=False)
+
+    seconds, base = best_interleaved(ours, lambda: handwritten_adam(x, y, 200))
     m, b, _ = handwritten_adam(x, y, 200)
     assert abs(model.params["m"] - m) < 1e-9 and abs(model.params["b"] - b) < 1e-9
-    base = best(lambda: handwritten_adam(x, y, 200), 1, repeat=5)
     ok = report("fit line: 1000 points, 200 Adam epochs", seconds, base, 1.2, unit="ms",
                 scale=1e3)
     start = time.perf_counter()
@@ -70,15 +70,14 @@ def fit_line():
     return ok
 
 
-def _epoch_time(trainer, x, y, batch, epochs=3):
-    """Best seconds per epoch of shuffled mini-batch fits (after a warm-up fit)."""
+def _epoch_times(trainer, x, y, batch, hand, epochs=3):
+    """Best seconds per epoch of ``trainer``'s shuffled mini-batch fits and of
+    ``hand(epochs)``, in interleaved rounds (after a warm-up fit)."""
     trainer.fit(x, y, epochs=1, batch_size=batch, verbose=False, seed=0)
-    runs = []
-    for _ in range(3):
-        start = time.perf_counter()
-        trainer.fit(x, y, epochs=epochs, batch_size=batch, verbose=False, seed=0)
-        runs.append((time.perf_counter() - start) / epochs)
-    return min(runs)
+    ours, base = best_interleaved(
+        lambda: trainer.fit(x, y, epochs=epochs, batch_size=batch, verbose=False, seed=0),
+        lambda: hand(epochs))
+    return ours / epochs, base / epochs
 
 
 def hand_logistic(x, y, batch, epochs, lr=0.1):
@@ -101,9 +100,8 @@ def fit_logistic(forge):
     y = (x + rng.normal(0, 1, x.size) > 0).astype(float)
     model = Expression("logit", "w*x + b", params={"w": 0.0, "b": 0.0},
                        trainable_params=["w", "b"])
-    ours = _epoch_time(Trainer(model, "bce_with_logits", SGD(learning_rate=0.1), forge=forge),
-                       x, y, 1024)
-    base = best(lambda: hand_logistic(x, y, 1024, 3), 1, repeat=3) / 3
+    trainer = Trainer(model, "bce_with_logits", SGD(learning_rate=0.1), forge=forge)
+    ours, base = _epoch_times(trainer, x, y, 1024, lambda epochs: hand_logistic(x, y, 1024, epochs))
     return report("logistic: 1e5 points, batches of 1024, per epoch", ours, base, 1.2,
                   unit="ms", scale=1e3)
 
@@ -146,8 +144,8 @@ def fit_mlp(forge):
     y = np.sin(2 * x)
     params = mlp_start()
     model = Expression("mlp", MLP_FORMULA, params=params, trainable_params=list(params))
-    ours = _epoch_time(Trainer(model, "mse", SGD(learning_rate=0.05), forge=forge), x, y, 256)
-    base = best(lambda: hand_mlp(x, y, 256, 3), 1, repeat=3) / 3
+    trainer = Trainer(model, "mse", SGD(learning_rate=0.05), forge=forge)
+    ours, base = _epoch_times(trainer, x, y, 256, lambda epochs: hand_mlp(x, y, 256, epochs))
     return report("MLP 1-8-1 formula: 1e4 points, batches of 256", ours, base, 1.2,
                   unit="ms", scale=1e3)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurogebra import SGD, Adagrad, Adam, AdamW, ArgumentError, Momentum, RMSprop
-from neurogebra.optim import make_optimizer
+from neurogebra.optim import BUILTIN_OPTIMIZERS, make_optimizer
 
 G1, G2 = np.array([0.5, -2.0]), np.array([0.1, 1.0])
 P0 = np.array([1.0, 3.0])
@@ -131,3 +131,23 @@ def test_fifty_steps_agree_with_torch_optim(ours, settings):
         tensor.grad = torch.tensor(gradient)
         reference.step()
     np.testing.assert_allclose(values, tensor.detach().numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_OPTIMIZERS))
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("size", [2, 30])   # the few-params float path and the array path
+def test_a_non_finite_gradient_makes_non_finite_params(name, bad, size):
+    # the Trainer relies on it: with a built-in optimiser it looks at the gradient
+    # only when the params it gives are not finite
+    for settings in ({}, {"weight_decay": 0.1}, {"nesterov": True}):
+        try:
+            optimizer = make_optimizer(name, 0.1, **settings)
+        except ArgumentError:   # a setting this optimiser does not take
+            continue
+        values, gradient = np.ones(size), np.full(size, 0.5)
+        for _ in range(3):
+            values = optimizer.step(values, gradient)
+        gradient[1] = bad
+        with np.errstate(all="ignore"):
+            moved = optimizer.step(values, gradient)
+        assert not np.isfinite(moved[1]) and np.isfinite(np.delete(moved, 1)).all()

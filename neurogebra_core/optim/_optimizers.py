@@ -189,12 +189,13 @@ class Adagrad(Optimizer):
 _FEW = 16   # params updated as Python floats (Adam): below this, NumPy's calls cost more
 
 
-def _adam(m, v, g, beta1, beta2, correction1, correction2, eps, sqrt):
-    """Adam's new moments and direction, for arrays or for one param's floats
-    (``sqrt``: NumPy's or the math module's; both round correctly)."""
+def _adam(m, v, g, x, rate, beta1, beta2, correction1, correction2, eps, sqrt):
+    """Adam's new moments and new values ``x - rate*m_hat/(sqrt(v_hat) + eps)``,
+    for arrays or for one param's floats (``sqrt``: NumPy's or the math
+    module's; both round correctly)."""
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
-    return m, v, (m / correction1) / (sqrt(v / correction2) + eps)
+    return m, v, x - rate * ((m / correction1) / (sqrt(v / correction2) + eps))
 
 
 class Adam(Optimizer):
@@ -221,29 +222,29 @@ class Adam(Optimizer):
         self.weight_decay = float(weight_decay)
         self._m = self._v = None
 
-    def _moments(self, gradients):
-        """The step's direction m_hat/(sqrt(v_hat) + eps), the moments updated.
+    def _moved(self, values, gradients):
+        """``values`` moved by Adam's step, the moments updated.
 
         A few params (a line's two) are updated as Python floats, one at a time:
         the same operations in the same order, so the same bits, without a dozen
-        NumPy calls on two-element arrays (9 of a line fit's 49 us per epoch)."""
+        NumPy calls on two-element arrays (a fifth of a line fit's epoch)."""
         if self._m is None:
             self._m = np.zeros_like(gradients)
             self._v = np.zeros_like(gradients)
-        settings = (self.beta1, self.beta2, 1 - self.beta1 ** self.steps,
+        settings = (self.learning_rate, self.beta1, self.beta2, 1 - self.beta1 ** self.steps,
                     1 - self.beta2 ** self.steps, self.eps)
         if gradients.ndim == 1 and gradients.size <= _FEW:
-            rows = [_adam(m, v, g, *settings, math.sqrt) for m, v, g in zip(
-                self._m.tolist(), self._v.tolist(), gradients.tolist())]
-            self._m, self._v, direction = (np.array(c, dtype=np.float64) for c in zip(*rows))
-            return direction
-        self._m, self._v, direction = _adam(self._m, self._v, gradients, *settings, np.sqrt)
-        return direction
+            rows = [_adam(m, v, g, x, *settings, math.sqrt) for m, v, g, x in zip(
+                self._m.tolist(), self._v.tolist(), gradients.tolist(), values.tolist())]
+            self._m, self._v, moved = (np.array(c, dtype=np.float64) for c in zip(*rows))
+            return moved
+        self._m, self._v, moved = _adam(self._m, self._v, gradients, values, *settings, np.sqrt)
+        return moved
 
     def _update(self, values, gradients):
         if self.weight_decay:   # L2 penalty folded into the gradient, as torch.optim.Adam
             gradients = gradients + self.weight_decay * values
-        return values - self.learning_rate * self._moments(gradients)
+        return self._moved(values, gradients)
 
 
 class AdamW(Adam):
@@ -268,7 +269,7 @@ class AdamW(Adam):
 
     def _update(self, values, gradients):
         decayed = values * (1 - self.learning_rate * self.decoupled_weight_decay)
-        return decayed - self.learning_rate * self._moments(gradients)
+        return self._moved(decayed, gradients)
 
 
 BUILTIN_OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {

@@ -18,7 +18,8 @@ abstraction, a :class:`BatchSource`, which gives
 Three sources:
 
 * :class:`ArraySource`: NumPy arrays in memory. An epoch shuffles with one
-  permutation of all rows, as before there were other sources.
+  permutation of all rows, as before there were other sources; the rows of
+  ``GATHERED`` batches at a time are gathered by one call per array.
 * :class:`ChunkedSource`: any mix of ``np.memmap`` and dask arrays (with
   in-memory arrays alongside). The rows are cut into chunks (a dask array's
   own chunks, blocks of about ``BLOCK_BYTES`` of a memmap); an epoch visits
@@ -194,8 +195,12 @@ class BatchSource(ABC):
         return {name: total / count for name, total in totals.items()}
 
 
+GATHERED = 16   # shuffled batches whose rows one fancy index gathers (~1 us a call)
+
+
 class ArraySource(BatchSource):
-    """NumPy arrays in memory (``targets`` None for predictions)."""
+    """NumPy arrays in memory (``targets`` None for predictions). Shuffled rows
+    are gathered ``GATHERED`` batches at a time, each batch then a view."""
 
     def __init__(self, columns: list[np.ndarray], targets: np.ndarray | None):
         self.columns, self.targets = columns, targets
@@ -203,10 +208,15 @@ class ArraySource(BatchSource):
     def steps(self, batch_size, shuffle, rng):
         count = len(self.targets)
         size = count if batch_size is None else batch_size
-        order = rng.permutation(count) if shuffle and size < count else None
-        for first in range(0, count, size):
-            index = slice(first, first + size) if order is None else order[first:first + size]
-            yield Step([([c[index] for c in self.columns], self.targets[index])])
+        if size >= count:   # the whole data, every epoch the same
+            yield Step([(self.columns, self.targets)])
+        elif not shuffle:
+            yield from _cut(self.columns, self.targets, size)
+        else:
+            order = rng.permutation(count)
+            for start in range(0, count, size * GATHERED):
+                index = order[start:start + size * GATHERED]
+                yield from _cut([c[index] for c in self.columns], self.targets[index], size)
 
     def pieces(self):
         yield self.columns, self.targets
@@ -280,6 +290,13 @@ class ChunkedSource(BatchSource):
 
     def sample(self):
         return self._load([0])
+
+
+def _cut(columns: list, targets, size: int) -> Iterator[Step]:
+    """Steps of ``size`` consecutive rows (views of the arrays)."""
+    for first in range(0, len(targets), size):
+        rows = slice(first, first + size)
+        yield Step([([c[rows] for c in columns], targets[rows])])
 
 
 def _joined(first: Piece, second: Piece) -> Piece:

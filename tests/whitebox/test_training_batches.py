@@ -65,3 +65,29 @@ def test_a_full_batch_over_dask_arrays_is_a_task_per_chunk(tmp_path):
     mixed = batches.make_source([on_disk], lazy, ["x", "y"])
     [step] = mixed.steps(None, True, np.random.default_rng(0))
     assert isinstance(step, batches.Step)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64, 999])
+def test_arrays_in_memory_are_shuffled_by_one_permutation_gathered_a_few_batches_at_a_time(
+        monkeypatch, batch_size):
+    monkeypatch.setattr(batches, "GATHERED", 3)
+    x = np.arange(1000.0)
+    vectors = np.stack([x, 2 * x], axis=1)   # a column of vectors: rows gathered whole
+    source = batches.ArraySource([x, vectors], -x)
+    order = np.random.default_rng(5).permutation(1000)
+    steps = rows_of_an_epoch(source, batch_size, seed=5)
+    assert len(steps) == -(-1000 // batch_size)
+    for number, ((got_x, got_vectors), got_y) in enumerate(steps):
+        rows = order[number * batch_size:(number + 1) * batch_size]
+        np.testing.assert_array_equal(got_x, x[rows])
+        np.testing.assert_array_equal(got_vectors, vectors[rows])
+        np.testing.assert_array_equal(got_y, -x[rows])
+
+
+def test_arrays_in_memory_without_shuffling_are_cut_in_order_and_a_full_batch_is_the_arrays():
+    x = np.arange(10.0)
+    source = batches.ArraySource([x], -x)
+    steps = [step.parts[0] for step in source.steps(4, False, None)]
+    assert [y.tolist() for _, y in steps] == [[-0.0, -1, -2, -3], [-4, -5, -6, -7], [-8, -9]]
+    ((columns, targets),) = next(source.steps(None, True, None)).parts
+    assert columns[0] is x and targets is source.targets
