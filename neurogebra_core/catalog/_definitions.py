@@ -28,7 +28,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import DefinitionError, NeurogebraError, did_you_mean, shown
 from ..expression import Expression
-from . import _schema
+from . import _schema, _yaml
 from ._definition_cache import cached
 from ._schema import FIELDS, FIELDS_BY_NAME, SCHEMA_VERSIONS, SHAPES_VERSION, TOP_LEVEL, \
     ParamDefinition, uses_shapes
@@ -165,10 +165,10 @@ def _restored(data: list, source: str):
 
 
 def _checks_version() -> str:
-    """This release and the checking modules' sizes and times: an edited check
-    (in a working copy) is a new version too."""
+    """This release and the reading and checking modules' sizes and times: an
+    edited check (in a working copy) is a new version too."""
     stamps = []
-    for path in (__file__, _schema.__file__):
+    for path in (__file__, _schema.__file__, _yaml.__file__):
         try:
             info = os.stat(path)
             stamps.append(f"{info.st_size}:{info.st_mtime_ns}")

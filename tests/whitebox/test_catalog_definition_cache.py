@@ -114,7 +114,7 @@ def test_an_edited_text_or_check_is_read_again(folder, monkeypatch):
 def test_the_checks_version_names_the_release_and_the_checking_code():
     version = _definitions._checks_version()
     assert version.startswith(f"{_definitions.__version__} ")
-    assert len(version.split()) == 3 and "-" not in version.split()[1:]
+    assert len(version.split()) == 4 and "-" not in version.split()[1:]
 
 
 def test_a_damaged_entry_is_read_from_the_text_and_replaced(folder):
