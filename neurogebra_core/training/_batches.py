@@ -278,9 +278,7 @@ class ChunkedSource(BatchSource):
                     continue
                 yield Step([held])
             whole = start + (len(targets) - start) // batch_size * batch_size
-            for first in range(start, whole, batch_size):
-                index = slice(first, first + batch_size)
-                yield Step([([c[index] for c in columns], targets[index])])
+            yield from _cut([c[start:whole] for c in columns], targets[start:whole], batch_size)
             held = [c[whole:] for c in columns], targets[whole:]
         if held is not None and len(held[1]):
             yield Step([held])
