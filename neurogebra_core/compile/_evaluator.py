@@ -235,7 +235,8 @@ class Evaluator:
         a formula evaluated often on large arrays through its compiled loop (``_jit``)."""
         size = math.prod(shape)
         if size < _SMALL:
-            return self._checked_masks(function, arrays, run_recording(function, arrays))
+            outcome = run_recording(function, arrays)
+            return self._checked_masks(function, arrays, outcome) if outcome[1] else outcome
         keep_freed_memory(shape)
         kinds = fusable(arrays, shape) if size >= MIN_SIZE and \
             function.operations + function.comparisons >= FUSED_OPERATIONS else None

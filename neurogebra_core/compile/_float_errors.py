@@ -36,26 +36,30 @@ def _record(kind: str, flag: int) -> None:
 
 try:   # NumPy 2: the error settings live in a context variable
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
-    _SETTINGS = _make_extobj(all="call", call=_record)
-
-    def _run(function, args):
-        token = _extobj_contextvar.set(_SETTINGS)
-        try:
-            return function(*args)
-        finally:
-            _extobj_contextvar.reset(token)
 except ImportError:   # older NumPy: the public context manager
-    def _run(function, args):
-        with np.errstate(all="call", call=_record):
-            return function(*args)
+    _extobj_contextvar = None
+else:
+    _SETTINGS = _make_extobj(all="call", call=_record)
+    _install, _uninstall = _extobj_contextvar.set, _extobj_contextvar.reset
 
 
 def run_recording(function, args) -> tuple:
     """``(function(*args), kinds)``: the result and the set of floating-point
-    error kinds ("overflow", "invalid", ...) raised while computing it."""
+    error kinds ("overflow", "invalid", ...) raised while computing it.
+
+    The settings are installed in this frame (no helper call): on a
+    1-element array this wrapper is most of ``Expression.eval``'s own cost."""
     kinds = _RECORDED.kinds
     start = len(kinds)
-    result = _run(function, args)
+    if _extobj_contextvar is None:
+        with np.errstate(all="call", call=_record):
+            result = function(*args)
+    else:
+        token = _install(_SETTINGS)
+        try:
+            result = function(*args)
+        finally:
+            _uninstall(token)
     if len(kinds) == start:
         return result, ()
     raised = set(kinds[start:])

@@ -44,6 +44,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._compiler_warnings import confined
+from ._compiler_warnings import install as install_confined_warnings
 from ._float_errors import PYTHON_FLOAT_FAILURES
 from ._vector_width import prefer_wide_vectors
 
@@ -106,6 +108,7 @@ def _imported():
     if not isinstance(_numba, types.ModuleType):
         import numba
         prefer_wide_vectors()      # before numba compiles anything
+        install_confined_warnings()
         _numba = numba
     return _numba
 
@@ -188,6 +191,11 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
 
 
 def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
+    with confined():           # numba's warning handling stays in this thread
+        _compile_here(state, scalar, kinds, sample)
+
+
+def _compile_here(state: _State, scalar, kinds: tuple, sample: list) -> None:
     try:
         _imported()            # here, not under the lock that _kernel takes
         numbers = () if state.general else (_numbers(sample, kinds) or ())
