@@ -33,3 +33,16 @@ def best_interleaved(ours, baseline, rounds=15):
             function()
             runs.append(time.perf_counter() - start)
     return min(times[0]), min(times[1])
+
+
+def settled(run, seconds=120):
+    """Call ``run`` until no compiled math function (``compile._fast_math``) is
+    being compiled or judged, so that what is timed next is the steady state
+    that a second of use reaches (benchmarks set ``NEUROGEBRA_JIT_AFTER=0``:
+    compiling starts at the first call, as jax.jit's does)."""
+    from neurogebra.compile import compiled_math_status
+    deadline = time.perf_counter() + seconds
+    run()
+    while time.perf_counter() < deadline and any(
+            status in ("compiling", "judging") for status in compiled_math_status().values()):
+        run()

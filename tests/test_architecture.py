@@ -10,7 +10,10 @@ too, except the white-box tests that say so at the top of their file.
 """
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,15 @@ def test_every_subpackage_is_shipped_in_the_wheel():
     shipped = set(config["packages"])
     folders = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
     assert folders <= shipped, folders - shipped
+
+
+def test_importing_neurogebra_imports_no_heavy_optional_library():
+    """numba (about a second), JAX, PyTorch and dask are imported where they are
+    used (a compiled loop's thread, an export, a dask array), not by an import and
+    a first evaluation."""
+    code = ("import sys, neurogebra; neurogebra.Expression('f', 'tanh(x)').eval(x=[0.5, 1.0]); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'numba', 'jax', 'torch', 'dask', 'llvmlite'}))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "NEUROGEBRA_JIT": "on"})
+    assert shown.stdout.strip() == "[]"

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import EvaluationError, MissingDependencyError
 from ..symbolic import FormulaFunction
+from ._fast_math import faster
 
 __all__ = ["Backend", "BACKENDS", "get_backend", "require_module"]
 
@@ -77,7 +78,8 @@ class Backend:
         """
         reference = function.kernels.get(self.name)
         if reference is not None:
-            return _resolve(reference, self.extra)
+            kernel = _resolve(reference, self.extra)
+            return faster(kernel) if self.name == "numpy" else kernel
         if self.name == "math" and "numpy" in function.kernels:
             return _on_float64(_resolve(function.kernels["numpy"], "numpy"))
         return None

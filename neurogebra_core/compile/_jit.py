@@ -59,6 +59,7 @@ _KEPT = 256           # formulas whose state is kept (least recently used droppe
 FUSED_OPERATIONS = 1  # none (x, a constant): a copy; formulas of any operation are timed
 _TRIALS = 3           # NumPy calls, then calls of a new loop, timed before it is judged
 _GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
+_THREAD = "neurogebra-jit"   # the name of the threads that compile
 
 _lock = threading.Lock()
 _states: OrderedDict = OrderedDict()   # (scalar source, kinds) -> _State
@@ -172,7 +173,7 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
     sample = [a.reshape(-1)[::max(1, size // _SAMPLE)][:_SAMPLE].copy() if array
               else float(np.asarray(a).reshape(-1)[0]) for a, array in zip(arguments, kinds)]
     threading.Thread(target=_compile, args=(state, scalar, kinds, sample), daemon=True,
-                     name="neurogebra-jit").start()
+                     name=_THREAD).start()
 
 
 def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
@@ -181,13 +182,20 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
     at a time, erf say, can be slower than NumPy's vectorised ufunc; a formula of
     two operations gains nothing worth the noise)."""
     state = _states.get(_key(scalar, kinds))
-    if state is None or len(state.loop_rates) >= _TRIALS:
+    if state is None or len(state.loop_rates) >= _TRIALS or compiling():
         return
     with _lock:
         state.loop_rates.append(seconds / size)
         if len(state.loop_rates) == _TRIALS and \
                 min(state.loop_rates) >= _GAIN * state.numpy_rate:
             state.loop, state.status = None, "slower"
+
+
+def compiling() -> bool:
+    """Whether a loop is being compiled: numba holds the GIL for long stretches
+    then, and a call timed meanwhile waits for it (a loop judged then was dropped
+    as slower than NumPy: exp's, beside log1p's compile), so no trial is counted."""
+    return any(t.name == _THREAD and t.is_alive() for t in threading.enumerate())
 
 
 def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:

@@ -1,0 +1,149 @@
+"""NumPy's exp, expm1, log, log1p, tanh, cosh and sinh, or a compiled loop of
+:mod:`._loop_math`'s versions where that is faster on this machine.
+
+Where NumPy has no SIMD version of a function for the CPU (float64 exp, log,
+tanh... below AVX-512), its ufunc calls the C library one element at a time:
+on the AMD EPYC of the benchmarks np.tanh takes 19 ns per element and np.exp
+10, where a loop of ``_loop_math``'s versions, which LLVM vectorises, takes 2
+to 4 (2x faster for log, 4.5x for exp, 5.3x for tanh, 6.6x for expm1). Every
+NumPy-path formula pays this: a network's forward pass, the ten tanh of a deep
+chain's value and gradients, a formula whose compiled loop (``_jit``) is not
+used.
+
+The NumPy code generated for a formula calls these functions through a
+:class:`FastMath`, which follows ``_jit``'s policy: it calls the ufunc and
+counts its time on arrays of ``MIN_ELEMENTS`` or more; once that reaches
+``$NEUROGEBRA_JIT_AFTER`` seconds (default 1) it compiles the loop in a
+background thread, checks it against ``_loop_math``'s function called one
+element at a time on a sweep of the float range, times its first calls and keeps it only at ``_GAIN`` of
+NumPy's best time per element or less (with AVX-512, NumPy's own SIMD versions
+may stay). Its values are ``_loop_math``'s (exp and tanh within 0.6 ulp, the
+others about 1, where the C library's are within 1). A call whose result has
+an element that is not finite is redone by NumPy, whose values, flags and
+warnings count there. ``NEUROGEBRA_JIT=off`` (or no numba) leaves the ufuncs in
+code generated from then on, and builds no loop (reading the variable costs
+1.3 us, so a loop already in use is not asked again at every call).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from . import _jit
+from ._compiler_warnings import confined
+
+__all__ = ["FastMath", "faster", "compiled_math_status", "MIN_ELEMENTS"]
+
+MIN_ELEMENTS = 1024   # below, the loop's call (about 1 us) is not paid back
+_F64 = np.dtype(np.float64)
+
+
+class FastMath:
+    """``ufunc(x, out=None)`` by NumPy, or by a compiled loop once it is faster."""
+
+    writes_out = True     # (for code generation: it takes ``out=`` as the ufunc does)
+
+    def __init__(self, ufunc: np.ufunc):
+        self.ufunc = ufunc
+        self.__name__ = ufunc.__name__   # (and of its substitute in _loop_math)
+        self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
+        self.loop = None
+        self.spent = 0.0
+        self.numpy_rate = float("inf")   # NumPy's best seconds per element
+        self.loop_rates: list[float] = []
+        self.done = threading.Event()
+
+    def __call__(self, x, out=None):
+        if type(x) is not np.ndarray or x.dtype is not _F64 or x.size < MIN_ELEMENTS:
+            return self.ufunc(x) if out is None else self.ufunc(x, out=out)
+        loop = self.loop
+        if loop is not None and x.flags.c_contiguous and (out is None or out is x or (
+                type(out) is np.ndarray and out.dtype is _F64 and out.shape == x.shape
+                and out.flags.c_contiguous and not np.may_share_memory(x, out))):
+            return self._looped(loop, x, out)
+        if self.status != "counting":
+            return self.ufunc(x) if out is None else self.ufunc(x, out=out)
+        start = time.perf_counter()
+        result = self.ufunc(x) if out is None else self.ufunc(x, out=out)
+        self._count(time.perf_counter() - start, x.size)
+        return result
+
+    def _looped(self, loop, x, out):
+        """The loop's values, in ``out`` if given; written over ``x`` only once
+        they are all finite (else NumPy redoes the call from ``x``)."""
+        result = np.empty_like(x) if out is None or out is x else out
+        start = time.perf_counter()
+        bad = loop(x.reshape(-1), result.reshape(-1))
+        if self.status == "judging" and not _jit.compiling():
+            self._judge(time.perf_counter() - start, x.size)
+        if bad:   # an overflow or a nan: NumPy's values and flags
+            return self.ufunc(x) if out is None else self.ufunc(x, out=out)
+        if out is x:
+            np.copyto(x, result)
+            return x
+        return result
+
+    def _count(self, seconds: float, size: int) -> None:
+        self.spent += seconds
+        self.numpy_rate = min(self.numpy_rate, seconds / size)
+        if self.spent < _jit._after() or not _jit.available():
+            return
+        with _jit._lock:
+            if self.status != "counting":
+                return
+            self.status = "compiling"
+        threading.Thread(target=self._compile, daemon=True, name=_jit._THREAD).start()
+
+    def _compile(self) -> None:
+        with confined():    # numba's warning handling stays in this thread
+            try:
+                from . import _loop_math    # (imports numba)
+                element = _jit._kernel(getattr(_loop_math, self.__name__))
+                loop = _jit._loop(element, (True,))
+                same = _jit._same_values(loop, element, (True,), [_jit._sweep(1)])
+            except Exception:   # numba cannot build it here: NumPy it stays
+                loop, same = None, -1
+        with _jit._lock:
+            self.loop = loop if same >= _jit._COMPARED else None
+            self.status = "judging" if self.loop is not None else "failed"
+        self.done.set()
+
+    def _judge(self, seconds: float, size: int) -> None:
+        """Time the loop's first calls; keep it only where it beats NumPy."""
+        with _jit._lock:
+            if self.status != "judging":
+                return
+            self.loop_rates.append(seconds / size)
+            if len(self.loop_rates) < _jit._TRIALS:
+                return
+            if min(self.loop_rates) <= _jit._GAIN * self.numpy_rate:
+                self.status = "ready"
+            else:
+                self.loop, self.status = None, "slower"
+
+    def __reduce__(self):   # (a formula's code sent to a dask worker: that process's own)
+        return faster, (self.ufunc,)
+
+    def __repr__(self):
+        return f"FastMath({self.__name__}, {self.status})"
+
+
+_FAST = {ufunc: FastMath(ufunc)
+         for ufunc in (np.exp, np.expm1, np.log, np.log1p, np.tanh, np.cosh, np.sinh)}
+
+
+def faster(kernel):
+    """The :class:`FastMath` of ``kernel`` where there is one and loops may be
+    compiled here, else ``kernel`` itself."""
+    fast = _FAST.get(kernel) if isinstance(kernel, np.ufunc) else None
+    return fast if fast is not None and _jit.available() else kernel
+
+
+def compiled_math_status() -> dict[str, str]:
+    """Where each function stands, by name: ``"counting"`` (NumPy's, its time
+    counted), ``"compiling"``, ``"judging"`` (its first calls timed), ``"ready"``
+    (the loop is in use), ``"slower"`` or ``"failed"`` (NumPy's for good)."""
+    return {fast.__name__: fast.status for fast in _FAST.values()}
