@@ -4,6 +4,7 @@ import importlib.metadata
 import os
 import sys
 import tempfile
+import time
 import types
 
 import pytest
@@ -71,3 +72,13 @@ def install_packs(monkeypatch):
 def _no_environment_selection(monkeypatch):
     monkeypatch.delenv("NEUROGEBRA_PLUGINS", raising=False)
     monkeypatch.delenv("NEUROGEBRA_PATH", raising=False)
+
+
+@pytest.fixture
+def no_compile_running():
+    """Wait until no compiled loop is being built (one is built at a time, so a
+    compile another test started would hold back the one a test starts)."""
+    from neurogebra.compile import compiling
+    deadline = time.monotonic() + 120
+    while compiling() and time.monotonic() < deadline:
+        time.sleep(0.01)

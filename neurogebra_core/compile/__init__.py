@@ -12,6 +12,7 @@ from ._codegen import compile_function
 from ._evaluator import Evaluator
 from ._export import to_function, to_torch_module
 from ._fast_math import compiled_math_status
+from ._jit import compiling
 from ._stable import stabilize
 from ._vector_codegen import BatchOuter, BatchSum, compile_vector_function
 from ._vector_evaluator import SIMPLEX_TOLERANCE, VectorEvaluator, resolve_shape
@@ -19,4 +20,5 @@ from ._vector_evaluator import SIMPLEX_TOLERANCE, VectorEvaluator, resolve_shape
 __all__ = ["compile_function", "Evaluator", "BundleEvaluator", "Backend", "BACKENDS", "get_backend",
            "require_module", "to_function", "to_torch_module", "stabilize",
            "compile_vector_function", "BatchSum", "BatchOuter", "VectorEvaluator",
-           "SIMPLEX_TOLERANCE", "resolve_shape", "compiled_math_status"]
+           "SIMPLEX_TOLERANCE", "resolve_shape", "compiled_math_status",
+           "compiling"]

@@ -15,7 +15,9 @@ global: the numba modules that call them get a stand-in for the ``warnings``
 module that keeps them local to such a thread and passes every other thread
 (and every other name) to the real module. A warning numba itself raises while
 compiling then takes the ordinary way, unsorted. A numba whose modules no longer
-hold ``warnings`` under that name is left as it is.
+hold ``warnings`` under that name is left as it is. numba's own import (once per
+process, in the first compiling thread) runs code of its modules that may set
+filters too, before anything can be installed: that one moment is not covered.
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ def install() -> None:
 @contextlib.contextmanager
 def confined():
     """Within this block, numba's warning handling in this thread stays in it."""
+    outer = getattr(_local, "confined", False)
     _local.confined = True
     try:
         yield
     finally:
-        _local.confined = False
+        _local.confined = outer

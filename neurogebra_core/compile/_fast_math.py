@@ -13,16 +13,19 @@ used.
 The NumPy code generated for a formula calls these functions through a
 :class:`FastMath`, which follows ``_jit``'s policy: it calls the ufunc and
 counts its time on arrays of ``MIN_ELEMENTS`` or more; once that reaches
-``$NEUROGEBRA_JIT_AFTER`` seconds (default 1) it compiles the loop in a
-background thread, checks it against ``_loop_math``'s function called one
-element at a time on a sweep of the float range, times its first calls and keeps it only at ``_GAIN`` of
-NumPy's best time per element or less (with AVX-512, NumPy's own SIMD versions
-may stay). Its values are ``_loop_math``'s (exp and tanh within 0.6 ulp, the
-others about 1, where the C library's are within 1). A call whose result has
-an element that is not finite is redone by NumPy, whose values, flags and
-warnings count there. ``NEUROGEBRA_JIT=off`` (or no numba) leaves the ufuncs in
-code generated from then on, and builds no loop (reading the variable costs
-1.3 us, so a loop already in use is not asked again at every call).
+``$NEUROGEBRA_JIT_AFTER`` seconds (default 1), from its second call on and
+when no other loop is compiling (``_jit.claim``), it compiles its loop in a
+background thread, for one signature that read-only arrays take too, checks
+it against ``_loop_math``'s function compiled alone on a sweep of the float
+range, times its first calls (whole, allocation included) and keeps it only
+at ``_GAIN`` of NumPy's best time per element or less (with AVX-512, NumPy's
+own SIMD versions may stay). Its values are ``_loop_math``'s (exp and tanh
+within 0.6 ulp, the others about 1, where the C library's are within 1). The
+elements of a result that are not finite are computed again by NumPy, whose
+values, flags and warnings count there (an underflow to 0 raises no flag in
+the loop). ``NEUROGEBRA_JIT=off`` (or no numba) leaves the ufuncs in code
+generated from then on, and builds no loop (reading the variable costs 1.3 us,
+so a loop already in use is not asked again at every call).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class FastMath:
         self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
         self.loop = None
         self.spent = 0.0
+        self.calls = 0
         self.numpy_rate = float("inf")   # NumPy's best seconds per element
         self.loop_rates: list[float] = []
         self.done = threading.Event()
@@ -60,9 +64,10 @@ class FastMath:
         if type(x) is not np.ndarray or x.dtype is not _F64 or x.size < MIN_ELEMENTS:
             return self.ufunc(x) if out is None else self.ufunc(x, out=out)
         loop = self.loop
-        if loop is not None and x.flags.c_contiguous and (out is None or out is x or (
+        if loop is not None and x.flags.c_contiguous and (out is None or (
                 type(out) is np.ndarray and out.dtype is _F64 and out.shape == x.shape
-                and out.flags.c_contiguous and not np.may_share_memory(x, out))):
+                and out.flags.c_contiguous and out.flags.writeable and
+                (out is x or not np.may_share_memory(x, out)))):
             return self._looped(loop, x, out)
         if self.status != "counting":
             return self.ufunc(x) if out is None else self.ufunc(x, out=out)
@@ -72,44 +77,63 @@ class FastMath:
         return result
 
     def _looped(self, loop, x, out):
-        """The loop's values, in ``out`` if given; written over ``x`` only once
-        they are all finite (else NumPy redoes the call from ``x``)."""
-        result = np.empty_like(x) if out is None or out is x else out
+        """The loop's values, in ``out`` if given (over ``x`` once they are in);
+        the elements that are not finite (an overflow, a nan) NumPy's, with its
+        flags and warnings."""
         start = time.perf_counter()
-        bad = loop(x.reshape(-1), result.reshape(-1))
-        if self.status == "judging" and not _jit.compiling():
-            self._judge(time.perf_counter() - start, x.size)
-        if bad:   # an overflow or a nan: NumPy's values and flags
-            return self.ufunc(x) if out is None else self.ufunc(x, out=out)
+        result = np.empty_like(x) if out is None or out is x else out
+        flat = result.reshape(-1)
+        if loop(x.reshape(-1), flat):
+            redo = np.flatnonzero(~np.isfinite(flat))
+            flat[redo] = self.ufunc(x.reshape(-1)[redo])
         if out is x:
             np.copyto(x, result)
-            return x
+            result = x
+        if self.status == "judging" and not _jit.compiling():
+            self._judge(time.perf_counter() - start, x.size)
         return result
 
     def _count(self, seconds: float, size: int) -> None:
+        """Count NumPy's time; compile once it reaches the threshold, from the
+        second call on (a formula evaluated once so far gets its own loop first:
+        its evaluator asks right after the call that counted here)."""
         self.spent += seconds
+        self.calls += 1
         self.numpy_rate = min(self.numpy_rate, seconds / size)
-        if self.spent < _jit._after() or not _jit.available():
+        if self.spent < _jit._after() or self.calls < 2 or not _jit.available():
             return
         with _jit._lock:
-            if self.status != "counting":
+            if self.status != "counting" or not _jit.claim():
                 return
             self.status = "compiling"
         threading.Thread(target=self._compile, daemon=True, name=_jit._THREAD).start()
 
     def _compile(self) -> None:
-        with confined():    # numba's warning handling stays in this thread
-            try:
-                from . import _loop_math    # (imports numba)
-                element = _jit._kernel(getattr(_loop_math, self.__name__))
-                loop = _jit._loop(element, (True,))
-                same = _jit._same_values(loop, element, (True,), [_jit._sweep(1)])
-            except Exception:   # numba cannot build it here: NumPy it stays
-                loop, same = None, -1
-        with _jit._lock:
-            self.loop = loop if same >= _jit._COMPARED else None
-            self.status = "judging" if self.loop is not None else "failed"
-        self.done.set()
+        try:
+            with confined():    # numba's warning handling stays in this thread
+                loop = self._built()
+            with _jit._lock:
+                self.loop = loop
+                self.status = "judging" if loop is not None else "failed"
+        finally:
+            _jit.release(self.done)
+
+    def _built(self):
+        """The loop, compiled for the arrays it takes and checked, or None."""
+        try:
+            from numba import types
+
+            from . import _loop_math    # (imports numba)
+            element = _jit._kernel(getattr(_loop_math, self.__name__))
+            loop = _jit._loop(element, (True,))
+            # one signature, which read-only inputs (memmaps, pandas' arrays) take too:
+            # no compile later, in a caller's thread
+            loop.compile((types.Array(types.float64, 1, "C", readonly=True), types.float64[::1]))
+            loop.disable_compile()
+            same = _jit._same_values(loop, element, (True,), [_jit._sweep(1)])
+        except Exception:   # numba cannot build it here: NumPy it stays
+            return None
+        return loop if same >= _jit._COMPARED else None
 
     def _judge(self, seconds: float, size: int) -> None:
         """Time the loop's first calls; keep it only where it beats NumPy."""

@@ -50,7 +50,7 @@ from ._float_errors import PYTHON_FLOAT_FAILURES
 from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
-           "available"]
+           "available", "compiling", "claim", "release"]
 
 ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
@@ -60,6 +60,7 @@ FUSED_OPERATIONS = 1  # none (x, a constant): a copy; formulas of any operation 
 _TRIALS = 3           # NumPy calls, then calls of a new loop, timed before it is judged
 _GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
 _THREAD = "neurogebra-jit"   # the name of the threads that compile
+_busy = False         # a loop is being compiled (one at a time: see claim)
 
 _lock = threading.Lock()
 _states: OrderedDict = OrderedDict()   # (scalar source, kinds) -> _State
@@ -167,7 +168,7 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
         state.spent += seconds
         state.numpy_rate = min(state.numpy_rate, seconds / size)
         state.numpy_calls += 1
-        if state.status != "counting" or state.spent < _after():
+        if state.status != "counting" or state.spent < _after() or not claim():
             return
         state.status = "compiling"
     sample = [a.reshape(-1)[::max(1, size // _SAMPLE)][:_SAMPLE].copy() if array
@@ -192,15 +193,40 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
 
 
 def compiling() -> bool:
-    """Whether a loop is being compiled: numba holds the GIL for long stretches
-    then, and a call timed meanwhile waits for it (a loop judged then was dropped
-    as slower than NumPy: exp's, beside log1p's compile), so no trial is counted."""
-    return any(t.name == _THREAD and t.is_alive() for t in threading.enumerate())
+    """Whether a loop (a formula's, or ``_fast_math``'s) is being compiled in the
+    background now (benchmarks wait for the steady state)."""
+    return _busy
+
+
+def claim() -> bool:
+    """Under ``_lock``: whether a compile may start now, and if so, that it has.
+
+    One compile at a time: numba compiles one function at a time anyway, and two
+    compiling threads and the caller's fight over the GIL (a formula's loop and
+    NumPy's expm1 compiled together both took 3 s instead of 1). While one runs,
+    no trial of a loop is timed either: a call timed then waits for the GIL (a
+    loop judged then was dropped as slower than NumPy)."""
+    global _busy
+    if _busy:
+        return False
+    _busy = True
+    return True
+
+
+def release(done: threading.Event) -> None:
+    """The compile that :func:`claim` allowed has ended; then ``done`` is set."""
+    global _busy
+    with _lock:
+        _busy = False
+    done.set()
 
 
 def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
-    with confined():           # numba's warning handling stays in this thread
-        _compile_here(state, scalar, kinds, sample)
+    try:
+        with confined():       # numba's warning handling stays in this thread
+            _compile_here(state, scalar, kinds, sample)
+    finally:
+        release(state.done)
 
 
 def _compile_here(state: _State, scalar, kinds: tuple, sample: list) -> None:
@@ -218,7 +244,6 @@ def _compile_here(state: _State, scalar, kinds: tuple, sample: list) -> None:
     except Exception:          # a kernel numba cannot type: the formula stays on NumPy
         state.loop = None
     state.status = "ready" if state.loop is not None else "failed"
-    state.done.set()
 
 
 # Every kernel is inlined where it is called: a call of a compiled function passes

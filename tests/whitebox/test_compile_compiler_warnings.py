@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from neurogebra import Expression
-from neurogebra.compile import _compiler_warnings, _jit
+from neurogebra.compile import _compiler_warnings, _fast_math, _jit
 
 numba = pytest.importorskip("numba")
 from numba.core import errors as numba_errors  # noqa: E402
@@ -57,9 +57,12 @@ def test_numba_collecting_warnings_in_a_confined_thread_leaves_other_threads_the
     assert warnings.filters == filters
 
 
-def test_unconfined_the_race_is_real():
-    """The same without confinement loses the warning: what the module is for."""
+def test_unconfined_the_race_is_real(monkeypatch):
+    """The same without confinement loses the warning: what the module is for.
+    (The race leaves the process's warning state changed: it is put back.)"""
     _compiler_warnings.install()
+    monkeypatch.setattr(warnings, "filters", list(warnings.filters))
+    monkeypatch.setattr(warnings, "_showwarnmsg_impl", warnings._showwarnmsg_impl)
     thread, leave = _numba_collecting_in_a_thread(confine=False)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -84,7 +87,7 @@ def test_other_threads_see_the_warnings_module():
     assert numba_errors.warnings.warn is warnings.warn
 
 
-def test_warnings_stay_with_the_user_while_a_loop_compiles(monkeypatch):
+def test_warnings_stay_with_the_user_while_a_loop_compiles(monkeypatch, no_compile_running):
     """End to end: an evaluation's divide-by-zero warning is caught by the
     user's block every time while a formula compiles in the background.
     (Without confinement about 10 of 190,000 were lost here; the loop keeps the
@@ -93,6 +96,8 @@ def test_warnings_stay_with_the_user_while_a_loop_compiles(monkeypatch):
     monkeypatch.setenv(_jit.ENV_JIT, "on")
     monkeypatch.setenv(_jit.ENV_AFTER, "0")
     monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+    monkeypatch.setattr(_fast_math, "_FAST", {})
+    _jit._imported()      # (numba's import, once per process, is not confined: see the module)
     x = np.random.default_rng(0).uniform(-3, 3, 600_000)
     Expression("g", "x*x*x - x/3 + 1").eval(x=x)
     (state,) = _jit._states.values()
@@ -105,3 +110,14 @@ def test_warnings_stay_with_the_user_while_a_loop_compiles(monkeypatch):
         tries += 1
         missed += not any("divide by zero" in str(w.message) for w in caught)
     assert state.status in ("ready", "failed") and missed == 0, (tries, missed)
+
+
+def test_confinement_nests():
+    with _compiler_warnings.confined():
+        with _compiler_warnings.confined():
+            pass
+        assert numba_errors.warnings.catch_warnings(record=True).__enter__() == []
+    with numba_errors.warnings.catch_warnings(record=True) as caught:   # unconfined again
+        numba_errors.warnings.simplefilter("always")
+        warnings.warn("seen", UserWarning)
+    assert len(caught) == 1

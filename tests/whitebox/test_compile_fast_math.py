@@ -10,6 +10,7 @@ slower loop is dropped; and with NEUROGEBRA_JIT=off nothing changes.
 
 import math
 import pickle
+import time
 import warnings
 
 import numpy as np
@@ -35,10 +36,20 @@ def jit(monkeypatch):
     monkeypatch.setenv(_jit.ENV_AFTER, "0")
 
 
+def _start(fast, sample=X):
+    """``fast`` called until its compile has started (from its second call, once
+    no other compile runs)."""
+    for _ in range(2000):
+        fast(sample)
+        if fast.status != "counting":
+            return fast
+        time.sleep(0.01)
+    raise AssertionError(f"{fast} did not start compiling")
+
+
 def _ready(ufunc=np.tanh, sample=X) -> _fast_math.FastMath:
     """A FastMath of its own whose loop is built and kept (judged against a slow NumPy)."""
-    fast = _fast_math.FastMath(ufunc)
-    fast(sample)                             # counts NumPy's time: the compile starts
+    fast = _start(_fast_math.FastMath(ufunc), sample)
     assert fast.done.wait(120) and fast.status == "judging"
     fast.numpy_rate = math.inf               # as if NumPy were slower here
     for _ in range(_jit._TRIALS):
@@ -70,9 +81,15 @@ def test_a_non_finite_element_is_numpys_with_its_warning(jit):
     x[7] = 1000.0
     with pytest.warns(RuntimeWarning, match="overflow"):
         result = fast(x, out=x)
-    assert result is x and result[7] == math.inf
-    with np.errstate(all="ignore"):
-        assert result.tolist() == np.exp(np.where(np.arange(X.size) == 7, 1000.0, X)).tolist()
+    want = fast(X)
+    want[7] = math.inf
+    assert result is x and result.tolist() == want.tolist()
+    out = np.empty_like(X)                   # into another array
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        assert fast(np.where(np.arange(X.size) == 3, 800.0, X), out=out) is out
+    want = fast(X)
+    want[3] = math.inf
+    assert out.tolist() == want.tolist()
 
 
 def test_arrays_the_loop_does_not_take_go_to_numpy(jit):
@@ -90,8 +107,7 @@ def test_arrays_the_loop_does_not_take_go_to_numpy(jit):
 
 
 def test_a_slower_loop_is_dropped(jit):
-    fast = _fast_math.FastMath(np.tanh)
-    fast(X)
+    fast = _start(_fast_math.FastMath(np.tanh))
     assert fast.done.wait(120) and fast.status == "judging"
     fast.numpy_rate = 0.0                    # NumPy could not be beaten
     for _ in range(_jit._TRIALS):
@@ -114,9 +130,23 @@ def test_generated_numpy_code_calls_it_and_agrees_with_numpy(jit):
     assert f.to_function().__globals__["_f_tanh"] is kernel
 
 
-def test_each_process_has_its_own(jit):
+def test_each_process_has_its_own(jit, monkeypatch):
     fast = _fast_math.faster(np.exp)
     assert pickle.loads(pickle.dumps(fast)) is fast
+    monkeypatch.setenv(_jit.ENV_JIT, "off")        # (a worker without loops, or numba)
+    assert pickle.loads(pickle.dumps(fast)) is np.exp
+
+
+def test_read_only_arrays_take_the_loop_without_a_new_compile(jit):
+    fast = _ready()
+    x = X.copy()
+    x.setflags(write=False)
+    assert fast(x).tolist() == fast(X).tolist()
+    assert len(fast.loop.signatures) == 1
+    read_only = np.empty_like(X)
+    read_only.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):   # NumPy's own error
+        fast(X, out=read_only)
 
 
 def test_off_leaves_numpys_ufuncs(monkeypatch):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from neurogebra import Expression, MathForge
-from neurogebra.compile import _jit
+from neurogebra.compile import _fast_math, _jit
 
 pytest.importorskip("numba")
 
@@ -29,10 +29,11 @@ P, Y = RNG.standard_normal(N) * 3, RNG.standard_normal(N) * 3
 
 
 @pytest.fixture
-def jit(monkeypatch):
+def jit(monkeypatch, no_compile_running):
     monkeypatch.setenv(_jit.ENV_JIT, "on")
     monkeypatch.setenv(_jit.ENV_AFTER, "0")
     monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+    monkeypatch.setattr(_fast_math, "_FAST", {})   # (NumPy's functions: tested on their own)
 
 
 def _compiled():
@@ -306,6 +307,7 @@ def test_a_loop_slower_than_numpy_is_dropped(jit):
 
 def test_nothing_is_compiled_when_turned_off_or_before_the_time(monkeypatch):
     monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+    monkeypatch.setattr(_fast_math, "_FAST", {})   # (NumPy's functions: tested on their own)
     f = Expression("f", "x*y - x/2 + y*y", variables=["x", "y"])
     monkeypatch.setenv(_jit.ENV_JIT, "off")
     f.eval(x=P, y=Y)

@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from neurogebra.compile import _jit
+from neurogebra.compile import _fast_math, _jit
 from tests.accuracy_reference import FORGE, TINY, checks, compared_points, wrong_points
 
 pytest.importorskip("numba")
@@ -32,10 +32,11 @@ CASES = [pytest.param(name, wrt, id=f"{name}-{wrt}")
 
 
 @pytest.fixture
-def jit(monkeypatch):
+def jit(monkeypatch, no_compile_running):
     monkeypatch.setenv(_jit.ENV_JIT, "on")
     monkeypatch.setenv(_jit.ENV_AFTER, "0")
     monkeypatch.setattr(_jit, "_states", type(_jit._states)())
+    monkeypatch.setattr(_fast_math, "_FAST", {})   # (NumPy's functions: tested on their own)
 
 
 def _loop_values(function, variables, points):
