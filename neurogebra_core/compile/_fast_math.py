@@ -136,17 +136,12 @@ class FastMath:
         return loop if same >= _jit._COMPARED else None
 
     def _judge(self, seconds: float, size: int) -> None:
-        """Time the loop's first calls; keep it only where it beats NumPy."""
+        """Time the loop's first calls; keep it only where it beats NumPy (the
+        formula loops' rule, ``_jit.tried``)."""
         with _jit._lock:
-            if self.status != "judging":
-                return
-            self.loop_rates.append(seconds / size)
-            if len(self.loop_rates) < _jit._TRIALS:
-                return
-            if min(self.loop_rates) <= _jit._GAIN * self.numpy_rate:
+            if self.status == "judging" and _jit.tried(self, seconds, size) and \
+                    self.loop is not None:
                 self.status = "ready"
-            else:
-                self.loop, self.status = None, "slower"
 
     def __reduce__(self):   # (a formula's code sent to a dask worker: that process's own)
         return faster, (self.ufunc,)

@@ -50,7 +50,7 @@ from ._float_errors import PYTHON_FLOAT_FAILURES
 from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
-           "available", "compiling", "claim", "release"]
+           "available", "compiling", "claim", "release", "tried"]
 
 ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
@@ -186,10 +186,20 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
     if state is None or len(state.loop_rates) >= _TRIALS or compiling():
         return
     with _lock:
-        state.loop_rates.append(seconds / size)
-        if len(state.loop_rates) == _TRIALS and \
-                min(state.loop_rates) >= _GAIN * state.numpy_rate:
-            state.loop, state.status = None, "slower"
+        tried(state, seconds, size)
+
+
+def tried(state, seconds: float, size: int) -> bool:
+    """Under ``_lock``: one more timed call of ``state``'s loop (a formula's, or
+    a ``_fast_math`` function's); at the ``_TRIALS``-th the loop is dropped as
+    ``"slower"`` unless its best took less than ``_GAIN`` of NumPy's best per
+    element. True once it is judged."""
+    state.loop_rates.append(seconds / size)
+    if len(state.loop_rates) != _TRIALS:
+        return False
+    if min(state.loop_rates) >= _GAIN * state.numpy_rate:
+        state.loop, state.status = None, "slower"
+    return True
 
 
 def compiling() -> bool:

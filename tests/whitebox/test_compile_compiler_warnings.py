@@ -7,6 +7,7 @@ user's thread raised meanwhile went into numba's list and a ``pytest.warns``
 block missed it.
 """
 
+import contextlib
 import threading
 import warnings
 
@@ -25,7 +26,7 @@ def _numba_collecting_in_a_thread(confine: bool):
     inside, leave = threading.Event(), threading.Event()
 
     def compiling():
-        with _compiler_warnings.confined() if confine else _nothing():
+        with _compiler_warnings.confined() if confine else contextlib.nullcontext():
             with numba_errors.WarningsFixer(numba_errors.NumbaWarning).catch_warnings():
                 inside.set()
                 leave.wait(10)
@@ -34,14 +35,6 @@ def _numba_collecting_in_a_thread(confine: bool):
     thread.start()
     assert inside.wait(10)
     return thread, leave
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_numba_collecting_warnings_in_a_confined_thread_leaves_other_threads_theirs():
