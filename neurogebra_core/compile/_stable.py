@@ -414,7 +414,7 @@ def _fuse(expr):
 
 def _may_hold(cls, args: tuple, present: set, several: bool) -> bool:
     """Whether a formula of the parts ``present`` may hold the explicit formula
-    of ``args``: it has every call the primitive declares (``anchors``; one that
+    of ``args``: it has every part the primitive declares (``anchors``; one that
     the arguments make a number, |y - y|, says nothing), or,
     undeclared and among ``several`` candidates, every call :func:`_anchors`
     finds (working them out costs one derivative per primitive)."""

@@ -82,10 +82,24 @@ def derivative(expr: sympy.Expr, name: str, order: int = 1) -> sympy.Expr:
 
 def _diff(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
     if not expr.has(sympy.Max, sympy.Min):
-        return sympy.diff(expr, variable)
+        return _first_derivative(expr, variable)
     proxied = expr.replace(lambda e: type(e) in _PROXIES, lambda e: _PROXIES[type(e)](*e.args))
-    result = sympy.diff(proxied, variable)
+    result = _first_derivative(proxied, variable)
     return result.replace(lambda e: isinstance(e, _Lattice), lambda e: e.head(*e.args))
+
+
+def _first_derivative(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(expr, variable)``, the same expression, without the question
+    ``is_zero`` that SymPy's ``Derivative`` asks of the whole result before
+    returning it (an early return only): its assumptions search took three
+    quarters of a first ``sigmoid'`` (4 ms of 5.5; ``1 - sigmoid(x)`` cannot be
+    decided). The parts' derivatives still go through ``sympy.diff``; a formula
+    that SymPy would leave unevaluated is handed to it."""
+    if variable not in expr.free_symbols:
+        return sympy.S.Zero
+    evaluate = getattr(expr, "_eval_derivative", None)
+    result = evaluate(variable) if evaluate is not None else None
+    return sympy.diff(expr, variable) if result is None else result
 
 
 def readable(expr: sympy.Expr) -> sympy.Expr:

@@ -59,10 +59,11 @@ class Primitive:
             with the formula when it loads the pack (left empty, the heads are
             worked out on first use: :attr:`PrimitiveFunction.worked_out_heads`).
         anchors: For ``fuse=True``, optional: a function of the arguments
-            returning calls the explicit formula of those arguments surely
-            contains (``sigmoid(u)`` for the slope of ``u*sigmoid(u)``). A
-            formula lacking one cannot contain the explicit formula, which is
-            then not built; MathForge checks them when it loads the pack.
+            returning parts the explicit formula of those arguments surely
+            contains, cheap to build (``u*sigmoid(u)*(1 - sigmoid(u))`` for
+            the slope of ``u*sigmoid(u)``). A formula lacking one cannot
+            contain the explicit formula, which is then not built; MathForge
+            checks them when it loads the pack.
     """
 
     name: str
