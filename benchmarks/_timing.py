@@ -36,13 +36,18 @@ def best_interleaved(ours, baseline, rounds=15):
 
 
 def settled(run, seconds=120):
-    """Call ``run`` until no compiled math function (``compile._fast_math``) is
-    being compiled or judged, so that what is timed next is the steady state
-    that a second of use reaches (benchmarks set ``NEUROGEBRA_JIT_AFTER=0``:
-    compiling starts at the first call, as jax.jit's does)."""
+    """Call ``run`` until no compiled loop (``compile._fast_math``'s math
+    functions, a formula's, a training step's means) is being compiled or
+    judged, twice in a row (a loop waiting for another's compile starts at the
+    next call), so that what is timed next is the steady state that a second
+    of use reaches (benchmarks set ``NEUROGEBRA_JIT_AFTER=0``: compiling starts
+    at the first call, as jax.jit's does)."""
     from neurogebra.compile import compiled_math_status, compiling
     deadline = time.perf_counter() + seconds
     run()
-    while time.perf_counter() < deadline and (compiling() or any(
-            status in ("compiling", "judging") for status in compiled_math_status().values())):
+    quiet = 0
+    while time.perf_counter() < deadline and quiet < 2:
+        busy = compiling() or any(status in ("compiling", "judging")
+                                  for status in compiled_math_status().values())
+        quiet = 0 if busy else quiet + 1
         run()

@@ -8,8 +8,10 @@
    - a 1-8-1 tanh MLP written as one formula, 1e4 points, shuffled batches of 256, SGD;
    and the first compile of the MLP's loss and gradients in a fresh process
    (target: <= 50 ms). The fits are timed warm: with ``NEUROGEBRA_JIT_AFTER=0``
-   (unless set), the compiled exp, tanh... of ``compile._fast_math`` are built
-   during the warm-up, as a second of NumPy's in any process gets them.
+   (unless set), the compiled exp, tanh... of ``compile._fast_math`` and the
+   compiled means of a step (``compile._fused_means``: the line and the
+   logistic curve) are built during the warm-up, as a second of NumPy's in any
+   process gets them.
 2. All 30 partial derivatives of a 10-layer chain w2*tanh(w0*h + w1), against
    symengine computing the same derivatives (target: <= 5x; skipped, with a
    note, when symengine is not installed), and against one sympy.diff per
@@ -62,6 +64,7 @@ def fit_line():
         trainer.optimizer = Adam(learning_rate=0.1)
         trainer.fit(x, y, epochs=200, verbose=False, shuffle=False)
 
+    settled(ours)                  # the step's compiled means ready (see _epoch_times)
     seconds, base = best_interleaved(ours, lambda: handwritten_adam(x, y, 200))
     m, b, _ = handwritten_adam(x, y, 200)
     assert abs(model.params["m"] - m) < 1e-9 and abs(model.params["b"] - b) < 1e-9
@@ -78,7 +81,7 @@ def fit_line():
 def _epoch_times(trainer, x, y, batch, hand, epochs=3):
     """Best seconds per epoch of ``trainer``'s shuffled mini-batch fits and of
     ``hand(epochs)``, in interleaved rounds (after warm-up fits: the compiled
-    math functions ready, see ``_timing.settled``)."""
+    loops ready, see ``_timing.settled``)."""
     settled(lambda: trainer.fit(x, y, epochs=1, batch_size=batch, verbose=False, seed=0))
     ours, base = best_interleaved(
         lambda: trainer.fit(x, y, epochs=epochs, batch_size=batch, verbose=False, seed=0),

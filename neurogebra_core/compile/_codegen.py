@@ -25,6 +25,7 @@ from ..errors import EvaluationError
 from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, function_for_head,
                         post_order)
 from ._backends import get_backend
+from ._fused_means import FusedMeans
 from ._blocks import MEMORY_BOUND
 from ._into import into_source
 from ._kernels import in_place, scalar_pow, square_math
@@ -281,7 +282,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     With ``with_means`` (NumPy, a list of outputs), the function also gets
     ``.means``: the same arguments, the mean of each output over a batch of
     samples, each product of two per-sample factors reduced as one dot product,
-    with no temporary array (a training step's loss and gradients).
+    with no temporary array (a training step's loss and gradients); called
+    often, one compiled pass (``_fused_means``).
 
     ``bindings``: ``(symbol, expression)`` pairs computed first, in order; the
     outputs use each symbol for its expression's value. A loss and its slope
@@ -324,7 +326,9 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
             [*(list(expr) if several else [expr]), *(e for _, e in bindings)]))
     function.into = None if into is None else _compiled_on_first_call(into, namespace, label)
     if with_means:
-        function.means = namespace["_means"]
+        function.means = FusedMeans(
+            namespace["_means"], lambda: compile_function(expr, args, "math", label, masks=masks,
+                                                          bindings=bindings), len(outputs))
     return function
 
 
