@@ -36,12 +36,14 @@ def best_interleaved(ours, baseline, rounds=15):
 
 
 def settled(run, seconds=120):
-    """Call ``run`` until no compiled loop (``compile._fast_math``'s math
-    functions, a formula's, a training step's means) is being compiled or
-    judged, twice in a row (a loop waiting for another's compile starts at the
-    next call), so that what is timed next is the steady state that a second
-    of use reaches (benchmarks set ``NEUROGEBRA_JIT_AFTER=0``: compiling starts
-    at the first call, as jax.jit's does)."""
+    """Call ``run`` until no loop is being compiled and none of
+    ``compile._fast_math``'s is being judged, twice in a row: a loop waiting
+    for another's compile starts at the next call, and a formula's loop or a
+    training step's (not listed by ``compiled_math_status``) is judged in the
+    calls right after its compile. What is timed next is then the steady
+    state that a second of use reaches (benchmarks set
+    ``NEUROGEBRA_JIT_AFTER=0``: compiling starts at the first call, as
+    jax.jit's does)."""
     from neurogebra.compile import compiled_math_status, compiling
     deadline = time.perf_counter() + seconds
     run()

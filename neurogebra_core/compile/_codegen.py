@@ -25,7 +25,7 @@ from ..errors import EvaluationError
 from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, function_for_head,
                         post_order)
 from ._backends import get_backend
-from ._fused_means import FusedMeans
+from ._fused_means import means_of
 from ._blocks import MEMORY_BOUND
 from ._into import into_source
 from ._kernels import in_place, scalar_pow, square_math
@@ -326,9 +326,10 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
             [*(list(expr) if several else [expr]), *(e for _, e in bindings)]))
     function.into = None if into is None else _compiled_on_first_call(into, namespace, label)
     if with_means:
-        function.means = FusedMeans(
-            namespace["_means"], lambda: compile_function(expr, args, "math", label, masks=masks,
-                                                          bindings=bindings), len(outputs))
+        function.means = means_of(
+            namespace["_means"], source,
+            lambda: compile_function(expr, args, "math", label, masks=masks, bindings=bindings),
+            len(outputs))
     return function
 
 

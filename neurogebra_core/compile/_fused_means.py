@@ -14,31 +14,44 @@ every sample into one array, which NumPy then sums per output (its pairwise
 sum, as the NumPy means take it). Before use, the loop must give the values of
 that scalar code run by Python on a sweep of the float range and on a sample
 of the batch that started the compile; its first calls are timed, and it is
-kept at ``_jit._GAIN`` of NumPy's best time per sample or less.
+dropped unless it took at most ``_jit._GAIN`` of NumPy's best time per sample.
+A loop is compiled once per step code and argument kinds in a process: a new
+Trainer of the same model and loss takes it (after its own trials).
 
 A batch with a result that is not finite, arrays that are not the loop's
 (another layout, lengths that differ) or numbers that are not floats are
 left to the NumPy means, whose values, warnings and errors the Trainer
-reports. Without numba, or with ``NEUROGEBRA_JIT=off``, the NumPy means are
-called and nothing else happens.
+reports. Without numba, or with ``NEUROGEBRA_JIT=off`` when the step is
+compiled, the step has the NumPy means themselves (:func:`means_of`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
 
 from . import _jit
 from ._compiler_warnings import confined
-from ._float_errors import PYTHON_FLOAT_FAILURES
 
-__all__ = ["FusedMeans"]
+__all__ = ["FusedMeans", "means_of", "ROWS"]
 
 _F64 = np.dtype(np.float64)
 ROWS = 65_536   # samples whose outputs one call of the loop writes (k rows of 512 kB)
+_KEPT = 64      # loops kept for new Trainers (least recently used dropped)
+_loops: OrderedDict = OrderedDict()   # (step source, kinds) -> checked loop, or None: failed
+
+
+def means_of(numpy_means: Callable, source: str, scalar: Callable[[], Callable],
+             outputs: int) -> Callable:
+    """The means a compiled step calls: a :class:`FusedMeans` where loops may be
+    compiled, else ``numpy_means`` itself (no counting at each call)."""
+    if not _jit.available():
+        return numpy_means
+    return FusedMeans(numpy_means, source, scalar, outputs)
 
 
 class FusedMeans:
@@ -47,18 +60,23 @@ class FusedMeans:
 
     Args:
         numpy_means: The generated NumPy means (a tuple of floats).
+        source: Their code (with the arguments' kinds, what a loop is kept by).
         scalar: Builds the scalar code of the same outputs (Python floats in,
             a tuple out); called in the compiling thread.
         outputs: How many outputs there are.
     """
 
-    def __init__(self, numpy_means: Callable, scalar: Callable[[], Callable], outputs: int):
+    def __init__(self, numpy_means: Callable, source: str, scalar: Callable[[], Callable],
+                 outputs: int):
         self.numpy_means = numpy_means
+        self.source = source
         self._build_scalar = scalar
         self.outputs = outputs
+        self.after = _jit._after()   # (read once: $NEUROGEBRA_JIT_AFTER costs 1 us a read)
         self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
         self.loop = None
-        self.kinds: tuple | None = None   # which arguments are arrays (the first call's)
+        self.kinds: tuple | None = None   # which arguments are arrays (from a call
+        #                                   a loop would take)
         self.spent = 0.0
         self.calls = 0
         self.numpy_rate = float("inf")    # NumPy's best seconds per sample
@@ -106,32 +124,44 @@ class FusedMeans:
         return means
 
     def _count(self, seconds: float, arguments) -> None:
-        """Count NumPy's time; compile once it reaches the threshold."""
-        kinds = self.kinds
-        if kinds is None:
-            kinds = self.kinds = _kinds(arguments)
+        """Count NumPy's time; once it reaches the threshold, take the loop another
+        step of the same code compiled, or compile it."""
+        kinds = self.kinds or _kinds(arguments)
         size = _batch_size(arguments, kinds)
-        if size is None:   # arguments no loop would take: never compiled
+        if size is None:   # arguments no loop would take
             return
+        self.kinds = kinds
         self.spent += seconds
         self.calls += 1
         self.numpy_rate = min(self.numpy_rate, seconds / size)
-        if self.spent < _jit._after() or self.calls < 2 or not _jit.available():
+        if self.spent < self.after or self.calls < 2:
             return
+        key = (self.source, kinds)
         with _jit._lock:
-            if self.status != "counting" or not _jit.claim():
+            if self.status != "counting":
+                return
+            if key in _loops:
+                _loops.move_to_end(key)
+                self.loop = _loops[key]
+                self.status = "judging" if self.loop is not None else "failed"
+                return
+            if not _jit.claim():
                 return
             self.status = "compiling"
-        sample = [a[:_jit._SAMPLE].copy() if array else a for a, array in zip(arguments, kinds)]
-        threading.Thread(target=self._compile, args=(sample,), daemon=True,
+        step = max(1, size // _jit._SAMPLE)   # spread over the batch, as _jit.record's
+        sample = [a[::step][:_jit._SAMPLE].copy() if array else a
+                  for a, array in zip(arguments, kinds)]
+        threading.Thread(target=self._compile, args=(key, sample), daemon=True,
                          name=_jit._THREAD).start()
 
-    def _compile(self, sample: list) -> None:
+    def _compile(self, key: tuple, sample: list) -> None:
         try:
             with confined():    # numba's warning handling stays in this thread
                 loop = self._built(sample)
             with _jit._lock:
-                self.loop = loop
+                self.loop = _loops[key] = loop
+                while len(_loops) > _KEPT:
+                    _loops.popitem(last=False)
                 self.status = "judging" if loop is not None else "failed"
         finally:
             _jit.release(self.done)
@@ -141,17 +171,16 @@ class FusedMeans:
         try:
             scalar = self._build_scalar()
             from numba import types
-            element = _jit._jitted(scalar)
-            loop = _rows_loop(element, self.kinds, self.outputs)
+            loop = _jit._loop(_jit._jitted(scalar), self.kinds, outputs=self.outputs)
             array = types.Array(types.float64, 1, "C", readonly=True)
             loop.compile(tuple(array if kind else types.float64 for kind in self.kinds)
                          + (types.float64[:, ::1],))
             loop.disable_compile()
             reference = _jit._with_loop_math(scalar, {})
             sweep = [_jit._sweep(i) if array else 0.5 + i for i, array in enumerate(self.kinds)]
-            same = _same_rows(loop, reference, self.kinds, self.outputs, sweep)
-            if same < _jit._COMPARED or _same_rows(loop, reference, self.kinds, self.outputs,
-                                                   sample) < 0:
+            if _jit._same_values(loop, reference, self.kinds, sweep, self.outputs) < \
+                    _jit._COMPARED or \
+                    _jit._same_values(loop, reference, self.kinds, sample, self.outputs) < 0:
                 return None
         except Exception:   # numba cannot build it here: NumPy's means stay
             return None
@@ -186,53 +215,10 @@ def _batch_size(arguments, kinds: tuple) -> int | None:
     size = None
     for a, array in zip(arguments, kinds):
         if array:
-            if type(a) is not np.ndarray or a.dtype is not _F64 or a.ndim != 1 or \
+            if type(a) is not np.ndarray or a.dtype != _F64 or a.ndim != 1 or \
                     not a.flags.c_contiguous or (size is not None and a.shape[0] != size):
                 return None
             size = a.shape[0]
         elif not isinstance(a, float):   # (np.float64 is one)
             return None
     return size if size else None
-
-
-def _rows_loop(element, kinds: tuple, outputs: int):
-    """``loop(*arguments, rows) -> count of samples with an output not finite``:
-    row k of ``rows`` gets output k of every sample."""
-    names = [f"a{i}" for i in range(len(kinds))]
-    values = [f"v{k}" for k in range(outputs)]
-    reads = [f"{n}[i]" if array else n for n, array in zip(names, kinds)]
-    source = "\n".join([
-        f"def loop({', '.join(names)}, rows):",
-        "    bad = 0",
-        "    for i in range(rows.shape[1]):",
-        f"        {', '.join(values)}, = element({', '.join(reads)})",
-        *(f"        rows[{k}, i] = {v}" for k, v in enumerate(values)),
-        f"        if {' + '.join(f'({v} - {v})' for v in values)} != 0.0:",   # inf or nan
-        "            bad += 1",
-        "    return bad"])
-    namespace = {"element": element}
-    exec(compile(source, "<neurogebra jit means>", "exec"), namespace)
-    return _jit._imported().njit(namespace["loop"], nogil=True, error_model="numpy")
-
-
-def _same_rows(loop, scalar, kinds: tuple, outputs: int, columns: list) -> int:
-    """How many samples' outputs ``loop`` and the scalar code (run by Python with
-    the loop's math functions) both give as finite floats on ``columns``, or -1
-    if one differs (a zero's sign aside). Samples with an output not finite are
-    the NumPy means' (the loop hands the batch back)."""
-    size = columns[kinds.index(True)].shape[0]
-    rows = np.empty((outputs, size))
-    loop(*columns, rows)
-    got_rows = rows.T.tolist()
-    compared = 0
-    for i, got in enumerate(got_rows):
-        sample = [float(c[i]) if array else c for c, array in zip(columns, kinds)]
-        try:
-            want = [float(v) for v in scalar(*sample)]
-        except PYTHON_FLOAT_FAILURES:
-            continue
-        if all(v - v == 0.0 for v in want + got):
-            compared += 1
-            if want != got:
-                return -1
-    return compared

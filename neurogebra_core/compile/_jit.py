@@ -389,7 +389,7 @@ def _kernel(function, calling: tuple = ()):
     return dispatcher
 
 
-def _loop(element, kinds: tuple, numbers: tuple = ()):
+def _loop(element, kinds: tuple, numbers: tuple = (), outputs: int = 0):
     """``loop(*arguments, out) -> count of non-finite results``, one pass.
 
     ``numbers``: the values of the number arguments, in order, written into the
@@ -399,18 +399,23 @@ def _loop(element, kinds: tuple, numbers: tuple = ()):
     ``x**(gamma - 1)`` is x, where the general loop computes a vectorised pow and
     selects (LLVM takes a branch on a number out of a small loop only):
     binary_focal's slope took 41 ms per 1e6 elements on one EPYC core, 13 with
-    its numbers written in."""
+    its numbers written in. ``outputs``: for an element returning that many
+    values (a training step's loss and gradients, ``_fused_means``), ``out`` has
+    a row per output, and a sample counts once however many of its are not finite."""
     names = [f"a{i}" for i in range(len(kinds))]
     values = iter(numbers)
     reads = [f"{n}[i]" if array else (repr(next(values)) if numbers else n)
              for n, array in zip(names, kinds)]
+    results = [f"v{k}" for k in range(max(outputs, 1))]
+    call = f"element({', '.join(reads)})"
     source = "\n".join([
         f"def loop({', '.join(names)}, out):",
         "    bad = 0",
-        "    for i in range(out.shape[0]):",
-        f"        v = element({', '.join(reads)})",
-        "        out[i] = v",
-        "        if v - v != 0.0:",      # inf - inf and nan are nan
+        f"    for i in range(out.shape[{1 if outputs else 0}]):",
+        *([f"        {', '.join(results)}, = {call}",
+           *(f"        out[{k}, i] = {v}" for k, v in enumerate(results))] if outputs else
+          [f"        v0 = {call}", "        out[i] = v0"]),
+        f"        if {' + '.join(f'({v} - {v})' for v in results)} != 0.0:",   # inf, nan
         "            bad += 1",
         "    return bad"])
     namespace = {"element": element}
@@ -445,23 +450,25 @@ _COMPARED = 100   # finite results of the scalar code the sweep must compare at 
 _SAMPLE = 256     # elements of the arrays that started the compile, compared too
 
 
-def _same_values(loop, scalar, kinds: tuple, columns: list) -> int:
+def _same_values(loop, scalar, kinds: tuple, columns: list, outputs: int = 0) -> int:
     """How many results ``loop`` and the scalar code (run by Python with the
     loop's math functions) both give as finite floats on ``columns``
     (arrays where ``kinds`` says so, else numbers), or -1 if one of them differs
     (a zero's sign aside). Where the loop's result is not finite, NumPy's code
-    decides the value."""
+    decides the value. ``outputs``: see :func:`_loop` (a sample counts once)."""
     size = columns[kinds.index(True)].size
-    out = np.empty(size)
+    out = np.empty((outputs, size) if outputs else size)
     loop(*columns, out)
     compared = 0
-    for i, got in enumerate(out.tolist()):   # Python floats: inf - inf warns in NumPy's
+    # Python floats (inf - inf warns in NumPy's), one list per sample
+    for i, got in enumerate(out.T.tolist() if outputs else out.tolist()):
         row = [float(c[i]) if array else c for c, array in zip(columns, kinds)]
         try:
-            want = float(scalar(*row))
+            want = [float(v) for v in scalar(*row)] if outputs else [float(scalar(*row))]
         except PYTHON_FLOAT_FAILURES:
             continue           # the array path decides these: so does the loop (not finite)
-        if want - want == 0.0 and got - got == 0.0:
+        got = got if outputs else [got]
+        if all(v - v == 0.0 for v in want + got):
             compared += 1
             if want != got:
                 return -1

@@ -24,6 +24,16 @@ def test_the_same_derivative_as_sympy_diff(name):
         assert _first_derivative(expr, symbol) == sympy.diff(expr, symbol), (name, symbol)
 
 
+@pytest.mark.parametrize("formula", ["2*tan(x)*tanh(x)", "0.5*tanh(x)*tan(x)",
+                                     "2*log(1 + exp(x))*sin(x)", "3*x*exp(-x)*y"])
+def test_products_keep_their_number_outside(formula):
+    """A product's own rule (``Mul._eval_derivative_n_times``), as sympy.diff uses it:
+    multiplying two factors at a time put the 2 of ``2*tan(x)*tanh(x)`` inside a sum."""
+    x, y = sympy.symbols("x y", real=True)
+    expr = sympy.sympify(formula, locals={"x": x, "y": y})
+    assert _first_derivative(expr, x) == sympy.diff(expr, x)
+
+
 def test_a_formula_without_the_variable_differentiates_to_zero():
     x, y = sympy.symbols("x y", real=True)
     assert _first_derivative(sympy.exp(y) + 3, x) is sympy.S.Zero
