@@ -25,8 +25,8 @@ from ..errors import EvaluationError
 from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, function_for_head,
                         post_order)
 from ._backends import get_backend
-from ._fused_means import means_of
 from ._blocks import MEMORY_BOUND
+from ._fused_means import means_of
 from ._into import into_source
 from ._kernels import in_place, scalar_pow, square_math
 from ._reductions import batch_mean, batch_mean_product

@@ -75,8 +75,7 @@ class FusedMeans:
         self.after = _jit._after()   # (read once: $NEUROGEBRA_JIT_AFTER costs 1 us a read)
         self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
         self.loop = None
-        self.kinds: tuple | None = None   # which arguments are arrays (from a call
-        #                                   a loop would take)
+        self.kinds: tuple | None = None   # which arguments are arrays (a call's it takes)
         self.spent = 0.0
         self.calls = 0
         self.numpy_rate = float("inf")    # NumPy's best seconds per sample

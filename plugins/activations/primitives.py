@@ -214,9 +214,10 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads, 
     Its formula is the derivative exactly as SymPy writes it, so that it
     stands for the slope wherever a formula's derivative contains it.
     ``anchor(u)`` is a part of that derivative which the activation itself
-    lacks (a factor of ``u*g'(u)``): cheap to build, where the derivative costs
-    3-20 ms of a first evaluation, and absent from the activation's own value
-    and from other formulas calling the same functions (``sigmoid'``).
+    lacks (``u*g'(u)`` or one of its factors): cheap to build, where the
+    derivative costs 3-20 ms of a first evaluation, and absent from the
+    activation's own value and from other formulas calling the same functions
+    (``sigmoid'``).
     """
     def formula(u):     # as the catalog's formula differentiates (value may call primitives
         if isinstance(u, sympy.Symbol):                 # registered just before this one)
