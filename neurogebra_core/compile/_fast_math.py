@@ -30,13 +30,11 @@ so a loop already in use is not asked again at every call).
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 
 from . import _jit
-from ._compiler_warnings import confined
 
 __all__ = ["FastMath", "faster", "compiled_math_status", "MIN_ELEMENTS"]
 
@@ -44,21 +42,15 @@ MIN_ELEMENTS = 1024   # below, the loop's call (about 3 us with its checks) is n
 _F64 = np.dtype(np.float64)
 
 
-class FastMath:
+class FastMath(_jit.BackgroundLoop):
     """``ufunc(x, out=None)`` by NumPy, or by a compiled loop once it is faster."""
 
     writes_out = True     # (for code generation: it takes ``out=`` as the ufunc does)
 
     def __init__(self, ufunc: np.ufunc):
+        super().__init__()
         self.ufunc = ufunc
         self.__name__ = ufunc.__name__   # (and of its substitute in _loop_math)
-        self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
-        self.loop = None
-        self.spent = 0.0
-        self.calls = 0
-        self.numpy_rate = float("inf")   # NumPy's best seconds per element
-        self.loop_rates: list[float] = []
-        self.done = threading.Event()
 
     def __call__(self, x, out=None):
         if type(x) is not np.ndarray or x.dtype is not _F64 or x.size < MIN_ELEMENTS:
@@ -73,7 +65,10 @@ class FastMath:
             return self.ufunc(x) if out is None else self.ufunc(x, out=out)
         start = time.perf_counter()
         result = self.ufunc(x) if out is None else self.ufunc(x, out=out)
-        self._count(time.perf_counter() - start, x.size)
+        # from the second call on: a formula evaluated once so far gets its own loop
+        # first (its evaluator asks right after the call that counted here)
+        if self._counted(time.perf_counter() - start, x.size, _jit._after()):
+            self._start()
         return result
 
     def _looped(self, loop, x, out):
@@ -89,34 +84,8 @@ class FastMath:
         if out is x:
             np.copyto(x, result)
             result = x
-        if self.status == "judging" and not _jit.compiling():
-            self._judge(time.perf_counter() - start, x.size)
+        self._timed(time.perf_counter() - start, x.size)
         return result
-
-    def _count(self, seconds: float, size: int) -> None:
-        """Count NumPy's time; compile once it reaches the threshold, from the
-        second call on (a formula evaluated once so far gets its own loop first:
-        its evaluator asks right after the call that counted here)."""
-        self.spent += seconds
-        self.calls += 1
-        self.numpy_rate = min(self.numpy_rate, seconds / size)
-        if self.spent < _jit._after() or self.calls < 2 or not _jit.available():
-            return
-        with _jit._lock:
-            if self.status != "counting" or not _jit.claim():
-                return
-            self.status = "compiling"
-        threading.Thread(target=self._compile, daemon=True, name=_jit._THREAD).start()
-
-    def _compile(self) -> None:
-        try:
-            with confined():    # numba's warning handling stays in this thread
-                loop = self._built()
-            with _jit._lock:
-                self.loop = loop
-                self.status = "judging" if loop is not None else "failed"
-        finally:
-            _jit.release(self.done)
 
     def _built(self):
         """The loop, compiled for the arrays it takes and checked, or None."""
@@ -134,14 +103,6 @@ class FastMath:
         except Exception:   # numba cannot build it here: NumPy it stays
             return None
         return loop if same >= _jit._COMPARED else None
-
-    def _judge(self, seconds: float, size: int) -> None:
-        """Time the loop's first calls; keep it only where it beats NumPy (the
-        formula loops' rule, ``_jit.tried``)."""
-        with _jit._lock:
-            if self.status == "judging" and _jit.tried(self, seconds, size) and \
-                    self.loop is not None:
-                self.status = "ready"
 
     def __reduce__(self):   # (a formula's code sent to a dask worker: that process's own)
         return faster, (self.ufunc,)

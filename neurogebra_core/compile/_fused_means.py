@@ -27,7 +27,6 @@ compiled, the step has the NumPy means themselves (:func:`means_of`).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import OrderedDict
 from typing import Callable
@@ -35,7 +34,6 @@ from typing import Callable
 import numpy as np
 
 from . import _jit
-from ._compiler_warnings import confined
 
 __all__ = ["FusedMeans", "means_of", "ROWS"]
 
@@ -54,7 +52,7 @@ def means_of(numpy_means: Callable, source: str, scalar: Callable[[], Callable],
     return FusedMeans(numpy_means, source, scalar, outputs)
 
 
-class FusedMeans:
+class FusedMeans(_jit.BackgroundLoop):
     """``means(*arguments)`` -> the mean of each output over the batch, by
     NumPy's code or, once it is faster, by a compiled loop.
 
@@ -68,19 +66,13 @@ class FusedMeans:
 
     def __init__(self, numpy_means: Callable, source: str, scalar: Callable[[], Callable],
                  outputs: int):
+        super().__init__()
         self.numpy_means = numpy_means
         self.source = source
         self._build_scalar = scalar
         self.outputs = outputs
         self.after = _jit._after()   # (read once: $NEUROGEBRA_JIT_AFTER costs 1 us a read)
-        self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
-        self.loop = None
         self.kinds: tuple | None = None   # which arguments are arrays (a call's it takes)
-        self.spent = 0.0
-        self.calls = 0
-        self.numpy_rate = float("inf")    # NumPy's best seconds per sample
-        self.loop_rates: list[float] = []
-        self.done = threading.Event()
 
     def __call__(self, *arguments):
         loop = self.loop
@@ -118,55 +110,42 @@ class FusedMeans:
             part_sums = np.add.reduce(rows, axis=1)
             sums = part_sums if sums is None else sums + part_sums
         means = tuple((sums / size).tolist())
-        if self.status == "judging" and not _jit.compiling():
-            self._judge(time.perf_counter() - start, size)
+        self._timed(time.perf_counter() - start, size)
         return means
 
     def _count(self, seconds: float, arguments) -> None:
         """Count NumPy's time; once it reaches the threshold, take the loop another
-        step of the same code compiled, or compile it."""
+        step of the same code compiled (:meth:`_reused`), or compile it."""
         kinds = self.kinds or _kinds(arguments)
         size = _batch_size(arguments, kinds)
         if size is None:   # arguments no loop would take
             return
         self.kinds = kinds
-        self.spent += seconds
-        self.calls += 1
-        self.numpy_rate = min(self.numpy_rate, seconds / size)
-        if self.spent < self.after or self.calls < 2:
+        if not self._counted(seconds, size, self.after):
             return
-        key = (self.source, kinds)
-        with _jit._lock:
-            if self.status != "counting":
-                return
-            if key in _loops:
-                _loops.move_to_end(key)
-                self.loop = _loops[key]
-                self.status = "judging" if self.loop is not None else "failed"
-                return
-            if not _jit.claim():
-                return
-            self.status = "compiling"
         step = max(1, size // _jit._SAMPLE)   # spread over the batch, as _jit.record's
-        sample = [a[::step][:_jit._SAMPLE].copy() if array else a
-                  for a, array in zip(arguments, kinds)]
-        threading.Thread(target=self._compile, args=(key, sample), daemon=True,
-                         name=_jit._THREAD).start()
+        self._start([a[::step][:_jit._SAMPLE].copy() if array else a
+                     for a, array in zip(arguments, kinds)])
 
-    def _compile(self, key: tuple, sample: list) -> None:
-        try:
-            with confined():    # numba's warning handling stays in this thread
-                loop = self._built(sample)
-            with _jit._lock:
-                self.loop = _loops[key] = loop
-                while len(_loops) > _KEPT:
-                    _loops.popitem(last=False)
-                self.status = "judging" if loop is not None else "failed"
-        finally:
-            _jit.release(self.done)
+    def _reused(self) -> bool:
+        key = (self.source, self.kinds)
+        if key not in _loops:
+            return False
+        _loops.move_to_end(key)
+        self.loop = _loops[key]
+        self.status = "judging" if self.loop is not None else "failed"
+        return True
 
     def _built(self, sample: list):
-        """The loop, compiled and checked, or None."""
+        """The loop, compiled and checked (or None), kept for the same step's code."""
+        loop = self._checked_loop(sample)
+        with _jit._lock:
+            _loops[(self.source, self.kinds)] = loop
+            while len(_loops) > _KEPT:
+                _loops.popitem(last=False)
+        return loop
+
+    def _checked_loop(self, sample: list):
         try:
             scalar = self._build_scalar()
             from numba import types
@@ -184,12 +163,6 @@ class FusedMeans:
         except Exception:   # numba cannot build it here: NumPy's means stay
             return None
         return loop
-
-    def _judge(self, seconds: float, size: int) -> None:
-        with _jit._lock:
-            if self.status == "judging" and _jit.tried(self, seconds, size) and \
-                    self.loop is not None:
-                self.status = "ready"
 
     def __reduce__(self):   # (sent to a dask worker: the NumPy means, as the code it holds)
         return _numpy_means, (self.numpy_means,)

@@ -50,7 +50,7 @@ from ._float_errors import PYTHON_FLOAT_FAILURES
 from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
-           "available", "compiling", "claim", "release", "tried"]
+           "available", "compiling", "claim", "release", "tried", "BackgroundLoop"]
 
 ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
@@ -229,6 +229,66 @@ def release(done: threading.Event) -> None:
     with _lock:
         _busy = False
     done.set()
+
+
+class BackgroundLoop:
+    """What ``_fast_math``'s functions and ``_fused_means``' training steps share:
+    NumPy's time counted, one compile in a background thread at a time
+    (:func:`claim`), and the loop's first calls judged (:func:`tried`). A
+    subclass builds and checks its loop in ``_built(*args)``, in the compiling
+    thread (None: NumPy's for good)."""
+
+    def __init__(self):
+        self.status = "counting"   # -> "compiling" -> "judging" -> "ready" | "failed" | "slower"
+        self.loop = None
+        self.spent = 0.0
+        self.calls = 0
+        self.numpy_rate = math.inf   # NumPy's best seconds per element (or sample)
+        self.loop_rates: list[float] = []
+        self.done = threading.Event()
+
+    def _counted(self, seconds: float, size: int, after: float) -> bool:
+        """Count NumPy's ``seconds`` on ``size`` elements. True when a compile
+        may start now, its status then "compiling": from the second call, once
+        ``after`` seconds are spent, where loops may be compiled, when
+        :meth:`_reused` took no loop built before and no other is compiling."""
+        self.spent += seconds
+        self.calls += 1
+        self.numpy_rate = min(self.numpy_rate, seconds / size)
+        if self.spent < after or self.calls < 2 or not available():
+            return False
+        with _lock:
+            if self.status != "counting" or self._reused() or not claim():
+                return False
+            self.status = "compiling"
+        return True
+
+    def _reused(self) -> bool:
+        """Under ``_lock``: whether a loop built before was taken instead."""
+        return False
+
+    def _start(self, *args) -> None:
+        threading.Thread(target=self._compile, args=args, daemon=True, name=_THREAD).start()
+
+    def _compile(self, *args) -> None:
+        try:
+            with confined():    # numba's warning handling stays in this thread
+                loop = self._built(*args)
+            with _lock:
+                self.loop = loop
+                self.status = "judging" if loop is not None else "failed"
+        finally:
+            release(self.done)
+
+    def _timed(self, seconds: float, size: int) -> None:
+        """After a call of the loop: while it is judged, one of its first calls
+        (not timed while a compile runs); it is kept only where it beats NumPy."""
+        if self.status != "judging" or compiling():
+            return
+        with _lock:
+            if self.status == "judging" and tried(self, seconds, size) and \
+                    self.loop is not None:
+                self.status = "ready"
 
 
 def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
