@@ -19,8 +19,8 @@ background thread, for one signature that read-only arrays take too, checks
 it against ``_loop_math``'s function compiled alone on a sweep of the float
 range, times its first calls (whole, allocation included) and keeps it only
 at ``_GAIN`` of NumPy's best time per element or less (with AVX-512, NumPy's
-own SIMD versions may stay). Its values are ``_loop_math``'s (exp and tanh
-within 0.6 ulp, the others about 1, where the C library's are within 1). The
+own SIMD versions may stay). Its values are ``_loop_math``'s (exp within 0.6
+ulp, tanh 2.7, the others about 1, where the C library's are within 1). The
 elements of a result that are not finite are computed again by NumPy, whose
 values, flags and warnings count there (an underflow to 0 raises no flag in
 the loop). ``NEUROGEBRA_JIT=off`` (or no numba) leaves the ufuncs in code

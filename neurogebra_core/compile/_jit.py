@@ -12,9 +12,9 @@ at a time; NumPy's ufuncs may be vectorised).
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
-log, log1p, tanh, cosh, frexp and ldexp are :mod:`._loop_math`'s, which LLVM
-vectorises (exp within 0.6 ulp, tanh 2.5, the others about 1; frexp and ldexp
-exact; the C library's, called one element at a time, made a loop of silu's
+log, log1p, pow, tanh, cosh, sinh, frexp and ldexp, and the sigmoid kernel, are
+:mod:`._loop_math`'s, which LLVM vectorises (exp within 0.6 ulp, tanh 2.7,
+sigmoid 2.4, the others about 1; frexp and ldexp exact; the C library's, called one element at a time, made a loop of silu's
 slope 8x slower than NumPy).
 tests/whitebox/test_compile_jit_accuracy.py holds every built-in's loop to
 the 12 digits. Before a compiled loop is used, it must give the values of
@@ -388,11 +388,13 @@ def _copy(function, value_of, made: dict | None = None):
 
 
 def _for_loops(value, calling: tuple):
-    """``value`` as a compiled loop calls it: a Python function compiled, the math
-    module and its exp, log, ... replaced by :mod:`._loop_math`'s, else itself."""
-    if isinstance(value, types.FunctionType):
+    """``value`` as a compiled loop calls it: the math module, its exp, log, ...
+    and the kernels :mod:`._loop_math` computes itself (sigmoid) replaced by
+    :mod:`._loop_math`'s, another Python function compiled, else itself."""
+    replaced = _loops_math(value)
+    if replaced is value and isinstance(value, types.FunctionType):
         return _kernel(value, calling)
-    return _loops_math(value)
+    return replaced
 
 
 def _with_loop_math(function, made: dict):
@@ -406,23 +408,26 @@ def _with_loop_math(function, made: dict):
 
 
 def _run_with_loop_math(value, made: dict):
-    if isinstance(value, types.FunctionType):
+    replaced = _loops_math(value)
+    if replaced is value and isinstance(value, types.FunctionType):
         return _with_loop_math(value, made)
-    return _loops_math(value)
+    return replaced
 
 
 def _loops_math(value):
-    """The math module, or one of its functions, that compiled loops use for
-    ``value`` (:mod:`._loop_math`'s exp, say); anything else is itself."""
-    if isinstance(value, (types.BuiltinFunctionType, types.ModuleType)):
+    """The math module, one of its functions or a kernel that compiled loops
+    compute with :mod:`._loop_math`'s function for ``value`` (its exp, its
+    sigmoid), compiled; anything else is itself."""
+    if isinstance(value, (types.BuiltinFunctionType, types.ModuleType, types.FunctionType)):
         return _replacements().get(value, value)
     return value
 
 
 def _replacements() -> dict:
-    """math's functions that :mod:`._loop_math` has (exp, log, ...), and a math
-    module holding them, mapped to their compiled versions (built once; while
-    they compile, and if they cannot, nothing is replaced)."""
+    """math's functions that :mod:`._loop_math` has (exp, log, ...), a math
+    module holding them and the kernels it computes itself (sigmoid), mapped to
+    their compiled versions (built once; while they compile, and if they cannot,
+    nothing is replaced)."""
     global _replaced
     with _replacing:
         if _replaced is None:
@@ -434,6 +439,8 @@ def _replacements() -> dict:
                 setattr(module, function.__name__, _kernel(replacement))
             _replaced = {f: getattr(module, f.__name__) for f in _loop_math.SUBSTITUTES}
             _replaced[math] = module
+            _replaced.update({kernel: _kernel(replacement) for kernel, replacement
+                              in _loop_math.kernel_substitutes().items()})
         return _replaced
 
 

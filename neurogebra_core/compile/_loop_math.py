@@ -1,4 +1,5 @@
-"""exp, expm1, log, log1p, pow, tanh, cosh, sinh, frexp and ldexp that a compiled loop vectorises.
+"""exp, expm1, log, log1p, pow, tanh, cosh, sinh, sigmoid, frexp and ldexp that a compiled
+loop vectorises.
 
 A numba loop that calls ``math.exp`` calls the C library once per element;
 NumPy and XLA run a vectorised exp instead, which is why a loop of silu's slope
@@ -9,8 +10,9 @@ bits), so LLVM vectorises the loops that inline them.
 
 They are not the C library's functions, and may differ from ``math.exp`` in the
 last bit, as NumPy's own do. Measured against mpmath: exp within 0.6 ulp,
-pow within 0.65 (log|b| as a double-double), tanh within 0.7, expm1, log, log1p
-and cosh within about 1 (the reductions keep the reduced argument as a
+pow within 0.65 (log|b| as a double-double), tanh within 2.7 and sigmoid within
+2.4 (each one quotient of Cephes' rational exp: 2.6x and 1.7x faster than an
+exp of 0.6 ulp and a division), expm1, log, log1p and cosh within about 1 (the reductions keep the reduced argument as a
 double-double and add its parts last), sinh within 1.71 (NumPy's: exp 0.64,
 expm1 0.5, log1p 0.52, tanh 1.1; the C library's pow 0.5, which a plain loop
 calls at 19 ns an element against this pow's 6). So the check that admits a compiled loop runs the
@@ -21,7 +23,8 @@ against mpmath to 12 digits, as the NumPy code is.
 frexp and ldexp are exact, as the C library's are: they give its bits.
 
 Only for numba: the bit casts and the fused multiply-add are numba intrinsics.
-``SUBSTITUTES`` maps the ``math`` functions to these.
+``SUBSTITUTES`` maps the ``math`` functions to these, ``kernel_substitutes()``
+the formula kernels (sigmoid) whose loop value is one of them.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from math import copysign
 from numba import types as _types
 from numba.extending import intrinsic
 
-__all__ = ["exp", "expm1", "log", "log1p", "pow", "tanh", "cosh", "sinh", "frexp", "ldexp",
-           "SUBSTITUTES"]
+__all__ = ["exp", "expm1", "log", "log1p", "pow", "tanh", "cosh", "sinh", "sigmoid", "frexp",
+           "ldexp", "SUBSTITUTES", "kernel_substitutes"]
 
 
 @intrinsic
@@ -332,23 +335,51 @@ def ldexp(m, e):
     return (f * _power_of_two(first)) * _power_of_two(total - first)
 
 
+# Cephes' exp on |r| <= ln2/2: e**r = (Q + rP)/(Q - rP), P and Q polynomials in r**2
+_EXP_P = (1.26177193074810590878e-4, 3.02994407707441961300e-2)        # P = 1 + r^2 (...)
+_EXP_Q = (3.00198505138664455042e-6, 2.52448340349684104192e-3,
+          2.27265548208155028766e-1, 2.0)
+
+
+def _rational_exp(a):
+    """``(k, q, rp)`` with e**a = 2**k (q + rp)/(q - rp) for |a| <= 746: a = k ln2 + r,
+    |r| <= ln2/2, and Cephes' rational e**r, one quotient of polynomials in r
+    (q near 2, |rp| <= 0.35)."""
+    n = _fma(a, _INV_LN2, _SHIFT)
+    k = n - _SHIFT
+    r = _fma(-k, _LN2_LO, _fma(-k, _LN2_HI, a))
+    z = r * r
+    rp = _fma(r * z, _fma(_EXP_P[0], z, _EXP_P[1]), r)              # r P, its leading r exact
+    q = _fma(_fma(_fma(_EXP_Q[0], z, _EXP_Q[1]), z, _EXP_Q[2]), z, _EXP_Q[3])
+    return _bits(n) - _SHIFT_BITS, q, rp
+
+
 def tanh(x):
-    """tanh x = -m/(m + 2) with m = e**(-2|x|) - 1 and the sign of x, within about
-    0.6 ulp: m is kept as a double-double m_hi + m_lo (2**k - 1 + 2**k r + 2**k tail,
-    the first two exact), and the quotient, taken with one division, is corrected by
-    its exact remainder. (The plain quotient of expm1's rounded m was 2.4 ulps off.)"""
-    c = -2.0 * abs(x)
-    c = -40.0 if c < -40.0 else c                 # tanh is 1 from |x| = 19.06 on (a nan stays)
-    k, r, tail = _reduced(c, 0.0)
-    t = _power_of_two(k)
-    s, low = _parts(t - 1.0, t * r, t * tail)     # |t - 1| >= |t r|, both exact
-    m = s + low
-    m_low = (s - m) + low
-    d, d_low = _parts(2.0, m, m_low)              # m in (-1, 0]: |2| >= |m|
-    inverse = 1.0 / d
-    q = -m * inverse
-    q = q + (_fma(-q, d, -m) - m_low - q * d_low) * inverse
-    return copysign(q, x)
+    """tanh x within 2.7 ulps, with one division and no separate exp: with
+    e**2|x| = t N/D, t = 2**k, N = q + rp, D = q - rp (:func:`_rational_exp`),
+    tanh|x| = (t N - D)/(t N + D) = ((t - 1)q + (t + 1)rp) / ((t + 1)q + (t - 1)rp):
+    for k = 0 it is rp/q, without the cancellation of e**2x - 1. 1.4 ns per
+    element on the benchmarks' AMD EPYC core, against 3.6 for a 0.6-ulp tanh
+    built on :func:`expm1`'s reduction (jax.jit's: 1.1 ns, 6.5 ulps; NumPy's:
+    19 ns, 1.1 ulps)."""
+    y = 2.0 * abs(x)
+    k, q, rp = _rational_exp(40.0 if y > 40.0 else y)   # 1 from |x| = 19.06 on (a nan stays)
+    t = _power_of_two(k)                          # t - 1 and t + 1 exact (k <= 58)
+    return copysign(_fma(t - 1.0, q, (t + 1.0) * rp) / _fma(t + 1.0, q, (t - 1.0) * rp), x)
+
+
+def sigmoid(x):
+    """1/(1 + e**-x) within 2.4 ulps, with one division and no separate exp: with
+    e**-|x| = 2**-k D/N (:func:`_rational_exp`), sigmoid|x| = N/(N + 2**-k D) and
+    sigmoid(-|x|) = 2**-k D/(N + 2**-k D), the power of 2 applied last, as exp
+    applies it (the subnormal tail below x = -708 is kept). 1.4 ns per
+    element on the benchmarks' AMD EPYC core against 2.4 for exp and a division;
+    the value of the kernel ``_kernels.sigmoid_math`` in compiled loops."""
+    a = abs(x)
+    k, q, rp = _rational_exp(746.0 if a > 746.0 else a)   # (a nan passes through)
+    big, small = q + rp, q - rp
+    quotient = (big if x >= 0.0 else small) / (big + _scaled(small, -k))
+    return quotient if x >= 0.0 else _scaled(quotient, -k)
 
 
 # what a compiled loop calls instead of the math module's function
@@ -356,3 +387,10 @@ SUBSTITUTES = {math.exp: exp, math.expm1: expm1, math.log: log, math.log1p: log1
                math.pow: pow, math.tanh: tanh, math.cosh: cosh, math.sinh: sinh,
                math.frexp: frexp,
                math.ldexp: ldexp}
+
+
+def kernel_substitutes() -> dict:
+    """The formula kernels whose value a compiled loop computes with its own
+    function, as it does math's exp (``_kernels.sigmoid_math``: :func:`sigmoid`)."""
+    from ._kernels import sigmoid_math
+    return {sigmoid_math: sigmoid}

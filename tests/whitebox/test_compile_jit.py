@@ -195,18 +195,23 @@ def test_kernels_calling_other_python_code_are_compiled_with_it(jit, text):
 
 
 def test_a_loop_calls_its_own_vectorised_functions_wherever_they_are_named(jit):
-    """tanh named by the generated code, exp through the math module in sigmoid's
-    kernel: the loop computes both with compile/_loop_math.py's functions."""
-    f = Expression("f", "tanh(x) + sigmoid(y)", variables=["x", "y"])
+    """tanh named by the generated code, sigmoid's kernel named by it too, exp
+    through the math module in softplus's kernel: the loop computes them with
+    compile/_loop_math.py's functions."""
+    from neurogebra.compile import _kernels
+    f = Expression("f", "tanh(x) + sigmoid(y) + softplus(x)", variables=["x", "y"])
     f.eval(x=P, y=Y)
     assert _compiled().loop is not None
     fused = f.eval(x=P, y=Y)
     own = _jit._replacements()
-    tanh, exp = own[math.tanh], own[math.exp]
+    tanh, exp, log1p = own[math.tanh], own[math.exp], own[math.log1p]
+    sigmoid = own[_kernels.sigmoid_math]
     some = RNG.integers(0, N, 100)
-    sigmoid = [(1.0 if y >= 0 else exp(-abs(y))) / (1.0 + exp(-abs(y))) for y in Y[some]]
-    assert fused[some].tolist() == [tanh(x) + s for x, s in zip(P[some], sigmoid)]
+    softplus = [max(x, 0.0) + log1p(exp(-abs(x))) for x in P[some]]
+    want = [(sigmoid(y) + s) + tanh(x) for x, y, s in zip(P[some], Y[some], softplus)]   # SymPy's order
+    assert fused[some].tolist() == want
     assert tanh is not math.tanh and own[math].exp is exp
+    assert sigmoid(-800.0) == 0.0 and sigmoid(0.0) == 0.5
 
 
 def test_a_power_with_a_float_exponent_is_the_loops_own_pow_and_a_square_is_a_product(jit):

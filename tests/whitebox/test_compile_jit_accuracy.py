@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from neurogebra.compile import _fast_math, _jit
+from neurogebra.compile import _fast_math, _jit, _kernels
 from tests.accuracy_reference import FORGE, TINY, checks, compared_points, wrong_points
 
 pytest.importorskip("numba")
@@ -89,7 +89,8 @@ FUNCTIONS = [
     (math.log1p, mpmath.log1p, np.concatenate([_POSITIVE, -_POSITIVE[_POSITIVE < 1.0],
                                                _NEAR * 1e-5, [2.0 ** -16, 2.0 ** -17]]), 1.0),
     (math.tanh, mpmath.tanh, np.concatenate([_NEAR, _SIGNED, _RNG.uniform(-0.6, 0.6, 3000),
-                                             [0.55, 19.06, 22.0]]), 0.75),
+                                             _RNG.uniform(0.17, 0.35, 3000),   # k = 1, r < 0
+                                             [0.55, 19.06, 22.0, 0.1733, 0.3466]]), 2.7),
     (math.cosh, mpmath.cosh, np.concatenate([_NEAR, _RNG.uniform(-711, 711, 3000),
                                              [710.0, 710.47, -710.4]]), 1.25),
     (math.sinh, mpmath.sinh, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 710],
@@ -111,6 +112,29 @@ def test_the_loops_own_functions_are_within_their_ulps(function, reference, poin
                 error = abs(mpmath.mpf(compiled(x)) - true) / mpmath.mpf(math.ulp(float(true)))
                 worst = max(worst, float(error))
     assert worst <= ulps
+
+
+def test_the_loops_sigmoid_is_within_its_ulps_down_to_its_subnormal_tail():
+    """The kernel sigmoid_math in a loop is _loop_math's sigmoid (one rational exp
+    and one division): within 2.4 ulps where the truth is normal, within one
+    subnormal step of it below x = -708, 0 where it rounds to 0."""
+    _jit._imported()
+    sigmoid = _jit._replacements()[_kernels.sigmoid_math]
+    points = np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 800], _RNG.uniform(-746.0, -700.0, 2000),
+                             [-708.0, -708.4, -744.4, -745.1, -745.2, 36.0, 37.5, 40.0]])
+    worst = 0.0
+    with mpmath.workprec(120):
+        for x in points.tolist():
+            true = 1 / (1 + mpmath.exp(-mpmath.mpf(x)))
+            if true >= TINY:
+                worst = max(worst, float(abs(mpmath.mpf(sigmoid(x)) - true)
+                                         / mpmath.mpf(math.ulp(float(true)))))
+            else:
+                assert abs(sigmoid(x) - float(true)) <= 5e-324, x
+    assert worst <= 2.4
+    special = {math.inf: 1.0, -math.inf: 0.0, 0.0: 0.5, -0.0: 0.5, 800.0: 1.0, -800.0: 0.0}
+    assert {x: sigmoid(x) for x in special} == special
+    assert math.isnan(sigmoid(math.nan))
 
 
 def test_the_loops_frexp_and_ldexp_give_the_c_librarys_bits():
