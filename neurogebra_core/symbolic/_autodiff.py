@@ -17,7 +17,7 @@ from typing import Sequence
 import sympy
 from sympy.core.function import ArgumentIndexError
 
-from ._functions import max_min_partial
+from ._functions import hyperbolic_slope, max_min_partial
 from ._rewriting import post_order
 
 __all__ = ["reverse_gradients", "dag_size", "subexpressions"]
@@ -113,6 +113,9 @@ def _local_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]] | None:
         conditions = [pair.cond for pair in node.args]
         return [(pair.expr, sympy.Piecewise(*[(int(j == k), c) for j, c in enumerate(conditions)]))
                 for k, pair in enumerate(node.args)]
+    slope = hyperbolic_slope(node)
+    if slope is not None:
+        return [(node.args[0], slope)]
     if isinstance(node, sympy.Function) and not isinstance(node, sympy.Derivative):
         try:
             pairs = [(arg, node.fdiff(i + 1)) for i, arg in enumerate(node.args)

@@ -32,7 +32,7 @@ from ..errors import RegistrationError
 
 __all__ = ["FormulaFunction", "BACKEND_NAMES", "register_function", "formula_function",
            "function_for_head", "parseable_functions", "sech2", "dsigmoid", "max_min_partial",
-           "ArgumentIndexError", "STABLE_HEADS"]
+           "hyperbolic_slope", "ArgumentIndexError", "STABLE_HEADS"]
 
 BACKEND_NAMES = ("math", "numpy", "jax", "torch")
 _KERNELS = "neurogebra.compile._kernels."   # numeric helpers live in the compile layer
@@ -216,7 +216,8 @@ def _hyperbolic(head: type, odd: bool) -> Callable[[sympy.Expr], sympy.Expr]:
     an eight-unit network. Built here without that question, the expression is
     SymPy's own, except for an argument that its assumptions prove zero without
     it being the number 0 (whose tanh stays tanh(u), of value 0); anything else
-    goes to SymPy.
+    goes to SymPy. Reverse mode takes their slopes from :func:`hyperbolic_slope`,
+    which builds no tanh(u) anew (that would ask the question after all).
     """
     def build(u):
         if u.is_Number or isinstance(u, _HYPERBOLIC_INVERSES) or u.has(sympy.I, sympy.zoo):
@@ -226,6 +227,23 @@ def _hyperbolic(head: type, odd: bool) -> Callable[[sympy.Expr], sympy.Expr]:
             return -inner if odd else inner
         return head(u, evaluate=False)
     return build
+
+
+_SINH, _COSH = _hyperbolic(sympy.sinh, odd=True), _hyperbolic(sympy.cosh, odd=False)
+_TANH = _hyperbolic(sympy.tanh, odd=True)
+_HYPERBOLIC_SLOPES = {sympy.tanh: lambda node: 1 - node ** 2,
+                      sympy.sinh: lambda node: _COSH(node.args[0]),
+                      sympy.cosh: lambda node: _SINH(node.args[0])}
+
+
+def hyperbolic_slope(node: sympy.Expr) -> sympy.Expr | None:
+    """d tanh(u)/du, d sinh(u)/du or d cosh(u)/du of ``node`` as SymPy's ``fdiff``
+    writes it (``1 - tanh(u)**2``, ``cosh(u)``, ``sinh(u)``), built without the
+    ``is_zero`` question its new tanh(u) would ask again (the parser skipped it:
+    reverse mode paid it instead, 2 ms per layer of a tanh chain); None for any
+    other node."""
+    slope = _HYPERBOLIC_SLOPES.get(type(node))
+    return None if slope is None else slope(node)
 
 
 def _heaviside(x, h0=sympy.S.Zero):
@@ -256,11 +274,11 @@ _BUILTINS = (
     FormulaFunction("acos", sympy.acos, (1, 1), _arc("cos")),
     FormulaFunction("atan", sympy.atan, (1, 1), _arc("tan")),
     FormulaFunction("sinh", sympy.sinh, (1, 1), _same("sinh"),
-                    build=_hyperbolic(sympy.sinh, odd=True)),
+                    build=_SINH),
     FormulaFunction("cosh", sympy.cosh, (1, 1), _same("cosh"),
-                    build=_hyperbolic(sympy.cosh, odd=False)),
+                    build=_COSH),
     FormulaFunction("tanh", sympy.tanh, (1, 1), _same("tanh"),
-                    build=_hyperbolic(sympy.tanh, odd=True)),
+                    build=_TANH),
     FormulaFunction("asinh", sympy.asinh, (1, 1), _arc("sinh")),
     FormulaFunction("acosh", sympy.acosh, (1, 1), _arc("cosh")),
     FormulaFunction("atanh", sympy.atanh, (1, 1), _arc("tanh")),

@@ -31,7 +31,7 @@ import sympy
 
 from ..errors import ShapeError
 from ._autodiff import _children, _post_order
-from ._functions import max_min_partial
+from ._functions import hyperbolic_slope, max_min_partial
 from ._shapes import Identity, Ones, format_shape, shape_of
 from ._vector_ops import VecOp, diag, matmul, outer, times, vsum, widen
 
@@ -71,9 +71,16 @@ def _elementwise_partials(node) -> list[tuple[sympy.Expr, sympy.Expr]]:
         return [(pair.expr, sympy.Piecewise(*[(int(j == k), c) for j, c in enumerate(conditions)]))
                 for k, pair in enumerate(node.args)]
     if isinstance(node, sympy.Function):
-        return [(a, node.fdiff(i + 1)) for i, a in enumerate(node.args)
+        return [(a, _fdiff(node, i + 1)) for i, a in enumerate(node.args)
                 if isinstance(a, sympy.Expr) and not a.is_number]
     raise ShapeError(f"no derivative rule for {type(node).__name__} in a vector formula")
+
+
+def _fdiff(node, argindex: int) -> sympy.Expr:
+    """The partial of a function node by its argument, as its ``fdiff`` gives it
+    (sinh, cosh, tanh: built without SymPy's ``is_zero`` question)."""
+    slope = hyperbolic_slope(node)
+    return node.fdiff(argindex) if slope is None else slope
 
 
 def _local_vjps(node, g) -> list[tuple[sympy.Expr, sympy.Expr]]:
@@ -217,7 +224,7 @@ def _jacobian_rule(e, x, n, rows):
         return _product(diag(e.exp * e.base ** (e.exp - 1)), rows(e.base))
     if isinstance(e, sympy.Function) and len(e.args) == 1 and \
             not isinstance(e, (sympy.Max, sympy.Min)):
-        return _product(diag(e.fdiff(1)), rows(e.args[0]))
+        return _product(diag(_fdiff(e, 1)), rows(e.args[0]))
     raise _NoRule
 
 
