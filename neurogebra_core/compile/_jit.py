@@ -14,8 +14,9 @@ What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
 log, log1p, pow, tanh, cosh, sinh, frexp and ldexp, and the sigmoid kernel, are
 :mod:`._loop_math`'s, which LLVM vectorises (exp within 0.6 ulp, tanh 2.7,
-sigmoid 2.4, the others about 1; frexp and ldexp exact; the C library's, called one element at a time, made a loop of silu's
-slope 8x slower than NumPy).
+sigmoid 2.4, the others about 1; frexp and ldexp exact; the C library's,
+called one element at a time, made a loop of silu's slope 8x slower than
+NumPy).
 tests/whitebox/test_compile_jit_accuracy.py holds every built-in's loop to
 the 12 digits. Before a compiled loop is used, it must give the values of
 that scalar code run by Python with the loop's math functions, on a sweep of

@@ -11,12 +11,13 @@ bits), so LLVM vectorises the loops that inline them.
 They are not the C library's functions, and may differ from ``math.exp`` in the
 last bit, as NumPy's own do. Measured against mpmath: exp within 0.6 ulp,
 pow within 0.65 (log|b| as a double-double), tanh within 2.7 and sigmoid within
-2.4 (each one quotient of Cephes' rational exp: 2.6x and 1.7x faster than an
-exp of 0.6 ulp and a division), expm1, log, log1p and cosh within about 1 (the reductions keep the reduced argument as a
-double-double and add its parts last), sinh within 1.71 (NumPy's: exp 0.64,
-expm1 0.5, log1p 0.52, tanh 1.1; the C library's pow 0.5, which a plain loop
-calls at 19 ns an element against this pow's 6). So the check that admits a compiled loop runs the
-scalar code with these functions (``_jit``), and
+2.4 (each one quotient of Cephes' rational exp: 2.6x and 1.7x faster than a
+0.6-ulp tanh and than exp and a division), expm1, log, log1p and cosh within
+about 1 (the reductions keep the reduced argument as a double-double and add
+its parts last), sinh within 1.71 (NumPy's: exp 0.64, expm1 0.5, log1p 0.52,
+tanh 1.1; the C library's pow 0.5, which a plain loop calls at 19 ns an
+element against this pow's 6). So the check that admits a compiled loop runs
+the scalar code with these functions (``_jit``), and
 tests/whitebox/test_compile_jit_accuracy.py checks every built-in's loop
 against mpmath to 12 digits, as the NumPy code is.
 
