@@ -90,15 +90,10 @@ class FastMath(_jit.BackgroundLoop):
     def _built(self):
         """The loop, compiled for the arrays it takes and checked, or None."""
         try:
-            from numba import types
-
             from . import _loop_math    # (imports numba)
             element = _jit._kernel(getattr(_loop_math, self.__name__))
             loop = _jit._loop(element, (True,))
-            # one signature, which read-only inputs (memmaps, pandas' arrays) take too:
-            # no compile later, in a caller's thread
-            loop.compile((types.Array(types.float64, 1, "C", readonly=True), types.float64[::1]))
-            loop.disable_compile()
+            _jit._one_signature(loop, (True,))
             same = _jit._same_values(loop, element, (True,), [_jit._sweep(1)])
         except Exception:   # numba cannot build it here: NumPy it stays
             return None

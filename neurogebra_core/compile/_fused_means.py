@@ -148,21 +148,13 @@ class FusedMeans(_jit.BackgroundLoop):
     def _checked_loop(self, sample: list):
         try:
             scalar = self._build_scalar()
-            from numba import types
             loop = _jit._loop(_jit._jitted(scalar), self.kinds, outputs=self.outputs)
-            array = types.Array(types.float64, 1, "C", readonly=True)
-            loop.compile(tuple(array if kind else types.float64 for kind in self.kinds)
-                         + (types.float64[:, ::1],))
-            loop.disable_compile()
-            reference = _jit._with_loop_math(scalar, {})
+            _jit._one_signature(loop, self.kinds, self.outputs)
             sweep = [_jit._sweep(i) if array else 0.5 + i for i, array in enumerate(self.kinds)]
-            if _jit._same_values(loop, reference, self.kinds, sweep, self.outputs) < \
-                    _jit._COMPARED or \
-                    _jit._same_values(loop, reference, self.kinds, sample, self.outputs) < 0:
-                return None
+            agrees = _jit._agrees(loop, scalar, self.kinds, sweep, sample, self.outputs)
         except Exception:   # numba cannot build it here: NumPy's means stay
             return None
-        return loop
+        return loop if agrees else None
 
     def __reduce__(self):   # (sent to a dask worker: the NumPy means, as the code it holds)
         return _numpy_means, (self.numpy_means,)

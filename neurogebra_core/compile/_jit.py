@@ -305,13 +305,11 @@ def _compile_here(state: _State, scalar, kinds: tuple, sample: list) -> None:
         _imported()            # here, not under the lock that _kernel takes
         numbers = () if state.general else (_numbers(sample, kinds) or ())
         loop = _loop(_jitted(scalar), kinds, numbers)
-        reference = _with_loop_math(scalar, {})
         given = iter(numbers)
         sweep = [_sweep(i) if array else (next(given) if numbers else 0.5 + i)
                  for i, array in enumerate(kinds)]
         state.numbers = numbers
-        state.loop = loop if _same_values(loop, reference, kinds, sweep) >= _COMPARED and \
-            _same_values(loop, reference, kinds, sample) >= 0 else None
+        state.loop = loop if _agrees(loop, scalar, kinds, sweep, sample) else None
     except Exception:          # a kernel numba cannot type: the formula stays on NumPy
         state.loop = None
     state.status = "ready" if state.loop is not None else "failed"
@@ -516,6 +514,27 @@ def _sweep(count: int) -> np.ndarray:
 
 _COMPARED = 100   # finite results of the scalar code the sweep must compare at least
 _SAMPLE = 256     # elements of the arrays that started the compile, compared too
+
+
+def _agrees(loop, scalar, kinds: tuple, sweep: list, sample: list, outputs: int = 0) -> bool:
+    """Whether ``loop`` gives the values of ``scalar`` (run by Python with the
+    loop's math functions) on a sweep of the float range, at least ``_COMPARED``
+    of them finite, and on a sample of the caller's arrays."""
+    reference = _with_loop_math(scalar, {})
+    return _same_values(loop, reference, kinds, sweep, outputs) >= _COMPARED and \
+        _same_values(loop, reference, kinds, sample, outputs) >= 0
+
+
+def _one_signature(loop, kinds: tuple, outputs: int = 0) -> None:
+    """Compile ``loop`` now for float64 arrays where ``kinds`` says so (read-only
+    ones too: memmaps, pandas' arrays), floats elsewhere, and an ``out`` of one
+    row (of ``outputs`` rows), and no other signature: nothing compiles later, in
+    a caller's thread."""
+    from numba import types
+    array = types.Array(types.float64, 1, "C", readonly=True)
+    out = types.float64[:, ::1] if outputs else types.float64[::1]
+    loop.compile(tuple(array if kind else types.float64 for kind in kinds) + (out,))
+    loop.disable_compile()
 
 
 def _same_values(loop, scalar, kinds: tuple, columns: list, outputs: int = 0) -> int:
