@@ -33,8 +33,10 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   "vs best" is neurogebra's time over the best of the baseline, numexpr and
   jax.jit (the issue's goal: at most 1), summed up at the end;
 * with ``--jit`` (numba installed): each formula's compiled loop (``compile._jit``)
-  is built from its first call and judged before the case is timed; without
-  it, the cases run too briefly for a loop to start, and NumPy is timed.
+  is built from its first call and judged before the case is timed (the line
+  ends with "[loop]" where it was kept, "[numpy: slower]" where it was
+  dropped); without it, the cases run too briefly for a loop to start, and
+  NumPy is timed.
 
 NumPy and SciPy run on one thread; neurogebra evaluates arrays of 2**19
 elements and more in cache-sized blocks on every core (``NEUROGEBRA_THREADS``
@@ -75,7 +77,7 @@ except ImportError:   # run from outside benchmarks/: use the installed checkout
     from _timing import best
 
 from neurogebra import MathForge
-from neurogebra.compile import compiling
+from neurogebra.compile import _jit, compiling
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 
@@ -1393,6 +1395,16 @@ PEER_HEADER = (f"{'case':<34} {'ne 1thr':>8} {'ne 2thr':>8} {'jax.jit':>8} {'jax
 GOAL_PEERS = ("ne1", "ne2", "jax")   # the issue's peers (torch is reported, not a goal)
 
 
+def _path(known: set) -> str:
+    """What evaluated the case (--jit): " [loop]" where its compiled loop was kept,
+    " [numpy: slower]" (or failed) where it was judged or built and dropped."""
+    states = [state for key, state in _jit._states.items() if key not in known]
+    if not states:
+        return ""
+    kept = all(state.loop is not None for state in states)
+    return " [loop]" if kept else f" [numpy: {'/'.join(sorted({s.status for s in states}))}]"
+
+
 def _cold(forge, name, wrt, ordered):
     """Seconds of the first call: a fresh Expression, its derivative, compiled and run once."""
     start = time.perf_counter()
@@ -1407,6 +1419,7 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
     e = forge.get(name)
     names = list(e.variables)
     ordered = {n: arrays[n] for n in names}
+    known = set(_jit._states)
     cold = _cold(forge, name, wrt, ordered)
     target = e if wrt == "value" else e.gradient(wrt)
     positional = [ordered[n] for n in names]
@@ -1444,7 +1457,7 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
           f"{'<= ' + str(TARGET):>8}  {_ms(cold):>9} {get('numpy'):>8} {get('scipy'):>8} "
           f"{get('exact'):>8} "
           f"{_ms(floor):>7} {ours / floor:8.1f} {agree:8.0e} {ng_error:8.0e} {base_error:8.0e} "
-          f"{status}", flush=True)
+          f"{status}{_path(known)}", flush=True)
     peer_ratio, best = math.nan, base_time
     if peers_wanted:
         # apart: their worker threads keep spinning after a call and slow what runs next

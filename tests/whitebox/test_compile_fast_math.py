@@ -110,7 +110,7 @@ def test_a_slower_loop_is_dropped(jit):
     fast = _start(_fast_math.FastMath(np.tanh))
     assert fast.done.wait(120) and fast.status == "judging"
     fast.numpy_rate = 0.0                    # NumPy could not be beaten
-    for _ in range(_jit._TRIALS):
+    for _ in range(_jit._LOOP_TRIALS):
         fast(X)
     assert fast.status == "slower" and fast.loop is None
     assert fast(X).tolist() == np.tanh(X).tolist()

@@ -134,7 +134,7 @@ def test_a_slower_loop_is_dropped(jit):
     means, arguments = _means("line, mse")
     _built(means, arguments)
     means.numpy_rate = 0.0                   # as if NumPy took no time at all
-    for _ in range(_jit._TRIALS):
+    for _ in range(_jit._LOOP_TRIALS):
         means(*arguments)
     assert means.status == "slower" and means.loop is None
 

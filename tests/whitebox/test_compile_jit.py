@@ -304,10 +304,29 @@ def test_a_loop_slower_than_numpy_is_dropped(jit):
     state = _compiled()
     assert state.loop is not None
     state.numpy_rate, state.loop_rates = 1e-12, []   # as if NumPy took 1 us per 1e6
-    for _ in range(_jit._TRIALS):
+    state.judged = False
+    for _ in range(_jit._LOOP_TRIALS):
         f.eval(x=P, y=Y)
     assert state.loop is None and state.status == "slower"
     assert np.array_equal(f.eval(x=P, y=Y), want)
+
+
+def test_a_loop_is_kept_at_its_first_call_under_the_gain_and_dropped_after_the_last_trial():
+    """A new loop's first calls are slow: it is judged by its fastest, against
+    NumPy's best, and dropped only when none of its trials beat it."""
+    kept = _jit._State()
+    kept.numpy_rate, kept.loop, kept.status = 1e-9, "a loop", "ready"
+    assert _jit._GAIN == 0.75
+    assert not _jit.tried(kept, 1.2e-3, 10**6)          # 1.2 ns per element: not yet
+    assert not _jit.tried(kept, 0.8e-3, 10**6)          # 0.8 ns: still over 0.75 ns
+    assert _jit.tried(kept, 0.7e-3, 10**6)              # 0.7 ns < 0.75 * 1 ns: kept
+    assert kept.loop == "a loop" and kept.status == "ready" and len(kept.loop_rates) == 3
+    dropped = _jit._State()
+    dropped.numpy_rate, dropped.loop, dropped.status = 1e-9, "a loop", "ready"
+    for _ in range(_jit._LOOP_TRIALS - 1):
+        assert not _jit.tried(dropped, 0.9e-3, 10**6)
+    assert _jit.tried(dropped, 0.9e-3, 10**6)
+    assert dropped.loop is None and dropped.status == "slower"
 
 
 def test_nothing_is_compiled_when_turned_off_or_before_the_time(monkeypatch):
