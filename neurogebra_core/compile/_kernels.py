@@ -599,23 +599,21 @@ def one_minus_product_math(a, b):
 
 
 def _one_minus_product_loop_form():
-    """one_minus_product_math without frexp, for a compiled loop (``_jit``): where
-    1 - a*b is next to 0, a*b is near 1, so scaling whichever of a, b is beyond
-    2^512 down by 2^512 and the other up by as much keeps Dekker's split normal;
-    the scalings are exact, so the bits are those of the mantissas. Both values
-    are computed and one is selected: no call, no branch, LLVM vectorises it."""
+    """one_minus_product_math for a compiled loop: where 1 - a*b is next to 0,
+    the kernel's value is 1 - a*b rounded once, which is what one fused
+    multiply-add gives (an instruction: Dekker's split of a and b took 17,
+    and made hinge's loop 1.6 ns per element against 0.6 for an operation of the
+    same traffic); elsewhere the kernel's own 1 - a*b. Both are computed and one
+    selected: no call, no branch, LLVM vectorises it."""
+    from ._loop_math import _fma
+
     def one_minus_product(a, b):
         out = 1.0 - a * b
-        scale, unscale = (_DOWN, _UP) if abs(a) > _UP else \
-            ((_UP, _DOWN) if abs(b) > _UP else (1.0, 1.0))
-        hi, lo = _two_product(a * scale, b * unscale)
-        exact = (1.0 - hi) - lo
         near = abs(out) < _SQUARE_RATIO_WINDOW and math.isfinite(a) and math.isfinite(b)
-        return exact if near else out
+        return _fma(-a, b, 1.0) if near else out
     return one_minus_product
 
 
-_UP, _DOWN = 2.0 ** 512, 2.0 ** -512
 one_minus_product_math.loop_form = _one_minus_product_loop_form
 
 

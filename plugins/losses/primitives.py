@@ -184,6 +184,20 @@ def _bce_slope_scalar(p, y):
     return (p - y) / (p * (1.0 - p))      # p - y is exact next to the zero p = y
 
 
+def _bce_slope_one_division(p, y):
+    """_bce_slope_scalar for a compiled loop: each piece is a quotient, so the
+    numerator and denominator are selected and divided once (no branch, one
+    division where the scalar code's three made the loop 1.7 ns per element);
+    the same values, bit for bit."""
+    high, low = p >= 1.0, p <= _LOG_FLOOR_P
+    numerator = (-y if p > _LOG_FLOOR_P else 0.0) if high else ((1.0 - y) if low else p - y)
+    denominator = p if high else ((1.0 - p) if low else p * (1.0 - p))
+    return numerator / denominator
+
+
+_bce_slope_scalar.loop_form = lambda: _bce_slope_one_division
+
+
 def _bce_slope_np(p, y):
     # the middle formula alone where every p is inside the clamps (two read-only
     # reductions tell; the usual case), else the pieces by selects

@@ -179,6 +179,19 @@ def test_the_bce_slope_takes_the_clamped_pieces_only_where_p_leaves_them():
     assert edges.tolist() == [(0.25 - 1) / (0.25 * 0.75), -1.0, -0.5, 0.0, 1.0]
 
 
+def test_the_bce_slope_loop_form_gives_the_scalar_kernels_values():
+    """The compiled loop's one division gives each piece's quotient, bit for bit:
+    inside the clamps, at and beyond them, at the floor, for hard and soft labels."""
+    from plugins.losses.primitives import _LOG_FLOOR_P, _bce_slope_scalar
+    form = _bce_slope_scalar.loop_form()
+    ps = [0.25, 0.5, 1 - 2**-53, 1.0, 2.0, math.inf, _LOG_FLOOR_P, _LOG_FLOOR_P * 2, 1e-50,
+          0.0, -0.0, -1.0, math.nan, 5e-324]
+    for p in ps:
+        for y in (0.0, 1.0, 0.3, -2.0, math.nan):
+            want, got = _bce_slope_scalar(p, y), form(p, y)
+            assert want == got or (want != want and got != got), (p, y, want, got)
+
+
 def test_the_bce_log_odds_is_nan_outside_0_1_on_the_scalar_path_as_on_arrays():
     """d/dy_true of BCE is log((1 - p)/p), clamped at +-100 at p = 0 and 1; below 0
     and above 1 it is nan on every path (a compiled loop runs the scalar kernel)."""
