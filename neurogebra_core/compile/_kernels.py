@@ -605,7 +605,7 @@ def _one_minus_product_loop_form():
     and made hinge's loop 1.6 ns per element against 0.6 for an operation of the
     same traffic); elsewhere the kernel's own 1 - a*b. Both are computed and one
     selected: no call, no branch, LLVM vectorises it."""
-    from ._loop_math import _fma
+    from ._intrinsics import fma as _fma
 
     def one_minus_product(a, b):
         out = 1.0 - a * b

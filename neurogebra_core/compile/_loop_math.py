@@ -23,7 +23,8 @@ against mpmath to 12 digits, as the NumPy code is.
 
 frexp and ldexp are exact, as the C library's are: they give its bits.
 
-Only for numba: the bit casts and the fused multiply-add are numba intrinsics.
+Only for numba: the bit casts and the fused multiply-add are numba intrinsics
+(``_intrinsics``).
 ``SUBSTITUTES`` maps the ``math`` functions to these, ``kernel_substitutes()``
 the formula kernels (sigmoid) whose loop value is one of them.
 """
@@ -33,35 +34,12 @@ from __future__ import annotations
 import math
 from math import copysign
 
-from numba import types as _types
-from numba.extending import intrinsic
+from ._intrinsics import bits as _bits
+from ._intrinsics import fma as _fma
+from ._intrinsics import float_of_bits as _float
 
 __all__ = ["exp", "expm1", "log", "log1p", "pow", "tanh", "cosh", "sinh", "sigmoid", "frexp",
            "ldexp", "SUBSTITUTES", "kernel_substitutes"]
-
-
-@intrinsic
-def _bits(typingctx, x):
-    """The IEEE bits of a float64, as an int64."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(_types.int64))
-    return _types.int64(_types.float64), codegen
-
-
-@intrinsic
-def _float(typingctx, n):
-    """The float64 whose IEEE bits are the int64 ``n``."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(_types.float64))
-    return _types.float64(_types.int64), codegen
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """a*b + c rounded once (the processor's fused multiply-add: one instruction)."""
-    def codegen(context, builder, signature, args):
-        return builder.fma(*args)
-    return _types.float64(_types.float64, _types.float64, _types.float64), codegen
 
 
 _INF = math.inf
