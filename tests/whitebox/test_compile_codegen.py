@@ -14,10 +14,12 @@ A ufunc given an array the code has just made (a sum, a product, another
 ufunc's result written inline) writes its result into it: no second array of
 that size is allocated while the first is alive, which on a million elements
 saves more than the pass costs. Inputs and named shared parts are never
-written into. ``operations`` counts the float array work the choice of blocks
+written into. The numbers of a product (sqrt(2), 1/sqrt(pi), 2) are one constant. ``operations`` counts the float array work the choice of blocks
 reads. BCE with logits' slope, two sigmoids of opposite arguments, is one
 kernel with one exp.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -34,6 +36,16 @@ mask = STABLE_HEADS["indicator"]
 def test_minus_the_sign_of_a_difference_is_the_sign_of_the_other_difference():
     source = compile_function(-sympy.sign(a - b), [a, b]).source
     assert source.splitlines()[-1].strip() == "return _f_sign((_a1 - _a0))"
+
+
+def test_the_numbers_of_a_product_are_one_constant_multiplied_last():
+    """SymPy keeps sqrt(2) and 1/sqrt(pi) apart from the 2: they are one
+    constant, rounded once (gelu_tanh's argument had a division by sqrt(pi))."""
+    function = compile_function(2 * sympy.sqrt(2) * (a + b**3) / sympy.sqrt(sympy.pi), [a, b],
+                                backend="math")
+    assert function.source.splitlines()[-1].strip() == \
+        f"return ((_a0 + _f__int_power(_a1, 3))*{float(2 * math.sqrt(2 / math.pi))!r})"
+    assert function(0.5, 2.0) == (0.5 + 8.0) * 1.5957691216057308
 
 
 def test_the_values_are_the_sign_of_the_other_difference_on_both_paths():

@@ -179,6 +179,20 @@ def test_the_bce_slope_takes_the_clamped_pieces_only_where_p_leaves_them():
     assert edges.tolist() == [(0.25 - 1) / (0.25 * 0.75), -1.0, -0.5, 0.0, 1.0]
 
 
+def test_tanhshrinks_series_keeps_14_digits_up_to_where_the_closed_form_takes_over():
+    """x - tanh(x) cancels below |x| = 0.25, where the series to x^19 gives it
+    (to x^17 it lost 1.7e-13 at 0.25), on arrays and on floats."""
+    mpmath = pytest.importorskip("mpmath")
+    tanhshrink = FORGE.get("tanhshrink")
+    x = -np.linspace(0.2, 0.2499, 501)
+    with mpmath.workprec(120):
+        want = np.array([float(mpmath.mpf(v) - mpmath.tanh(mpmath.mpf(v))) for v in x.tolist()])
+    got = tanhshrink.eval(x=x)
+    assert np.max(np.abs(got - want) / np.abs(want)) < 1e-14
+    floats = np.array([tanhshrink.eval(x=v) for v in x[::25].tolist()])
+    assert np.max(np.abs(floats - want[::25]) / np.abs(want[::25])) < 1e-14
+
+
 def test_the_bce_slope_loop_form_gives_the_scalar_kernels_values():
     """The compiled loop's one division gives each piece's quotient, bit for bit:
     inside the clamps, at and beyond them, at the floor, for hard and soft labels."""
