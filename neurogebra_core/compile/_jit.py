@@ -60,7 +60,7 @@ _KEPT = 256           # formulas whose state is kept (least recently used droppe
 FUSED_OPERATIONS = 1  # none (x, a constant): a copy; formulas of any operation are timed
 _TRIALS = 3           # NumPy calls timed before a new loop runs
 _LOOP_TRIALS = 8      # calls of a new loop timed, at most, before it is dropped as slower
-_GAIN = 0.75          # a loop is kept at this fraction of NumPy's time or less (noise)
+_GAIN = 0.75          # a call of a new loop under this fraction of NumPy's best keeps it (noise)
 _THREAD = "neurogebra-jit"   # the name of the threads that compile
 _busy = False         # a loop is being compiled (one at a time: see claim)
 

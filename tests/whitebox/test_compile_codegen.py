@@ -14,9 +14,10 @@ A ufunc given an array the code has just made (a sum, a product, another
 ufunc's result written inline) writes its result into it: no second array of
 that size is allocated while the first is alive, which on a million elements
 saves more than the pass costs. Inputs and named shared parts are never
-written into. The numbers of a product (sqrt(2), 1/sqrt(pi), 2) are one constant. ``operations`` counts the float array work the choice of blocks
+written into. ``operations`` counts the float array work the choice of blocks
 reads. BCE with logits' slope, two sigmoids of opposite arguments, is one
-kernel with one exp.
+kernel with one exp. The numbers of a product (sqrt(2), 1/sqrt(pi), 2) are one
+constant.
 """
 
 import math
