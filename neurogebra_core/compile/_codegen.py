@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import re
 from typing import Callable, Sequence
 
 import numpy as np
@@ -157,6 +158,8 @@ class _Printer:
         that NumPy's ``**2`` and a compiled loop give (Python's ``**`` calls the C
         library's pow, which is up to 0.52 ulps off: 1 ulp apart now and then)."""
         code = self.emit(base)
+        if n == 1:
+            return code
         if n != 2 or self.vectorised:
             return f"({code}**{n})"
         if code.isidentifier():
@@ -307,9 +310,10 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     bound = [(symbol, stabilize(e, autodiff, masks)) for symbol, e in bindings]
     names = _argument_names(args, readable_names)
     printer = _Printer(backend, dict(names))
-    body = _shared_values(outputs, printer, bound)
+    shared = _shared_values(outputs, printer, bound)
     results = [printer.emit(r) for r in outputs]
     signature = ", ".join(names.values())
+    body = _needed(shared, results)
     lines = [f"def _compiled({signature}):", *body,
              f"    return ({', '.join(results)},)" if several else f"    return {results[0]}"]
     into = None if several or backend != "numpy" else \
@@ -317,7 +321,8 @@ def compile_function(expr, args: Sequence[sympy.Symbol], backend: str = "numpy",
     if with_means:
         printer.namespace.update(_mean=batch_mean, _mean_product=batch_mean_product)
         means = [_mean_of(r, printer) for r in outputs]
-        lines += [f"def _means({signature}):", *body, f"    return ({', '.join(means)},)"]
+        lines += [f"def _means({signature}):", *_needed(shared, means),
+                  f"    return ({', '.join(means)},)"]
     source = "\n".join(lines)
     namespace = printer.namespace
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
@@ -431,6 +436,24 @@ def _shared_values(outputs: list, printer: _Printer, bound: Sequence[tuple] = ()
         printer.names[symbol] = printer.names[value] = f"_b{k}"
     _assign(order[split:], uses, depth, printer, lines)
     return lines
+
+
+_NAMED = re.compile(r"\b_[tb]\d+\b")
+
+
+def _needed(lines: list[str], results: list[str]) -> list[str]:
+    """The assignments among ``lines`` that ``results`` read, directly or through
+    others: a part named for two users may be printed by neither (1/h, which a
+    product writes as a division by h), and NumPy's code would compute it for
+    nothing (bent_identity's slope: a division pass over the array)."""
+    wanted = set(_NAMED.findall(" ".join(results)))
+    kept = []
+    for line in reversed(lines):
+        name, _, code = line.strip().partition(" = ")
+        if name in wanted:
+            wanted.update(_NAMED.findall(code))
+            kept.append(line)
+    return kept[::-1]
 
 
 def _assign(nodes: list, uses: dict, depth: dict, printer: _Printer, lines: list) -> None:

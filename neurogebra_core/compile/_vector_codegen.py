@@ -34,7 +34,7 @@ from ..symbolic import (Identity, JacobianOf, Ones, ShapedSymbol, Size,
                         VecOp, dot, formula_function, function_for_head, jvp, log_softmax,
                         outer, post_order, shape_of, sizes_of, softmax, vsum)
 from . import _vector_kernels as kernels
-from ._codegen import _argument_names, _Printer
+from ._codegen import _argument_names, _needed, _Printer
 from ._stable import stabilize
 
 __all__ = ["compile_vector_function", "BatchSum", "BatchOuter", "BatchScaled"]
@@ -217,7 +217,8 @@ class _VectorPrinter(_Printer):
             root = f"{self._kernel(formula_function('sqrt'))}({self.operand(base, rank)})"
             return root if exponent > 0 else f"(1.0/{root})"
         if exponent.is_Integer and exponent.is_negative:
-            return f"(1.0/{self.operand(base, rank)}**{int(-exponent)})"
+            power = "" if exponent == -1 else f"**{int(-exponent)}"
+            return f"(1.0/{self.operand(base, rank)}{power})"
         if base is sympy.E:
             return f"{self._kernel(formula_function('exp'))}({self.operand(exponent, rank)})"
         return f"({self.operand(base, rank)}**{self.operand(exponent, rank)})"
@@ -335,7 +336,7 @@ def compile_vector_function(expr, args, backend: str = "numpy", label: str = "ex
     batch = ", _n=1" if any(o.has(BatchSum, BatchOuter, BatchScaled) for o in outputs) else ""
     head = f"def _compiled({', '.join(names.values())}{batch}):"
     tail = f"    return ({', '.join(results)},)" if several else f"    return {results[0]}"
-    source = "\n".join([head, *lines, tail])
+    source = "\n".join([head, *_needed(lines, results), tail])
     namespace = printer.namespace
     exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)  # generated, not user text
     function = namespace["_compiled"]

@@ -21,14 +21,15 @@ constant.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
 import sympy
 
-from neurogebra import Expression
-from neurogebra.compile import compile_function, stabilize
-from neurogebra.symbolic import STABLE_HEADS, sigmoid
+from neurogebra import Expression, MathForge
+from neurogebra.compile import compile_function, compile_vector_function, stabilize
+from neurogebra.symbolic import STABLE_HEADS, ShapedSymbol, sigmoid
 
 a, b = sympy.symbols("a b", real=True)
 mask = STABLE_HEADS["indicator"]
@@ -47,6 +48,31 @@ def test_the_numbers_of_a_product_are_one_constant_multiplied_last():
     assert function.source.splitlines()[-1].strip() == \
         f"return ((_a0 + _f__int_power(_a1, 3))*{float(2 * math.sqrt(2 / math.pi))!r})"
     assert function(0.5, 2.0) == (0.5 + 8.0) * 1.5957691216057308
+
+
+def test_every_named_part_is_read_and_no_power_is_one():
+    """A part used twice is named, but a product prints 1/h as a division by h,
+    so bent_identity's slope named 1/h and never read it (a division pass of
+    NumPy's code for nothing): no built-in's code (vector functions' too) assigns a
+    name it does not read."""
+    forge = MathForge()
+    sources = []
+    for name in forge.list_all():
+        e = forge.get(name)
+        for target in [e, *(e.gradient(v) for v in e.variables)]:
+            symbols = [target.symbol(n) for n in [*target.variables, *target.params]]
+            vector = any(isinstance(s, ShapedSymbol) for s in symbols)
+            compile_ = compile_vector_function if vector else compile_function
+            sources.append(compile_(target.symbolic_expr, symbols).source)
+    assert len(sources) > 100
+    for source in sources:
+        assert "**1)" not in source       # 1/h is a division by h, not by a pass h**1
+        lines = source.splitlines()
+        for i, line in enumerate(lines):
+            assigned = line.strip().partition(" = ")[0]
+            if assigned.startswith(("_t", "_b")):
+                assert any(re.search(rf"\b{assigned}\b", later) for later in lines[i + 1:]), \
+                    source
 
 
 def test_the_values_are_the_sign_of_the_other_difference_on_both_paths():
