@@ -77,7 +77,7 @@ except ImportError:   # run from outside benchmarks/: use the installed checkout
     from _timing import best
 
 from neurogebra import MathForge
-from neurogebra.compile import _jit, compiling
+from neurogebra.compile import compiled_loop_status, compiling
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 
@@ -1398,11 +1398,10 @@ GOAL_PEERS = ("ne1", "ne2", "jax")   # the issue's peers (torch is reported, not
 def _path(known: set) -> str:
     """What evaluated the case (--jit): " [loop]" where its compiled loop was kept,
     " [numpy: slower]" (or failed) where it was judged or built and dropped."""
-    states = [state for key, state in _jit._states.items() if key not in known]
-    if not states:
+    statuses = {status for code, status in compiled_loop_status().items() if code not in known}
+    if not statuses:
         return ""
-    kept = all(state.loop is not None for state in states)
-    return " [loop]" if kept else f" [numpy: {'/'.join(sorted({s.status for s in states}))}]"
+    return " [loop]" if statuses == {"ready"} else f" [numpy: {'/'.join(sorted(statuses))}]"
 
 
 def _cold(forge, name, wrt, ordered):
@@ -1419,7 +1418,7 @@ def run_case(forge, name, wrt, arrays, rounds, cpu, peers_wanted):
     e = forge.get(name)
     names = list(e.variables)
     ordered = {n: arrays[n] for n in names}
-    known = set(_jit._states)
+    known = set(compiled_loop_status())
     cold = _cold(forge, name, wrt, ordered)
     target = e if wrt == "value" else e.gradient(wrt)
     positional = [ordered[n] for n in names]

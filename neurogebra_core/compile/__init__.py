@@ -12,7 +12,7 @@ from ._codegen import compile_function
 from ._evaluator import Evaluator
 from ._export import to_function, to_torch_module
 from ._fast_math import compiled_math_status
-from ._jit import compiling
+from ._jit import compiled_loop_status, compiling
 from ._stable import stabilize
 from ._vector_codegen import BatchOuter, BatchSum, compile_vector_function
 from ._vector_evaluator import SIMPLEX_TOLERANCE, VectorEvaluator, resolve_shape
@@ -21,4 +21,4 @@ __all__ = ["compile_function", "Evaluator", "BundleEvaluator", "Backend", "BACKE
            "require_module", "to_function", "to_torch_module", "stabilize",
            "compile_vector_function", "BatchSum", "BatchOuter", "VectorEvaluator",
            "SIMPLEX_TOLERANCE", "resolve_shape", "compiled_math_status",
-           "compiling"]
+           "compiled_loop_status", "compiling"]

@@ -51,7 +51,8 @@ from ._float_errors import PYTHON_FLOAT_FAILURES
 from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
-           "available", "compiling", "claim", "release", "tried", "BackgroundLoop"]
+           "available", "compiling", "compiled_loop_status", "claim", "release", "tried",
+           "BackgroundLoop"]
 
 ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
@@ -218,6 +219,15 @@ def compiling() -> bool:
     """Whether a loop (a formula's, or ``_fast_math``'s) is being compiled in the
     background now (benchmarks wait for the steady state)."""
     return _busy
+
+
+def compiled_loop_status() -> dict[str, str]:
+    """Where each formula evaluated on large arrays stands, by its scalar code:
+    ``"counting"`` (NumPy's, its time counted), ``"compiling"``, ``"ready"``
+    (the loop in use, its first calls timed until it is judged), ``"slower"``
+    or ``"failed"`` (NumPy's for good). Benchmarks say which path they timed."""
+    with _lock:
+        return {key[0]: state.status for key, state in _states.items()}
 
 
 def claim() -> bool:

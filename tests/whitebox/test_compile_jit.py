@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from neurogebra import Expression, MathForge
-from neurogebra.compile import _fast_math, _jit
+from neurogebra.compile import _fast_math, _jit, compiled_loop_status
 
 pytest.importorskip("numba")
 
@@ -309,6 +309,16 @@ def test_a_loop_slower_than_numpy_is_dropped(jit):
         f.eval(x=P, y=Y)
     assert state.loop is None and state.status == "slower"
     assert np.array_equal(f.eval(x=P, y=Y), want)
+
+
+def test_the_status_of_each_formula_is_public(jit):
+    f = Expression("f", "x*y + x/3 - y*y", variables=["x", "y"])
+    f.eval(x=P, y=Y)
+    state = _compiled()
+    (source, status), = compiled_loop_status().items()
+    assert source.startswith("def _compiled(") and status == state.status == "ready"
+    state.status = "slower"
+    assert list(compiled_loop_status().values()) == ["slower"]
 
 
 def test_a_loop_is_kept_at_its_first_call_under_the_gain_and_dropped_after_the_last_trial():
