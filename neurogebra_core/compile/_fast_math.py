@@ -59,15 +59,15 @@ class FastMath(_jit.BackgroundLoop):
         if loop is not None and x.flags.c_contiguous and (out is None or (
                 type(out) is np.ndarray and out.dtype is _F64 and out.shape == x.shape
                 and out.flags.c_contiguous and out.flags.writeable and
-                (out is x or not np.may_share_memory(x, out)))):
+                (out is x or not np.may_share_memory(x, out)))) and not self._numpy_turn():
             return self._looped(loop, x, out)
-        if self.status != "counting":
+        if self.status not in ("counting", "judging"):
             return self.ufunc(x) if out is None else self.ufunc(x, out=out)
         start = time.perf_counter()
         result = self.ufunc(x) if out is None else self.ufunc(x, out=out)
         # from the second call on: a formula evaluated once so far gets its own loop
         # first (its evaluator asks right after the call that counted here)
-        if self._counted(time.perf_counter() - start, x.size, _jit._after()):
+        if self._numpy_timed(time.perf_counter() - start, x.size, _jit._after()):
             self._start()
         return result
 

@@ -76,11 +76,11 @@ class FusedMeans(_jit.BackgroundLoop):
 
     def __call__(self, *arguments):
         loop = self.loop
-        if loop is not None:
+        if loop is not None and not self._numpy_turn():
             means = self._looped(loop, arguments)
             if means is not None:
                 return means
-        if self.status != "counting":
+        if self.status not in ("counting", "judging"):
             return self.numpy_means(*arguments)
         start = time.perf_counter()
         means = self.numpy_means(*arguments)
@@ -114,14 +114,15 @@ class FusedMeans(_jit.BackgroundLoop):
         return means
 
     def _count(self, seconds: float, arguments) -> None:
-        """Count NumPy's time; once it reaches the threshold, take the loop another
-        step of the same code compiled (:meth:`_reused`), or compile it."""
+        """Count NumPy's time (while the loop is judged, pair it with the loop's);
+        once it reaches the threshold, take the loop another step of the same code
+        compiled (:meth:`_reused`), or compile it."""
         kinds = self.kinds or _kinds(arguments)
         size = _batch_size(arguments, kinds)
         if size is None:   # arguments no loop would take
             return
         self.kinds = kinds
-        if not self._counted(seconds, size, self.after):
+        if not self._numpy_timed(seconds, size, self.after):
             return
         step = max(1, size // _jit._SAMPLE)   # spread over the batch, as _jit.record's
         self._start([a[::step][:_jit._SAMPLE].copy() if array else a

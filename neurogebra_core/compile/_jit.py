@@ -6,9 +6,10 @@ pass for the whole formula: huber on 1e6 points takes 0.5 ms instead of 2.3.
 Compiling costs 0.1 to 0.8 s, so a formula is compiled only once its NumPy
 evaluations of large arrays have taken ``$NEUROGEBRA_JIT_AFTER`` seconds
 (default 1), in a background thread, and it pays for itself soon after. The
-loop's first calls are timed, and it is kept only if one of its first eight
-takes under three quarters of NumPy's best time (a loop calls the C library's
-erf or sin one element at a time; NumPy's ufuncs may be vectorised).
+loop's first calls are timed, each followed by a timed call of NumPy's code,
+and it is kept only if one of its first eight takes under three quarters of
+NumPy's best time in those calls (a loop calls the C library's erf or sin one
+element at a time; NumPy's ufuncs may be vectorised).
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
@@ -52,7 +53,7 @@ from ._vector_width import prefer_wide_vectors
 
 __all__ = ["fused_loop", "record", "judge", "ENV_JIT", "ENV_AFTER", "FUSED_OPERATIONS",
            "available", "compiling", "compiled_loop_status", "claim", "release", "tried",
-           "BackgroundLoop"]
+           "numpy_turn", "BackgroundLoop"]
 
 ENV_JIT = "NEUROGEBRA_JIT"
 ENV_AFTER = "NEUROGEBRA_JIT_AFTER"
@@ -75,7 +76,7 @@ _replacing = threading.RLock()
 
 class _State:
     __slots__ = ("spent", "loop", "status", "done", "numpy_rate", "numpy_calls", "loop_rates",
-                 "judged", "numbers", "general")
+                 "paired", "judged", "numbers", "general")
 
     def __init__(self):
         self.spent = 0.0
@@ -85,6 +86,7 @@ class _State:
         self.numpy_rate = float("inf")   # the best seconds per element NumPy took
         self.numpy_calls = 0             # of as many calls (a first one is slow)
         self.loop_rates: list = []       # the loop's first calls, the same
+        self.paired: list = []           # NumPy's calls between those (:func:`numpy_turn`)
         self.judged = False              # the loop kept or dropped (:func:`tried`)
         self.numbers = ()                # the number arguments written into the loop
         self.general = False             # the numbers changed: a loop that reads them
@@ -93,6 +95,7 @@ class _State:
         """Back to counting NumPy's time, for a general loop: the numbers written
         into this one changed (a parameter set anew)."""
         self.loop, self.status, self.spent, self.loop_rates = None, "counting", 0.0, []
+        self.paired = []
         self.judged = False
         self.general = True
         self.done.clear()
@@ -158,6 +161,8 @@ def fused_loop(scalar, kinds: tuple, arguments: list):
                 if state.loop is loop:
                     state.recount()
             return None
+    if loop is not None and not state.judged and numpy_turn(state):
+        return None
     return loop
 
 
@@ -173,6 +178,8 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
         state.spent += seconds
         state.numpy_rate = min(state.numpy_rate, seconds / size)
         state.numpy_calls += 1
+        if state.loop is not None and not state.judged and numpy_turn(state):
+            state.paired.append(seconds / size)
         if state.status != "counting" or state.spent < _after() or not claim():
             return
         state.status = "compiling"
@@ -192,22 +199,34 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
         state.judged = tried(state, seconds, size)
 
 
+def numpy_turn(state) -> bool:
+    """While ``state``'s loop is judged (the caller knows): whether the next call
+    runs NumPy's code, timed (``state.paired``), instead of the loop. The loop's
+    first calls alternate with NumPy's, so that each is judged against NumPy's
+    time in the same seconds: a shared machine's speed moves by 2x within
+    minutes, and a softsign loop as fast as NumPy was dropped against NumPy's
+    best from a faster minute."""
+    return len(state.paired) < len(state.loop_rates)
+
+
 def tried(state, seconds: float, size: int) -> bool:
     """Under ``_lock``: one more timed call of ``state``'s loop (a formula's, or
     a ``_fast_math`` function's). True once it is judged: kept at the first call
-    that takes less than ``_GAIN`` of NumPy's best time per element, dropped as
-    ``"slower"`` after ``_LOOP_TRIALS`` calls that do not (a loop that calls the
-    C library one element at a time, erf say, can be slower than NumPy's
-    vectorised ufunc; a formula of two operations gains nothing worth the noise).
+    that takes less than ``_GAIN`` of NumPy's best time per element in the calls
+    between the loop's (see :func:`numpy_turn`; before the first, its best of
+    all), dropped as ``"slower"`` after ``_LOOP_TRIALS`` calls that do not (a
+    loop that calls the C library one element at a time, erf say, can be slower
+    than NumPy's vectorised ufunc; a formula of two operations gains nothing
+    worth the noise).
 
-    One fast call is the evidence, as NumPy's best is over many: a busy machine
-    only slows calls down, and a new loop's first calls are slow (on 1e6
+    One fast call is the evidence, as NumPy's best is over several: a busy
+    machine only slows calls down, and a new loop's first calls are slow (on 1e6
     elements, 1.3-2x its later ones: mae's slope, 1.3 ns per element falling to
     0.65, where NumPy's best was 1.2), so the best of three misjudged
     memory-bound loops twice as fast as NumPy."""
     rate = seconds / size
     state.loop_rates.append(rate)
-    if rate < _GAIN * state.numpy_rate:
+    if rate < _GAIN * (min(state.paired) if state.paired else state.numpy_rate):
         return True
     if len(state.loop_rates) < _LOOP_TRIALS:
         return False
@@ -267,7 +286,23 @@ class BackgroundLoop:
         self.calls = 0
         self.numpy_rate = math.inf   # NumPy's best seconds per element (or sample)
         self.loop_rates: list[float] = []
+        self.paired: list[float] = []   # NumPy's between the loop's first calls
         self.done = threading.Event()
+
+    def _numpy_turn(self) -> bool:
+        """Whether this call runs NumPy's code, timed beside the loop's first
+        calls while they are judged (:func:`numpy_turn`)."""
+        return self.status == "judging" and numpy_turn(self)
+
+    def _numpy_timed(self, seconds: float, size: int, after: float) -> bool:
+        """A timed call of NumPy's code: paired with the loop's while it is
+        judged, else counted (:meth:`_counted`, whose answer this is)."""
+        if self.status == "judging":
+            with _lock:
+                if self.status == "judging" and numpy_turn(self):
+                    self.paired.append(seconds / size)
+            return False
+        return self._counted(seconds, size, after)
 
     def _counted(self, seconds: float, size: int, after: float) -> bool:
         """Count NumPy's ``seconds`` on ``size`` elements. True when a compile

@@ -106,13 +106,15 @@ def test_arrays_the_loop_does_not_take_go_to_numpy(jit):
     assert shifted[1:].tolist() == np.tanh(X[:-1]).tolist()
 
 
-def test_a_slower_loop_is_dropped(jit):
+def test_a_slower_loop_is_dropped(jit, monkeypatch):
     fast = _start(_fast_math.FastMath(np.tanh))
     assert fast.done.wait(120) and fast.status == "judging"
-    fast.numpy_rate = 0.0                    # NumPy could not be beaten
-    for _ in range(_jit._LOOP_TRIALS):
+    monkeypatch.setattr(_jit, "_GAIN", 0.0)   # NumPy could not be beaten
+    for _ in range(2 * _jit._LOOP_TRIALS - 1):  # the loop's calls and NumPy's between
         fast(X)
     assert fast.status == "slower" and fast.loop is None
+    assert (len(fast.loop_rates), len(fast.paired)) == (_jit._LOOP_TRIALS,
+                                                        _jit._LOOP_TRIALS - 1)
     assert fast(X).tolist() == np.tanh(X).tolist()
 
 

@@ -130,13 +130,15 @@ def test_read_only_arrays_take_the_loop(jit):
     assert means._looped(means.loop, frozen) == means(*arguments)
 
 
-def test_a_slower_loop_is_dropped(jit):
+def test_a_slower_loop_is_dropped(jit, monkeypatch):
     means, arguments = _means("line, mse")
     _built(means, arguments)
-    means.numpy_rate = 0.0                   # as if NumPy took no time at all
-    for _ in range(_jit._LOOP_TRIALS):
+    monkeypatch.setattr(_jit, "_GAIN", 0.0)   # as if NumPy could not be beaten
+    for _ in range(2 * _jit._LOOP_TRIALS - 1):  # the loop's calls and NumPy's between
         means(*arguments)
     assert means.status == "slower" and means.loop is None
+    assert (len(means.loop_rates), len(means.paired)) == (_jit._LOOP_TRIALS,
+                                                          _jit._LOOP_TRIALS - 1)
 
 
 def test_a_fit_gives_the_params_of_the_numpy_code(jit):

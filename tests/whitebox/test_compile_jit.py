@@ -298,17 +298,38 @@ def test_values_next_to_the_kink_come_from_the_exact_product(jit):
     assert state.loop is not None and state.status == "ready"
 
 
-def test_a_loop_slower_than_numpy_is_dropped(jit):
+def test_a_loop_slower_than_numpy_is_dropped(jit, monkeypatch):
     f = Expression("f", "x*y + x/3 - y*y", variables=["x", "y"])
     want = f.eval(x=P, y=Y)
     state = _compiled()
     assert state.loop is not None
-    state.numpy_rate, state.loop_rates = 1e-12, []   # as if NumPy took 1 us per 1e6
-    state.judged = False
-    for _ in range(_jit._LOOP_TRIALS):
+    monkeypatch.setattr(_jit, "_GAIN", 0.0)   # as if NumPy could not be beaten
+    for _ in range(2 * _jit._LOOP_TRIALS - 1):  # the loop's calls and NumPy's between
         f.eval(x=P, y=Y)
     assert state.loop is None and state.status == "slower"
+    assert len(state.loop_rates) == _jit._LOOP_TRIALS
+    assert len(state.paired) == _jit._LOOP_TRIALS - 1
     assert np.array_equal(f.eval(x=P, y=Y), want)
+
+
+def test_a_new_loops_calls_alternate_with_numpys_until_it_is_judged(jit, monkeypatch):
+    """Each of the loop's first calls is followed by one of NumPy's, timed: the
+    two are compared in the same seconds, whatever the machine did before."""
+    f = Expression("f", "x*y + x/3 - y*y", variables=["x", "y"])
+    want = f.eval(x=P, y=Y)
+    state = _compiled()
+    monkeypatch.setattr(_jit, "_GAIN", 0.0)   # nothing is kept: the trials go on
+    seen = []
+    for _ in range(4):
+        assert np.array_equal(f.eval(x=P, y=Y), want)
+        seen.append((len(state.loop_rates), len(state.paired)))
+    assert seen == [(1, 0), (1, 1), (2, 1), (2, 2)]
+    monkeypatch.setattr(_jit, "_GAIN", 1e9)   # the next call of the loop keeps it
+    f.eval(x=P, y=Y)
+    assert state.judged and state.loop is not None and state.status == "ready"
+    for _ in range(3):                        # judged: the loop every time
+        f.eval(x=P, y=Y)
+    assert (len(state.loop_rates), len(state.paired)) == (3, 2)
 
 
 def test_the_status_of_each_formula_is_public(jit):
@@ -337,6 +358,23 @@ def test_a_loop_is_kept_at_its_first_call_under_the_gain_and_dropped_after_the_l
         assert not _jit.tried(dropped, 0.9e-3, 10**6)
     assert _jit.tried(dropped, 0.9e-3, 10**6)
     assert dropped.loop is None and dropped.status == "slower"
+
+
+def test_numpys_calls_between_the_loops_are_its_measure_once_there_are_some():
+    """NumPy's best of all may come from a faster minute of a shared machine:
+    the calls timed between the loop's replace it."""
+    state = _jit._State()
+    state.numpy_rate, state.loop, state.status = 1e-9, "a loop", "ready"
+    assert not _jit.tried(state, 1.0e-3, 10**6)       # 1 ns: not under 0.75 * 1 ns
+    assert _jit.numpy_turn(state)
+    state.paired.append(2.0e-9)                       # NumPy now takes 2 ns
+    assert not _jit.numpy_turn(state)
+    assert _jit.tried(state, 1.2e-3, 10**6)           # 1.2 ns < 0.75 * 2 ns: kept
+    assert state.loop == "a loop"
+    slower = _jit._State()
+    slower.numpy_rate, slower.loop, slower.status = 1e-9, "a loop", "ready"
+    slower.loop_rates, slower.paired = [5e-9], [0.5e-9, 3e-9]   # the best of NumPy's counts
+    assert not _jit.tried(slower, 0.5e-3, 10**6)      # 0.5 ns: not under 0.75 * 0.5 ns
 
 
 def test_nothing_is_compiled_when_turned_off_or_before_the_time(monkeypatch):
