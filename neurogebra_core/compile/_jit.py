@@ -494,8 +494,9 @@ def _replacements() -> dict:
                 setattr(module, function.__name__, _kernel(replacement))
             _replaced = {f: getattr(module, f.__name__) for f in _loop_math.SUBSTITUTES}
             _replaced[math] = module
-            _replaced.update({kernel: _kernel(replacement) for kernel, replacement
-                              in _loop_math.kernel_substitutes().items()})
+            # a formula kernel whose loop value is the loop's own function
+            from ._kernels import sigmoid_math
+            _replaced[sigmoid_math] = _kernel(_loop_math.sigmoid)
         return _replaced
 
 

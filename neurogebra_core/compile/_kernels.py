@@ -473,6 +473,22 @@ def log_of_sum_math(a, b):
     return math.log(s)
 
 
+def _log_of_sum_loop_form():
+    """log_of_sum_math for a compiled loop: next to 1, the kernel's exact a + b - 1
+    is (s - 1) + e, s + e = a + b being exact (Knuth's two-sum) and s - 1 exact
+    there (Sterbenz); and one logarithm serves both sides of the choice
+    (``_loop_math.log1p_or_log``), which a loop computes both of."""
+    from ._loop_math import log1p_or_log   # (imports numba)
+
+    def log_of_sum(a, b):
+        s, e = _two_sum(a, b)
+        return log1p_or_log(abs(s - 1.0) < _NEAR_ONE, (s - 1.0) + e, s)
+    return log_of_sum
+
+
+log_of_sum_math.loop_form = _log_of_sum_loop_form
+
+
 def log_of_sum_numpy(a, b):
     s = np.add(a, b, out=_buffer(a, b))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -543,13 +559,25 @@ def one_minus_square_ratio_math(a, b, m):
     return out
 
 
+_FMA_SQUARES = 2.0 ** -480   # from here on, s^2's rounding error is a float (subnormal or not)
+
+
 def _one_minus_square_ratio_loop_form():
     """one_minus_square_ratio_math for a compiled loop: the exact value computed
-    everywhere and selected where it is needed (no branch: LLVM vectorises it)."""
+    everywhere and selected where it is needed (no branch: LLVM vectorises it).
+    The exact square's low part is one fused multiply-add instead of Dekker's
+    split (ten operations): both give s^2 - fl(s^2) exactly where it is a
+    multiple of 2^-1074, that is for |s| >= 2^-480; below, where the exact value
+    is needed, the loop gives nan and NumPy's code computes the element again."""
+    from ._intrinsics import fma as _fma
+
     def one_minus_square_ratio(a, b, m):
         d = a + b
         out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
-        exact = _one_minus_square_ratio_exact(a, b, m)
+        s, c = _two_sum(a, b)
+        hi = s * s
+        exact = ((m - hi) - (_fma(s, s, -hi) + (2.0 * s * c + c * c))) / m
+        exact = exact if abs(s) >= _FMA_SQUARES else math.nan
         near = abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out)
         return exact if near else out
     return one_minus_square_ratio

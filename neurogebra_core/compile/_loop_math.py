@@ -25,8 +25,10 @@ frexp and ldexp are exact, as the C library's are: they give its bits.
 
 Only for numba: the bit casts and the fused multiply-add are numba intrinsics
 (``_intrinsics``).
-``SUBSTITUTES`` maps the ``math`` functions to these, ``kernel_substitutes()``
-the formula kernels (sigmoid) whose loop value is one of them.
+``SUBSTITUTES`` maps the ``math`` functions to these (``_jit`` maps the sigmoid
+kernel to :func:`sigmoid`). ``log1p_or_log`` is log1p or log, chosen per element,
+with one logarithm (for a kernel's loop form: ``_kernels`` imports this module,
+not the other way round).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from ._intrinsics import bits as _bits
 from ._intrinsics import fma as _fma
 from ._intrinsics import float_of_bits as _float
 
-__all__ = ["exp", "expm1", "log", "log1p", "pow", "tanh", "cosh", "sinh", "sigmoid", "frexp",
-           "ldexp", "SUBSTITUTES", "kernel_substitutes"]
+__all__ = ["exp", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh", "sigmoid", "frexp",
+           "ldexp", "SUBSTITUTES"]
 
 
 _INF = math.inf
@@ -266,11 +268,22 @@ def log(x, base=None):
 
 
 def _natural_log(x):
+    subnormal, w = _log_argument(x)
+    return _log_from(x, subnormal, _log_normal(w))
+
+
+def _log_argument(x):
+    """``(subnormal, w)``: what :func:`_log_normal` takes for log x (a subnormal
+    x scaled, and 1 for a zero, a negative x, inf or nan: answered by :func:`_log_from`)."""
     subnormal = x < _TINY
     w = _subnormal_scaled(x) if subnormal else x    # (below 0 too: answered below)
     w = 1.0 if not w < _INF else w   # inf, nan: their answer is chosen below
-    w = 1.0 if w <= 0.0 else w
-    y = _log_normal(w) - (1074.0 * _LN2_HI + 1074.0 * _LN2_LO if subnormal else 0.0)
+    return subnormal, (1.0 if w <= 0.0 else w)
+
+
+def _log_from(x, subnormal, logged):
+    """log x from ``logged``, :func:`_log_normal` of :func:`_log_argument`'s w."""
+    y = logged - (1074.0 * _LN2_HI + 1074.0 * _LN2_LO if subnormal else 0.0)
     y = -_INF if x == 0.0 else y
     y = _NAN if x < 0.0 else y
     return x if not x < _INF else y     # inf and nan give themselves
@@ -279,13 +292,35 @@ def _natural_log(x):
 def log1p(u):
     """log(1 + u) within about 1 ulp: log of w = 1 + u rounded, plus the rounding
     (u - (w - 1)) / w that it lost; below 2**-16 in size, four terms of its series."""
+    w, safe = _log1p_argument(u)
+    return _log1p_from(u, w, safe, _log_normal(safe))
+
+
+def _log1p_argument(u):
+    """``(w, safe)``: 1 + u rounded, and what :func:`_log_normal` takes for
+    log1p(u) (1 where w is not a positive finite float: answered by :func:`_log1p_from`)."""
     w = 1.0 + u
-    ok = (w > 0.0) & (w < _INF)
-    safe = w if ok else 1.0
-    y = _log_normal(safe) + (u - (safe - 1.0)) / safe
-    y = y if ok else (-_INF if w == 0.0 else _NAN)
+    return w, (w if (w > 0.0) & (w < _INF) else 1.0)
+
+
+def _log1p_from(u, w, safe, logged):
+    """log1p(u) from ``logged``, :func:`_log_normal` of :func:`_log1p_argument`'s safe."""
+    y = logged + (u - (safe - 1.0)) / safe
+    y = y if (w > 0.0) & (w < _INF) else (-_INF if w == 0.0 else _NAN)
     y = u + (u * u) * (-0.5 + u * (1.0 / 3.0 - 0.25 * u)) if abs(u) < _SMALL else y
     return u if u == _INF else y
+
+
+def log1p_or_log(near, u, x):
+    """log1p(u) where ``near``, else log x: :func:`log1p`'s and :func:`log`'s
+    values bit for bit, with one :func:`_log_normal` for both. A compiled loop
+    computes both sides of a choice, and ``_kernels.log_of_sum_math`` (log1p of
+    the exact a + b - 1 next to 1, log(a + b) elsewhere) took two logarithms an
+    element: 10 ns, poisson_nll_rate's whole loop."""
+    w, safe = _log1p_argument(u)
+    subnormal, v = _log_argument(x)
+    logged = _log_normal(safe if near else v)
+    return _log1p_from(u, w, safe, logged) if near else _log_from(x, subnormal, logged)
 
 
 _EXPONENT = 0x7ff0000000000000
@@ -366,10 +401,3 @@ SUBSTITUTES = {math.exp: exp, math.expm1: expm1, math.log: log, math.log1p: log1
                math.pow: pow, math.tanh: tanh, math.cosh: cosh, math.sinh: sinh,
                math.frexp: frexp,
                math.ldexp: ldexp}
-
-
-def kernel_substitutes() -> dict:
-    """The formula kernels whose value a compiled loop computes with its own
-    function, as it does math's exp (``_kernels.sigmoid_math``: :func:`sigmoid`)."""
-    from ._kernels import sigmoid_math
-    return {sigmoid_math: sigmoid}

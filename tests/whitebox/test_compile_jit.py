@@ -100,6 +100,23 @@ def test_a_result_that_is_not_finite_comes_from_numpy_with_its_warning(jit):
     assert abs(result[7]) == np.inf and result[8] == f.eval(x=float(P[8]), y=float(Y[8]))
 
 
+def test_elements_a_loop_form_declines_are_computed_by_numpy(jit):
+    """gaussian_nll's slope in var, its variance the residual's square: a loop's
+    fused multiply-add cannot give that square's exact low part for a residual
+    under 2^-480 (its loop form gives nan there), NumPy's code gives the value."""
+    slope = FORGE.get("gaussian_nll").gradient("var")
+    var = P * P * (1.0 + 2.0 ** -20)
+    slope.eval(y_pred=P, y_true=0.0 * P, var=var, eps=0.0)
+    assert _compiled().loop is not None
+    tiny = P.copy()
+    tiny[:5] = 2.0 ** -500 * np.arange(1, 6)
+    tiny_var = tiny * tiny * (1.0 + 2.0 ** -20)
+    got = slope.eval(y_pred=tiny, y_true=0.0 * P, var=tiny_var, eps=0.0)
+    assert got[:6].tolist() == [slope.eval(y_pred=float(tiny[i]), y_true=0.0,
+                                           var=float(tiny_var[i]), eps=0.0) for i in range(6)]
+    assert np.all(np.isfinite(got))
+
+
 def test_a_loop_whose_bits_differ_is_not_used(jit, monkeypatch):
     """A loop that rounds differently (here: one that returns 0) fails the sweep."""
     numba = pytest.importorskip("numba")

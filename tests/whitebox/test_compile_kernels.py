@@ -4,7 +4,8 @@ A kernel's output buffer skips ``np.broadcast_shapes`` when its arguments
 share one shape: every mix must still get the broadcast shape. The step
 kernel must give NumPy's own values at every edge; hypot keeps libm's
 accuracy whether its squares stay normal or not, on both paths. A kernel's
-loop form (what a compiled loop runs) gives the kernel's own values. The
+loop form (what a compiled loop runs) gives the kernel's own values (log_of_sum's
+with one logarithm for its two sides). The
 sigmoid residual (BCE with logits' slope) keeps its digits for every label.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 from neurogebra.compile import _jit
 from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
-                                         hypot_numpy, one_minus_product_math,
+                                         hypot_numpy, log_of_sum_math, one_minus_product_math,
                                          one_minus_square_ratio_math, shrink_numpy,
                                          sigmoid_residual_math, sigmoid_residual_numpy)
 
@@ -107,16 +108,62 @@ def _same(u, v):
     return u == v or (u != u and v != v)
 
 
-@pytest.mark.parametrize("kernel, points", [(one_minus_product_math, _near_one_pairs()),
-                                            (one_minus_square_ratio_math, _near_one_ratios())])
-def test_a_loop_form_gives_the_kernels_values(kernel, points):
+@pytest.mark.parametrize("kernel, points, declined", [
+    (one_minus_product_math, _near_one_pairs(), []),
+    (one_minus_square_ratio_math, _near_one_ratios(), [(1e-160, 0.0, 1e-320)]),
+])
+def test_a_loop_form_gives_the_kernels_values(kernel, points, declined):
     """Near the kink, where the kernel takes its exact branch, as elsewhere (the
-    loop form compiled, as a loop runs it: it may use numba's fused multiply-add)."""
+    loop form compiled, as a loop runs it: it may use numba's fused multiply-add).
+    Where the fused multiply-add would not give the exact square's low part (a
+    + b below 2^-480), the loop form declines: nan, which NumPy's code computes
+    again."""
     pytest.importorskip("numba")
     _jit._imported()
     loop_kernel = _jit._kernel(kernel.loop_form())
     assert sum(abs(kernel(*p)) < 2.0 ** -10 for p in points) > 1000
-    assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == []
+    assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == declined
+    assert all(math.isnan(loop_kernel(*p)) and math.isfinite(kernel(*p)) for p in declined)
+
+
+def test_the_square_ratios_loop_form_takes_the_exact_branch_from_2_to_the_minus_480():
+    pytest.importorskip("numba")
+    _jit._imported()
+    loop_kernel = _jit._kernel(one_minus_square_ratio_math.loop_form())
+    for a in 2.0 ** -480 * np.array([1.0, 1.0 + 2.0 ** -52, 1.5, 3.0, 2.0 ** 400]):
+        a, m = float(a), float(a) * float(a) * (1.0 + 2.0 ** -20)   # the exact branch
+        assert loop_kernel(a, 0.0, m) == one_minus_square_ratio_math(a, 0.0, m) != 0.0
+    below = 2.0 ** -481
+    assert math.isnan(loop_kernel(below, 0.0, below * below * (1.0 + 2.0 ** -20)))
+
+
+def _sums_near_one():
+    """(a, b) with a + b within 2^-10 of 1 (a of many sizes: a + b cancels), others,
+    and the edges of log: 0, below 0, subnormal, inf, nan."""
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal(3000) * 10.0 ** rng.uniform(-20, 12, 3000)
+    b = (1.0 + rng.uniform(-2.0 ** -10, 2.0 ** -10, 3000)) - a
+    far = np.abs(rng.standard_normal((2, 1000))) * 10.0 ** rng.uniform(-300, 300, (2, 1000))
+    return list(zip(a.tolist(), b.tolist())) + list(zip(*far.tolist())) + [
+        (1.0, 0.0), (0.5, 0.5), (1.0, 2.0 ** -60), (1.0 - 2.0 ** -53, 0.0), (1.0, -2.0 ** -11),
+        (1e-320, 0.0), (1e-310, 1e-310), (1.0, -1.0), (-1.0, 0.5), (1e308, 1e308),
+        (math.inf, 1.0), (math.nan, 1.0), (1e20, 1.0 - 1e20), (3.0, -2.0)]
+
+
+def test_the_log_of_sum_loop_form_gives_the_kernels_values_with_one_logarithm():
+    """Next to 1 (log1p of the exact a + b - 1) and elsewhere (log of a + b, its
+    edges included), the loop form gives the kernel's values as a loop computes
+    them (with the loop's log and log1p: the admission check's reference)."""
+    pytest.importorskip("numba")
+    _jit._imported()
+    loop_kernel = _jit._kernel(log_of_sum_math.loop_form())
+    reference = _jit._with_loop_math(log_of_sum_math, {})
+    points = _sums_near_one()
+    assert sum(abs(a + b - 1.0) < 2.0 ** -10 for a, b in points) > 2500
+    assert [p for p in points if not _same(reference(*p), loop_kernel(*p))] == []
+    assert loop_kernel(1.0, 2.0 ** -60) == 2.0 ** -60      # the sum's digits below 1's ulp kept
+    assert loop_kernel(1.0, -1.0) == -math.inf and math.isnan(loop_kernel(-1.0, 0.5))
+    assert abs(loop_kernel(1e-320, 0.0) - math.log(1e-320)) <= math.ulp(736.0)   # subnormal
 
 
 @pytest.mark.parametrize("kernel, args, want", [
