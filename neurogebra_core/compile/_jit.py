@@ -8,8 +8,9 @@ evaluations of large arrays have taken ``$NEUROGEBRA_JIT_AFTER`` seconds
 (default 1), in a background thread, and it pays for itself soon after. The
 loop's first calls are timed, each followed by a timed call of NumPy's code,
 and it is kept only if one of its first eight takes under three quarters of
-NumPy's best time in those calls (a loop calls the C library's erf or sin one
-element at a time; NumPy's ufuncs may be vectorised).
+NumPy's best time (from the third call between the loop's, its best of those:
+of the same seconds); a loop calls the C library's erf or sin one element at a
+time, NumPy's ufuncs may be vectorised.
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
@@ -63,6 +64,7 @@ FUSED_OPERATIONS = 1  # none (x, a constant): a copy; formulas of any operation 
 _TRIALS = 3           # NumPy calls timed before a new loop runs
 _LOOP_TRIALS = 8      # calls of a new loop timed, at most, before it is dropped as slower
 _GAIN = 0.75          # a call of a new loop under this fraction of NumPy's best keeps it (noise)
+_PAIRED = 3           # NumPy's calls between a new loop's that make its measure (see tried)
 _THREAD = "neurogebra-jit"   # the name of the threads that compile
 _busy = False         # a loop is being compiled (one at a time: see claim)
 
@@ -161,7 +163,7 @@ def fused_loop(scalar, kinds: tuple, arguments: list):
                 if state.loop is loop:
                     state.recount()
             return None
-    if loop is not None and not state.judged and numpy_turn(state):
+    if loop is not None and not state.judged and not _busy and numpy_turn(state):
         return None
     return loop
 
@@ -178,7 +180,7 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
         state.spent += seconds
         state.numpy_rate = min(state.numpy_rate, seconds / size)
         state.numpy_calls += 1
-        if state.loop is not None and not state.judged and numpy_turn(state):
+        if state.loop is not None and not state.judged and not _busy and numpy_turn(state):
             state.paired.append(seconds / size)
         if state.status != "counting" or state.spent < _after() or not claim():
             return
@@ -196,28 +198,30 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
     if state is None or state.judged or compiling():
         return
     with _lock:
-        state.judged = tried(state, seconds, size)
+        if not state.judged:   # (another thread may have judged it since)
+            state.judged = tried(state, seconds, size)
 
 
 def numpy_turn(state) -> bool:
-    """While ``state``'s loop is judged (the caller knows): whether the next call
-    runs NumPy's code, timed (``state.paired``), instead of the loop. The loop's
-    first calls alternate with NumPy's, so that each is judged against NumPy's
-    time in the same seconds: a shared machine's speed moves by 2x within
-    minutes, and a softsign loop as fast as NumPy was dropped against NumPy's
-    best from a faster minute."""
+    """While ``state``'s loop is judged and no compile runs (the caller knows):
+    whether the next call runs NumPy's code, timed (``state.paired``), instead
+    of the loop. The loop's first calls alternate with NumPy's, so that the loop
+    is judged against NumPy's time in the same seconds: a shared machine's speed
+    moves by 2x within minutes, and a softsign loop as fast as NumPy was dropped
+    against NumPy's best from a faster minute. (While a compile runs, neither is
+    timed: both would wait for the GIL.)"""
     return len(state.paired) < len(state.loop_rates)
 
 
 def tried(state, seconds: float, size: int) -> bool:
     """Under ``_lock``: one more timed call of ``state``'s loop (a formula's, or
     a ``_fast_math`` function's). True once it is judged: kept at the first call
-    that takes less than ``_GAIN`` of NumPy's best time per element in the calls
-    between the loop's (see :func:`numpy_turn`; before the first, its best of
-    all), dropped as ``"slower"`` after ``_LOOP_TRIALS`` calls that do not (a
-    loop that calls the C library one element at a time, erf say, can be slower
-    than NumPy's vectorised ufunc; a formula of two operations gains nothing
-    worth the noise).
+    that takes less than ``_GAIN`` of NumPy's best time per element, dropped as
+    ``"slower"`` after ``_LOOP_TRIALS`` calls that do not (a loop that calls the
+    C library one element at a time, erf say, can be slower than NumPy's
+    vectorised ufunc; a formula of two operations gains nothing worth the
+    noise). NumPy's best is of all its calls until ``_PAIRED`` of them were
+    timed between the loop's (see :func:`numpy_turn`), then of those.
 
     One fast call is the evidence, as NumPy's best is over several: a busy
     machine only slows calls down, and a new loop's first calls are slow (on 1e6
@@ -226,7 +230,8 @@ def tried(state, seconds: float, size: int) -> bool:
     memory-bound loops twice as fast as NumPy."""
     rate = seconds / size
     state.loop_rates.append(rate)
-    if rate < _GAIN * (min(state.paired) if state.paired else state.numpy_rate):
+    paired = len(state.paired) >= _PAIRED
+    if rate < _GAIN * (min(state.paired) if paired else state.numpy_rate):
         return True
     if len(state.loop_rates) < _LOOP_TRIALS:
         return False
@@ -292,15 +297,16 @@ class BackgroundLoop:
     def _numpy_turn(self) -> bool:
         """Whether this call runs NumPy's code, timed beside the loop's first
         calls while they are judged (:func:`numpy_turn`)."""
-        return self.status == "judging" and numpy_turn(self)
+        return self.status == "judging" and not _busy and numpy_turn(self)
 
     def _numpy_timed(self, seconds: float, size: int, after: float) -> bool:
         """A timed call of NumPy's code: paired with the loop's while it is
         judged, else counted (:meth:`_counted`, whose answer this is)."""
         if self.status == "judging":
             with _lock:
-                if self.status == "judging" and numpy_turn(self):
+                if self.status == "judging" and not _busy and numpy_turn(self):
                     self.paired.append(seconds / size)
+                    self.numpy_rate = min(self.numpy_rate, seconds / size)
             return False
         return self._counted(seconds, size, after)
 

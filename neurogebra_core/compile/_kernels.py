@@ -559,25 +559,13 @@ def one_minus_square_ratio_math(a, b, m):
     return out
 
 
-_FMA_SQUARES = 2.0 ** -480   # from here on, s^2's rounding error is a float (subnormal or not)
-
-
 def _one_minus_square_ratio_loop_form():
     """one_minus_square_ratio_math for a compiled loop: the exact value computed
-    everywhere and selected where it is needed (no branch: LLVM vectorises it).
-    The exact square's low part is one fused multiply-add instead of Dekker's
-    split (ten operations): both give s^2 - fl(s^2) exactly where it is a
-    multiple of 2^-1074, that is for |s| >= 2^-480; below, where the exact value
-    is needed, the loop gives nan and NumPy's code computes the element again."""
-    from ._intrinsics import fma as _fma
-
+    everywhere and selected where it is needed (no branch: LLVM vectorises it)."""
     def one_minus_square_ratio(a, b, m):
         d = a + b
         out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
-        s, c = _two_sum(a, b)
-        hi = s * s
-        exact = ((m - hi) - (_fma(s, s, -hi) + (2.0 * s * c + c * c))) / m
-        exact = exact if abs(s) >= _FMA_SQUARES else math.nan
+        exact = _one_minus_square_ratio_exact(a, b, m)
         near = abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out)
         return exact if near else out
     return one_minus_square_ratio

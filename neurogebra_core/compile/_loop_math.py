@@ -40,8 +40,8 @@ from ._intrinsics import bits as _bits
 from ._intrinsics import fma as _fma
 from ._intrinsics import float_of_bits as _float
 
-__all__ = ["exp", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh", "sigmoid", "frexp",
-           "ldexp", "SUBSTITUTES"]
+__all__ = ["exp", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh",
+           "sigmoid", "frexp", "ldexp", "SUBSTITUTES"]
 
 
 _INF = math.inf
