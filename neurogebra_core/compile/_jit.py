@@ -163,7 +163,7 @@ def fused_loop(scalar, kinds: tuple, arguments: list):
                 if state.loop is loop:
                     state.recount()
             return None
-    if loop is not None and not state.judged and not _busy and numpy_turn(state):
+    if loop is not None and not state.judged and numpy_turn(state):
         return None
     return loop
 
@@ -180,7 +180,7 @@ def record(scalar, kinds: tuple, seconds: float, size: int, arguments: list) -> 
         state.spent += seconds
         state.numpy_rate = min(state.numpy_rate, seconds / size)
         state.numpy_calls += 1
-        if state.loop is not None and not state.judged and not _busy and numpy_turn(state):
+        if state.loop is not None and not state.judged and numpy_turn(state):
             state.paired.append(seconds / size)
         if state.status != "counting" or state.spent < _after() or not claim():
             return
@@ -203,14 +203,14 @@ def judge(scalar, kinds: tuple, seconds: float, size: int) -> None:
 
 
 def numpy_turn(state) -> bool:
-    """While ``state``'s loop is judged and no compile runs (the caller knows):
-    whether the next call runs NumPy's code, timed (``state.paired``), instead
-    of the loop. The loop's first calls alternate with NumPy's, so that the loop
-    is judged against NumPy's time in the same seconds: a shared machine's speed
-    moves by 2x within minutes, and a softsign loop as fast as NumPy was dropped
-    against NumPy's best from a faster minute. (While a compile runs, neither is
-    timed: both would wait for the GIL.)"""
-    return len(state.paired) < len(state.loop_rates)
+    """While ``state``'s loop is judged (the caller knows): whether the next
+    call runs NumPy's code, timed (``state.paired``), instead of the loop. The
+    loop's first calls alternate with NumPy's, so that the loop is judged against
+    NumPy's time in the same seconds: a shared machine's speed moves by 2x
+    within minutes, and a softsign loop as fast as NumPy was dropped against
+    NumPy's best from a faster minute. Not while a compile runs: then neither is
+    timed (both would wait for the GIL), and the loop runs."""
+    return not _busy and len(state.paired) < len(state.loop_rates)
 
 
 def tried(state, seconds: float, size: int) -> bool:
@@ -297,14 +297,14 @@ class BackgroundLoop:
     def _numpy_turn(self) -> bool:
         """Whether this call runs NumPy's code, timed beside the loop's first
         calls while they are judged (:func:`numpy_turn`)."""
-        return self.status == "judging" and not _busy and numpy_turn(self)
+        return self.status == "judging" and numpy_turn(self)
 
     def _numpy_timed(self, seconds: float, size: int, after: float) -> bool:
         """A timed call of NumPy's code: paired with the loop's while it is
         judged, else counted (:meth:`_counted`, whose answer this is)."""
         if self.status == "judging":
             with _lock:
-                if self.status == "judging" and not _busy and numpy_turn(self):
+                if self.status == "judging" and numpy_turn(self):
                     self.paired.append(seconds / size)
                     self.numpy_rate = min(self.numpy_rate, seconds / size)
             return False
