@@ -13,6 +13,7 @@ from ._evaluator import Evaluator
 from ._export import to_function, to_torch_module
 from ._fast_math import compiled_math_status
 from ._jit import compiled_loop_status, compiling
+from ._polynomials import horner
 from ._stable import stabilize
 from ._vector_codegen import BatchOuter, BatchSum, compile_vector_function
 from ._vector_evaluator import SIMPLEX_TOLERANCE, VectorEvaluator, resolve_shape
@@ -21,4 +22,4 @@ __all__ = ["compile_function", "Evaluator", "BundleEvaluator", "Backend", "BACKE
            "require_module", "to_function", "to_torch_module", "stabilize",
            "compile_vector_function", "BatchSum", "BatchOuter", "VectorEvaluator",
            "SIMPLEX_TOLERANCE", "resolve_shape", "compiled_math_status",
-           "compiled_loop_status", "compiling"]
+           "compiled_loop_status", "compiling", "horner"]

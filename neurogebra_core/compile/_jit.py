@@ -486,7 +486,7 @@ def _loops_math(value):
 
 def _replacements() -> dict:
     """math's functions that :mod:`._loop_math` has (exp, log, ...), a math
-    module holding them and the kernels it computes itself (sigmoid), mapped to
+    module holding them and the kernels it computes itself (sigmoid, horner), mapped to
     their compiled versions (built once; while they compile, and if they cannot,
     nothing is replaced)."""
     global _replaced
@@ -500,9 +500,12 @@ def _replacements() -> dict:
                 setattr(module, function.__name__, _kernel(replacement))
             _replaced = {f: getattr(module, f.__name__) for f in _loop_math.SUBSTITUTES}
             _replaced[math] = module
-            # a formula kernel whose loop value is the loop's own function
+            # a formula kernel whose loop value is the loop's own function, and
+            # kernels' polynomials, with fused multiply-adds
             from ._kernels import sigmoid_math
+            from ._polynomials import horner
             _replaced[sigmoid_math] = _kernel(_loop_math.sigmoid)
+            _replaced[horner] = _kernel(_loop_math.horner)
         return _replaced
 
 

@@ -26,7 +26,8 @@ frexp and ldexp are exact, as the C library's are: they give its bits.
 Only for numba: the bit casts and the fused multiply-add are numba intrinsics
 (``_intrinsics``).
 ``SUBSTITUTES`` maps the ``math`` functions to these (``_jit`` maps the sigmoid
-kernel to :func:`sigmoid`). ``log1p_or_log`` is log1p or log, chosen per element,
+kernel to :func:`sigmoid`, and ``_polynomials.horner`` to :func:`horner`, whose
+steps are fused multiply-adds). ``log1p_or_log`` is log1p or log, chosen per element,
 with one logarithm (for a kernel's loop form: ``_kernels`` imports this module,
 not the other way round).
 """
@@ -41,7 +42,7 @@ from ._intrinsics import fma as _fma
 from ._intrinsics import float_of_bits as _float
 
 __all__ = ["exp", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh",
-           "sigmoid", "frexp", "ldexp", "SUBSTITUTES"]
+           "sigmoid", "horner", "frexp", "ldexp", "SUBSTITUTES"]
 
 
 _INF = math.inf
@@ -325,6 +326,15 @@ def log1p_or_log(near, u, x):
 
 _EXPONENT = 0x7ff0000000000000
 _HALF_BITS = 0x3fe0000000000000
+
+
+def horner(coefficients, z):
+    """:func:`._polynomials.horner` with a fused multiply-add a step (what a compiled
+    loop calls instead: one rounding a step, half the operations)."""
+    total = coefficients[len(coefficients) - 1]
+    for i in range(len(coefficients) - 2, -1, -1):
+        total = _fma(total, z, coefficients[i])
+    return total
 
 
 def frexp(x):

@@ -7,7 +7,7 @@ import numpy as np
 import sympy
 
 from neurogebra import Primitive
-from neurogebra.compile import get_backend
+from neurogebra.compile import get_backend, horner
 from neurogebra.symbolic import (derivative, formula_function, primitive_class,
                                    sigmoid, softplus)
 
@@ -19,24 +19,15 @@ _TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925,
 _SERIES_LIMIT = 0.25
 
 
-def _horner(coefficients, z):
-    """sum(coefficients[i] * z**i), highest power first in the loop (a plain
-    loop over indices: numba compiles it for the compiled loops)."""
-    total = 0.0 * z
-    for i in range(len(coefficients) - 1, -1, -1):
-        total = total * z + coefficients[i]
-    return total
-
-
 def _series(x2):
-    return _horner(_TANHSHRINK_SERIES, x2)
+    return horner(_TANHSHRINK_SERIES, x2)
 
 
 def _series_sum(x, hi, lo, coefficients):
     """The series of coefficients (of d, d^2, ...) at d = x - (hi + lo), a root
-    given as a double-double."""
+    given as a double-double (a compiled loop sums it with fused multiply-adds)."""
     d = (x - hi) - lo
-    return _horner(coefficients, d) * d
+    return horner(coefficients, d) * d
 
 
 def _tanhshrink_np(x):
@@ -184,9 +175,17 @@ class _RootSeries:
     def _sum(self, x):
         return _series_sum(x, *self._series())
 
-    def scalar(self, x, closed_form):
-        hi = self._series()[0]
-        return self._sum(x) if abs(x - hi) < self.RADIUS else closed_form(x)
+    def scalar(self, closed_form):
+        """The kernel of floats: the series within the radius, else the closed form.
+        (It calls ``_series_sum`` by name, so that the check admitting a compiled
+        loop, which runs it with the loop's functions, sums as the loop does.)"""
+        radius = self.RADIUS
+
+        def scalar(x):
+            hi, lo, coefficients = self._series()
+            return _series_sum(x, hi, lo, coefficients) if abs(x - hi) < radius else \
+                closed_form(x)
+        return scalar
 
     def plain_scalar(self, closed_form):
         """:meth:`scalar` as a function of floats alone, its series fixed (what a
@@ -235,9 +234,7 @@ def _fused(name, value, guess, numpy_closed, scalar_closed, description, heads, 
         return (anchor(u),)
 
     series = _RootSeries(formula, guess)
-
-    def scalar(x):
-        return series.scalar(x, scalar_closed)
+    scalar = series.scalar(scalar_closed)
     scalar.loop_form = lambda: series.plain_scalar(scalar_closed)
     return Primitive(
         name=name, explicit=formula, anchors=anchors,

@@ -220,3 +220,50 @@ def _same_float(got: float, want: float) -> bool:
     if want == 0 or abs(want) == math.inf:
         return got == want and math.copysign(1, got) == math.copysign(1, want)
     return abs(got - want) <= math.ulp(want)
+
+
+def _rounded_step(total: float, z: float, c: float) -> float:
+    """total*z + c rounded once (exact rationals, then the nearest float)."""
+    from fractions import Fraction
+    return float(Fraction(total) * Fraction(z) + Fraction(c))
+
+
+def test_the_loops_horner_rounds_once_a_step():
+    """A kernel's polynomial (neurogebra.compile.horner) is summed in a loop with a
+    fused multiply-add a step: each step's bits are total*z + c rounded once,
+    where the kernel itself, on floats and arrays, rounds the product first."""
+    from neurogebra.compile import horner
+    _jit._imported()
+    fused = _jit._replacements()[horner]
+    rng = np.random.default_rng(8)
+    coefficients = tuple(rng.standard_normal(7).tolist())
+    differs = 0
+    for z in rng.uniform(-2.0, 2.0, 300).tolist():
+        want = coefficients[-1]
+        for c in reversed(coefficients[:-1]):
+            want = _rounded_step(want, z, c)
+        assert fused(coefficients, z) == want
+        differs += horner(coefficients, z) != want
+    assert differs > 0          # the two roundings of the plain steps do show
+    zs = np.linspace(-1.0, 1.0, 5)
+    assert horner((1.0, 2.0, 3.0), zs).tolist() == (1 + 2 * zs + 3 * zs ** 2).tolist()
+    assert horner((1.0, 2.0, 3.0), 2.0) == 17.0
+
+
+def test_a_root_series_sums_in_the_loop_as_in_the_check_that_admits_it():
+    """mish's slope near its root: the loop's value is the series summed with fused
+    multiply-adds, and the scalar kernel run with the loop's functions (the
+    reference of the admission check) gives the same bits; plain floats sum it
+    with two roundings a step, within an ulp or two of the same value."""
+    from plugins.activations.primitives import MISH_SLOPE
+    _jit._imported()
+    loop = _jit._kernel(MISH_SLOPE.scalar)
+    reference = _jit._with_loop_math(MISH_SLOPE.scalar, {})
+    near = -1.1924 + np.linspace(-0.007, 0.007, 201)
+    differs = 0
+    for x in near.tolist():
+        assert loop(x) == reference(x)
+        plain = MISH_SLOPE.scalar(x)
+        assert abs(plain - loop(x)) <= 4 * math.ulp(loop(x))
+        differs += plain != loop(x)
+    assert differs > 0
