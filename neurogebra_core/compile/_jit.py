@@ -505,7 +505,8 @@ def _replacements() -> dict:
             from ._kernels import sigmoid_math
             from ._polynomials import horner
             _replaced[sigmoid_math] = _kernel(_loop_math.sigmoid)
-            _replaced[horner] = _kernel(_loop_math.horner)
+            # (compiled as it is: its steps are an overload that _kernel's copy would hide)
+            _replaced[horner] = _imported().njit(_loop_math.horner, **_OPTIONS)
         return _replaced
 
 

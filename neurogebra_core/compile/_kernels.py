@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from ._polynomials import horner
+
 # -- core primitives ----------------------------------------------------------
 # NumPy kernels work in one new array where they can: on a million elements
 # each pass over memory costs about as much as the arithmetic.
@@ -363,21 +365,29 @@ shifted_math = shifted_numpy = shifted_jax = shifted_torch = shifted
 # expm1(t) - t e^t = sum over n >= 2 of (1 - n) t^n/n!; for |t| < 1/2, 20 terms
 # reach double precision; beyond, the closed form cancels at most a factor 6.
 _EXPM1_TEXP = tuple((1 - n) / math.factorial(n) for n in range(2, 22))
-_EXPM1_TEXP_HORNER = _EXPM1_TEXP[-2::-1]   # Horner's order after the last (numba has no reversed)
 _EXPM1_TEXP_SERIES = 0.5
 
 
 def _expm1_texp_series(t):
-    total = _EXPM1_TEXP[-1]
-    for c in _EXPM1_TEXP_HORNER:
-        total = total * t + c
-    return total * t * t
+    return horner(_EXPM1_TEXP, t) * t * t     # (fused multiply-adds in a compiled loop)
 
 
 def expm1_minus_texp_math(t):
     if abs(t) < _EXPM1_TEXP_SERIES:
         return _expm1_texp_series(t)
     return math.exp(t) * (1.0 - t) - 1.0
+
+
+def _expm1_minus_texp_selects(t):
+    """expm1_minus_texp_math with both computed and one kept (a select that a compiled
+    loop vectorises: the branch made celu's slope by alpha a loop of one element at a
+    time)."""
+    near = _expm1_texp_series(t)
+    far = math.exp(t) * (1.0 - t) - 1.0
+    return near if abs(t) < _EXPM1_TEXP_SERIES else far
+
+
+expm1_minus_texp_math.loop_form = lambda: _expm1_minus_texp_selects
 
 
 def expm1_minus_texp_numpy(t):

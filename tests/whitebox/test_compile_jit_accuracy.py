@@ -228,15 +228,17 @@ def _rounded_step(total: float, z: float, c: float) -> float:
     return float(Fraction(total) * Fraction(z) + Fraction(c))
 
 
-def test_the_loops_horner_rounds_once_a_step():
+@pytest.mark.parametrize("length", [2, 7, 20])
+def test_the_loops_horner_rounds_once_a_step(length):
     """A kernel's polynomial (neurogebra.compile.horner) is summed in a loop with a
-    fused multiply-add a step: each step's bits are total*z + c rounded once,
-    where the kernel itself, on floats and arrays, rounds the product first."""
+    fused multiply-add a step (written out for the tuple's length): each step's
+    bits are total*z + c rounded once, where the kernel itself, on floats and
+    arrays, rounds the product first."""
     from neurogebra.compile import horner
     _jit._imported()
     fused = _jit._replacements()[horner]
     rng = np.random.default_rng(8)
-    coefficients = tuple(rng.standard_normal(7).tolist())
+    coefficients = tuple(rng.standard_normal(length).tolist())
     differs = 0
     for z in rng.uniform(-2.0, 2.0, 300).tolist():
         want = coefficients[-1]
