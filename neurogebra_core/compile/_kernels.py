@@ -372,10 +372,14 @@ def _expm1_texp_series(t):
     return horner(_EXPM1_TEXP, t) * t * t     # (fused multiply-adds in a compiled loop)
 
 
+def _expm1_texp_closed(t):
+    return math.exp(t) * (1.0 - t) - 1.0
+
+
 def expm1_minus_texp_math(t):
     if abs(t) < _EXPM1_TEXP_SERIES:
         return _expm1_texp_series(t)
-    return math.exp(t) * (1.0 - t) - 1.0
+    return _expm1_texp_closed(t)
 
 
 def _expm1_minus_texp_selects(t):
@@ -383,7 +387,7 @@ def _expm1_minus_texp_selects(t):
     loop vectorises: the branch made celu's slope by alpha a loop of one element at a
     time)."""
     near = _expm1_texp_series(t)
-    far = math.exp(t) * (1.0 - t) - 1.0
+    far = _expm1_texp_closed(t)
     return near if abs(t) < _EXPM1_TEXP_SERIES else far
 
 

@@ -172,9 +172,6 @@ class _RootSeries:
             coefficients = [float(c) for c in mpmath.taylor(f, root, self.DEGREE)][1:]
         return hi, lo, tuple(coefficients)
 
-    def _sum(self, x):
-        return _series_sum(x, *self._series())
-
     def scalar(self, closed_form):
         """The kernel of floats: the series within the radius, else the closed form.
         (It calls ``_series_sum`` by name, so that the check admitting a compiled
@@ -206,7 +203,7 @@ class _RootSeries:
         if near.size:
             out = np.asarray(out, dtype=float)
             flat_x = np.broadcast_to(x, out.shape).reshape(-1)
-            out.reshape(-1)[near] = self._sum(flat_x[near])
+            out.reshape(-1)[near] = _series_sum(flat_x[near], *self._series())
         return out
 
 
