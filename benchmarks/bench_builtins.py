@@ -30,8 +30,9 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   baseline only when no version keeps them, and a miss then says so;
 * with ``--peers``: the same formula in numexpr (1 and 2 threads), jax.jit
   (float64; compile time apart) and torch (CPU, float64, 1 and 2 threads);
-  they are timed apart from the baseline, with neurogebra timed again among
-  them ("ng here"); "vs best" is the larger of neurogebra's time over the
+  they are timed apart from the baseline (torch in rounds of its own), with
+  neurogebra and the floor timed again among numexpr and jax.jit ("ng here");
+  "vs best" is the larger of neurogebra's time over the
   baseline's and its time among the peers over the fastest of numexpr and
   jax.jit, each ratio of the same rounds (the issue's goal: at most 1),
   summed up at the end;
