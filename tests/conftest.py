@@ -1,6 +1,6 @@
-"""Shared fixtures: fake installed packs through a patched importlib.metadata."""
+"""Shared fixtures: packs installed into a temporary folder on sys.path."""
 
-import importlib.metadata
+import importlib
 import os
 import sys
 import tempfile
@@ -18,36 +18,16 @@ os.environ["NEUROGEBRA_CACHE_DIR"] = tempfile.mkdtemp(prefix="neurogebra-test-ca
 os.environ["NEUROGEBRA_JIT"] = "off"
 
 
-class FakeDistribution:
-    def __init__(self, name, version):
-        self.metadata = {"Name": name}
-        self.version = version
-
-
-class FakeEntryPoint:
-    """Stands in for an installed pack's entry point."""
-
-    def __init__(self, name, module_name, dist="fake-dist", version="1.0"):
-        self.name = name
-        self.value = module_name
-        self.group = ENTRY_POINT_GROUP
-        self.dist = FakeDistribution(dist, version)
-
-    def load(self):
-        return importlib.import_module(self.value)
-
-
 @pytest.fixture
-def install_packs(monkeypatch):
-    """``install_packs(name=module_or_source, ...)``: pretend packs are installed.
+def install_packs(monkeypatch, tmp_path):
+    """``install_packs(name=module_or_source, ...)``: install packs for real, as
+    metadata folders (``neurogebra_NAME-1.0.dist-info``) in a folder put on
+    ``sys.path``, each pointing at module ``fake_pack_NAME``.
 
-    A value that is a string of Python source becomes a module of that name;
-    the built-in packs stay installed.
+    A value that is a string of Python source becomes that module; None leaves
+    it missing. The built-in packs stay installed.
     """
-    real = importlib.metadata.entry_points
-
     def install(**packs):
-        fakes = []
         for name, source in packs.items():
             module_name = f"fake_pack_{name}"
             if isinstance(source, str):
@@ -56,15 +36,14 @@ def install_packs(monkeypatch):
                 monkeypatch.setitem(sys.modules, module_name, module)
             elif source is not None:
                 monkeypatch.setitem(sys.modules, module_name, source)
-            fakes.append(FakeEntryPoint(name, module_name, dist=f"neurogebra-{name}"))
-
-        def entry_points(**kwargs):
-            found = list(real(**kwargs))
-            if kwargs.get("group") == ENTRY_POINT_GROUP:
-                found += fakes
-            return found
-
-        monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+            metadata = tmp_path / f"neurogebra_{name}-1.0.dist-info"
+            metadata.mkdir()
+            (metadata / "METADATA").write_text(
+                f"Metadata-Version: 2.1\nName: neurogebra-{name}\nVersion: 1.0\n")
+            (metadata / "entry_points.txt").write_text(
+                f"[{ENTRY_POINT_GROUP}]\n{name} = {module_name}\n")
+        monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+        importlib.invalidate_caches()
     return install
 
 

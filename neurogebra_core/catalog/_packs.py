@@ -20,7 +20,6 @@ error.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 import types
@@ -31,6 +30,7 @@ import pluggy
 
 from ..errors import ArgumentError, NeurogebraError, PluginError, did_you_mean, shown
 from . import _hookspecs as hookspecs
+from ._entry_points import distribution_of, entry_points as find_entry_points
 
 __all__ = ["Pack", "HookResult", "make_plugin_manager", "load_packs", "register_objects",
            "call_hook", "call_pack", "parse_selection", "pack_error", "hook_problems",
@@ -132,13 +132,6 @@ def pack_name_problem(name) -> str | None:
     return None
 
 
-def _distribution(entry_point) -> tuple[str | None, str | None]:
-    dist = getattr(entry_point, "dist", None)
-    if dist is None:
-        return None, None
-    return dist.metadata["Name"], dist.version
-
-
 def _wanted(name: str, builtin: bool, selection) -> bool:
     if selection == "all":
         return True
@@ -156,10 +149,10 @@ def load_packs(manager: pluggy.PluginManager, selection="all") -> list[Pack]:
     in ``selection`` that is not installed is a failed result too, and so is
     an entry point whose name another distribution's pack already uses.
     """
-    entry_points = importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
-    found = []
+    entry_points = find_entry_points(hookspecs.ENTRY_POINT_GROUP)
+    found, known = [], {}
     for ep in entry_points:
-        dist, version = _distribution(ep)
+        dist, version = distribution_of(ep, known)
         found.append((dist != BUILTIN_DISTRIBUTION, ep.name, ep, dist, version))
     packs, owners = [], {}
     for not_builtin, name, ep, dist, version in sorted(found, key=lambda f: f[:2]):
