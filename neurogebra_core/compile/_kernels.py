@@ -555,33 +555,44 @@ def _two_product(a, b):
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def _one_minus_square_ratio_exact(a, b, m):
-    """(m - (a + b)^2)/m from the exact a + b = s + c and s^2 = hi + lo."""
-    s, c = _two_sum(a, b)
-    hi, lo = _two_product(s, s)
-    return ((m - hi) - (lo + (2.0 * s * c + c * c))) / m
-
-
 _SQUARE_RATIO_WINDOW = 2.0 ** -10   # beyond, 1 - x loses at most 10 of its 53 bits
+_TINY_SUM = 2.0 ** -480     # a + b below: scaled up (the square's error could underflow)
+_UP = 2.0 ** 600            # a power of 2: scaling by it is exact
 
 
 def one_minus_square_ratio_math(a, b, m):
-    d = a + b
-    out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
-    if abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out):
-        return _one_minus_square_ratio_exact(a, b, m)
-    return out
+    """1 - (a + b)^2/m, with the square exact where the result is next to 0.
+
+    a + b = s + c exactly (Knuth), s^2 = hi + lo exactly (Dekker), so that where
+    hi is within 2^-10 of m, (m - hi) loses nothing and the result keeps its
+    bits. A sum below 2^-480 is scaled first, s and c by 2^600, m by 2^1200
+    (exactly: powers of 2), so that lo is a float even where s^2 is near the
+    smallest ones (unscaled, a sum of 1e-150 lost every bit). Elsewhere
+    1 - s*(s/m), which overflows only where the result does (s^2 might not)."""
+    s, c = _two_sum(a, b)
+    if abs(s) < _TINY_SUM:
+        s, c, m = s * _UP, c * _UP, m * _UP * _UP
+    hi = s * s
+    if abs(m - hi) < _SQUARE_RATIO_WINDOW * abs(m) and abs(s) < 1e150:
+        return ((m - hi) - (_two_product(s, s)[1] + (2.0 * s * c + c * c))) / m
+    return 1.0 - s * (s / m)
 
 
 def _one_minus_square_ratio_loop_form():
-    """one_minus_square_ratio_math for a compiled loop: the exact value computed
-    everywhere and selected where it is needed (no branch: LLVM vectorises it)."""
+    """one_minus_square_ratio_math for a compiled loop: both sides computed and
+    one chosen, no branch (LLVM vectorises it). s^2's low part is one fused
+    multiply-add, not Dekker's split (17 operations): after the scaling, s is
+    0 or at least 2^-480, where s^2 - hi is a float, and both give it exactly."""
+    from ._intrinsics import fma as _fma
+
     def one_minus_square_ratio(a, b, m):
-        d = a + b
-        out = 1.0 - d * (d / m) if abs(d) > 1e-150 else 1.0 - (d * d) / m
-        exact = _one_minus_square_ratio_exact(a, b, m)
-        near = abs(out) < _SQUARE_RATIO_WINDOW and abs(d) < 1e150 and math.isfinite(out)
-        return exact if near else out
+        s, c = _two_sum(a, b)
+        k = _UP if abs(s) < _TINY_SUM else 1.0
+        s, c, m = s * k, c * k, m * k * k
+        hi = s * s
+        near = abs(m - hi) < _SQUARE_RATIO_WINDOW * abs(m) and abs(s) < 1e150
+        exact = (m - hi) - (_fma(s, s, -hi) + (2.0 * s * c + c * c))
+        return exact / m if near else 1.0 - s * (s / m)
     return one_minus_square_ratio
 
 
@@ -589,19 +600,33 @@ one_minus_square_ratio_math.loop_form = _one_minus_square_ratio_loop_form
 
 
 def one_minus_square_ratio_numpy(a, b, m):
-    # 1 - d (d/m) everywhere; the few results next to 0 again from the exact square
+    # 1 - d (d/m) everywhere; the few elements next to 0, or with tiny terms,
+    # again by the scalar definition
     d = np.add(a, b, out=_buffer(a, b, m))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         out = np.divide(d, m)
         out *= d
         np.subtract(1.0, out, out=out)
-    near = np.flatnonzero(np.abs(out) < _SQUARE_RATIO_WINDOW)   # few: filtered by d below
-    near = near[np.abs(d.reshape(-1)[near]) < 1e150] if near.size else near
-    if near.size:
-        shape = out.shape
-        a, b, m = (np.broadcast_to(v, shape).reshape(-1)[near] for v in (a, b, m))
-        out.reshape(-1)[near] = _one_minus_square_ratio_exact(a, b, m)
+        size = np.abs(d)
+        redo = np.flatnonzero((np.abs(out) < 2 * _SQUARE_RATIO_WINDOW) |
+                              ((size < 2.0 ** -470) & (size > 0.0)))   # (0: 1 - 0*(0/m) both ways)
+        if redo.size:
+            shape = out.shape
+            a, b, m = (np.broadcast_to(v, shape).reshape(-1)[redo] for v in (a, b, m))
+            out.reshape(-1)[redo] = _one_minus_square_ratio_elements(a, b, m)
     return out
+
+
+def _one_minus_square_ratio_elements(a, b, m):
+    """one_minus_square_ratio_math on 1-d arrays, operation for operation."""
+    s, c = _two_sum(a, b)
+    k = np.where(np.abs(s) < _TINY_SUM, _UP, 1.0)
+    s, c, m = s * k, c * k, m * k * k
+    hi = s * s
+    near = (np.abs(m - hi) < _SQUARE_RATIO_WINDOW * np.abs(m)) & (np.abs(s) < 1e150)
+    exact = (m - hi) - (_two_product(s, s)[1] + (2.0 * s * c + c * c))
+    q = np.where(near, exact, s) / m
+    return np.where(near, q, 1.0 - s * q)
 
 
 def _one_minus_square_ratio_array(xp, a, b, m):

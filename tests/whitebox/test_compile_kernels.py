@@ -6,10 +6,11 @@ kernel must give NumPy's own values at every edge; hypot keeps libm's
 accuracy whether its squares stay normal or not, on both paths. A kernel's
 loop form (what a compiled loop runs) gives the kernel's own values (log_of_sum's
 with one logarithm for its two sides). The sigmoid residual (BCE with logits'
-slope) keeps its digits for every label.
+slope) keeps its digits for every label, and 1 - (a + b)^2/m next to 0 its bits.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ import pytest
 from neurogebra.compile import _jit
 from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
                                          hypot_numpy, log_of_sum_math, one_minus_product_math,
-                                         one_minus_square_ratio_math, shrink_numpy,
+                                         one_minus_square_ratio_math,
+                                         one_minus_square_ratio_numpy, shrink_numpy,
                                          sigmoid_residual_math, sigmoid_residual_numpy)
 
 
@@ -100,8 +102,39 @@ def _near_one_ratios():
     b = a * rng.uniform(-3, 3, 3000)
     m = (a + b) ** 2 * (1.0 + rng.uniform(-2.0 ** -10, 2.0 ** -10, 3000))
     return list(zip(a.tolist(), b.tolist(), m.tolist())) + [
-        (x, y, abs(x) + 1.0) for x, y in _near_one_pairs()[3000:]] + [
-        (1.0, 0.0, 1.0 + 2.0 ** -30), (0.5, 0.5, 1.0), (1e-160, 0.0, 1e-320)]
+        (x, y, abs(x) + 1.0) for x, y in _near_one_pairs()[3000:]] + _tiny_ratios() + [
+        (1.0, 0.0, 1.0 + 2.0 ** -30), (0.5, 0.5, 1.0), (1e-160, 0.0, 1e-320),
+        (1e300, -1e300, 1.0), (2.0 ** -480, -(2.0 ** -480 - 2.0 ** -533), 2.0 ** -1066),
+        (math.inf, 1.0, 1.0), (1.0, math.nan, 1.0), (1.0, 1.0, math.inf), (1e-200, 1e-200, 1.0)]
+
+
+def _tiny_ratios():
+    """(a, b, m) with terms below 2^-480 (scaled in the kernel) and (a + b)^2/m
+    next to 1, down to where m is subnormal."""
+    rng = np.random.default_rng(10)
+    a = rng.choice([-1, 1], 600) * 2.0 ** rng.uniform(-530, -481, 600)
+    b = a * rng.uniform(-3, 3, 600)
+    m = (a + b) ** 2 * (1.0 + rng.uniform(-2.0 ** -10, 2.0 ** -10, 600))
+    return list(zip(a.tolist(), b.tolist(), m.tolist()))
+
+
+def test_the_square_ratio_keeps_its_bits_next_to_zero():
+    """1 - (a + b)^2/m within a few ulps of the exact rational value where it is
+    next to 0, tiny terms included, and NumPy's kernel gives the scalar's values."""
+    points = [p for p in _near_one_ratios() if all(map(math.isfinite, p)) and p[2] > 0]
+    exact = [1 - (Fraction(a) + Fraction(b)) ** 2 / Fraction(m) for a, b, m in points]
+    ours = [one_minus_square_ratio_math(*p) for p in points]
+    near = [(o, e) for o, e in zip(ours, exact) if e != 0 and abs(e) < Fraction(1, 1024)]
+    assert len(near) > 2000
+    worst = max(abs(Fraction(o) - e) / abs(e) for o, e in near)
+    assert worst < 8 * 2.0 ** -53, float(worst)
+    columns = [np.array(c) for c in zip(*_near_one_ratios())]
+    with np.errstate(all="ignore"):
+        arrays = one_minus_square_ratio_numpy(*columns)
+    scalars = [one_minus_square_ratio_math(*p) if p[2] != 0 else math.nan
+               for p in _near_one_ratios()]
+    assert [i for i, (u, v) in enumerate(zip(arrays.tolist(), scalars))
+            if not _same(u, v) and _near_one_ratios()[i][2] != 0] == []
 
 
 def _same(u, v):
