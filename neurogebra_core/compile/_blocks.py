@@ -149,16 +149,29 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
     """A new float64 array of ``shape`` holding ``value`` (one number, or an array
     of that shape laid out contiguously) written on every core, or None where that
     does not pay (a small array, one core). Even a copy, all memory traffic, goes
-    faster on two (1e6 elements: 0.40 ms against 0.57 for ``np.copy``)."""
-    if math.prod(shape) < MIN_SIZE or thread_count() == 1 or \
+    faster on two (1e6 elements: 0.40 ms against 0.57 for ``np.copy``).
+
+    Each thread copies one equal part: a copy has no temporaries to keep in the
+    cache and raises no floating-point errors, and blocks with their error
+    recording cost a third (1e6 elements: 0.26 ms in halves, 0.37 in blocks)."""
+    size = math.prod(shape)
+    if size < MIN_SIZE or thread_count() == 1 or \
             not (value.ndim == 0 or _contiguous([value], shape)):
         return None
-    result, _ = run_in_blocks(None, [value], shape, into=_copy_into)
+    result = np.empty(shape, dtype=np.float64)
+    target, source = result.reshape(-1), value.reshape(-1) if value.ndim else value
+    threads = max(1, min(thread_count(), size // _PER_THREAD))
+    bounds = [size * i // threads for i in range(threads + 1)]
+    parts = [slice(start, end) for start, end in zip(bounds, bounds[1:])]
+    futures = [_executor().submit(_copy_part, source, target, part) for part in parts[1:]]
+    _copy_part(source, target, parts[0])
+    for future in futures:
+        future.result()
     return result
 
 
-def _copy_into(source, out):
-    np.copyto(out, source)
+def _copy_part(source, target: np.ndarray, part: slice) -> None:
+    np.copyto(target[part], source[part] if getattr(source, "ndim", 0) else source)
 
 
 def _contiguous(arrays: Sequence, shape: tuple) -> bool:
