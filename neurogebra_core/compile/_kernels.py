@@ -140,6 +140,40 @@ def hypot_math(a, b):
     return math.sqrt(a * a + b * b) * unscale
 
 
+def hypot_minus_one_math(u):
+    # hypot(u, 1) - 1: below |u| = 2 as u*(u/(hypot(u, 1) + 1)), the same number
+    # without the cancellation next to 0; beyond, the difference, which does not
+    # overflow (within 2 ulps both; switching at 1 instead, 4 ulps just above it)
+    h = hypot_math(u, 1.0)
+    return u * (u / (h + 1.0)) if abs(u) < 2.0 else h - 1.0
+
+
+def _hypot_minus_one_loop_form():
+    """hypot_minus_one_math with both sides computed and one chosen: no branch
+    (LLVM does not speculate a division), so a loop vectorises it."""
+    def hypot_minus_one(u):
+        h = hypot_math(u, 1.0)
+        near_zero = u * (u / (h + 1.0))
+        return near_zero if abs(u) < 2.0 else h - 1.0
+    return hypot_minus_one
+
+
+hypot_minus_one_math.loop_form = _hypot_minus_one_loop_form
+
+
+def hypot_minus_one_numpy(u):
+    h = hypot_numpy(u, 1.0)
+    near_zero = np.add(h, 1.0)
+    np.divide(u, near_zero, out=near_zero)
+    near_zero *= u
+    return np.where(np.abs(u) < 2.0, near_zero, h - 1.0)
+
+
+def _hypot_minus_one_array(xp, u):
+    h = torch_hypot(u, 1.0) if xp.__name__ == "torch" else xp.hypot(u, 1.0)
+    return xp.where(xp.abs(u) < 2.0, u * (u / (h + 1.0)), h - 1.0)
+
+
 def _scaled_hypot(a, b):
     # sqrt((a s)^2 + (b s)^2)/s, s a power of 2 that brings max(|a|, |b|) between
     # 2^-100 and 2^100 where it is beyond 2^+-500: exact scalings, so within 1.5 ulps
@@ -688,6 +722,7 @@ def _one_minus_product_array(xp, a, b):
 
 
 one_minus_product_jax, one_minus_product_torch = _jax_and_torch(_one_minus_product_array)
+hypot_minus_one_jax, hypot_minus_one_torch = _jax_and_torch(_hypot_minus_one_array)
 
 
 def xlogy_math(x, y):

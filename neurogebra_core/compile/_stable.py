@@ -24,6 +24,8 @@ forms that do not. Every rule is an identity in real arithmetic:
   of the line is exact (``x/6 + 1/2`` is ``(x + 3)/6``);
 * ``1 - a*b`` (a, b variables or params) -> ``one_minus_product(a, b)``, exact
   next to its zero;
+* ``hypot(u, 1) - 1`` and ``sqrt(u**2 + 1) - 1`` -> ``hypot_minus_one(u)``, which
+  neither cancels next to 0 nor overflows (bent_identity);
 * ``|a - b| - c`` (c a variable or param) -> ``abs_diff_minus(a, b, c)``;
 * ``(2a - 2b)/2`` -> ``a - b`` (numeric content cancelled, so ``2a`` cannot overflow);
 * whole sub-expressions that a pack's *fused* primitive stands for (its
@@ -57,7 +59,7 @@ import functools
 import itertools
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 from ..symbolic import STABLE_HEADS, function_names, fused_primitives, log_sigmoid, \
     post_order, rewrite_bottom_up, sigmoid, softplus
@@ -217,9 +219,29 @@ def _product_complement(term_a, term_b):
     return _H["one_minus_product"](*factors)
 
 
+def _hypot_complement(term_a, term_b):
+    """k*hypot(u, 1) - k, or k*sqrt(u**2 + 1) - k, = k*hypot_minus_one(u): bent_identity's
+    (sqrt(x^2 + 1) - 1)/2 without cancellation next to 0, or overflow of x^2."""
+    if not term_a.is_Number or term_a == 0:
+        return None
+    root = term_b / -term_a
+    if isinstance(root, hypot) and 1 in root.args:
+        u = root.args[1] if root.args[0] == 1 else root.args[0]
+    elif root.is_Pow and root.exp == sympy.S.Half and root.base.is_Add and \
+            len(root.base.args) == 2 and 1 in root.base.args:
+        square = root.base.args[1] if root.base.args[0] == 1 else root.base.args[0]
+        if not (square.is_Pow and square.exp == 2):
+            return None
+        u = square.base
+    else:
+        return None
+    return -term_a * _H["hypot_minus_one"](u)
+
+
 _PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _sigmoid_pair,
                _slope_minus_softplus, _expm1_minus_texp, _log1p_difference, _ratio_complement,
-               _abs_difference, _square_ratio_complement, _product_complement)
+               _abs_difference, _square_ratio_complement, _product_complement,
+               _hypot_complement)
 
 
 # rules whose result has a kink (max at 0, |u| at 0) that autograd would differentiate its

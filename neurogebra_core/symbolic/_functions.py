@@ -138,6 +138,10 @@ class one_minus_square_ratio(sympy.Function):
     """1 - (a + b)**2/m, exact next to its zero (internal)."""
 
 
+class hypot_minus_one(sympy.Function):
+    """hypot(u, 1) - 1, without cancellation next to u = 0 (internal)."""
+
+
 class one_minus_product(sympy.Function):
     """1 - a*b, exact next to its zero (the kink of hinge losses) (internal)."""
 
@@ -314,6 +318,8 @@ _BUILTINS = (
                     _internal("one_minus_square_ratio"), parseable=False),
     FormulaFunction("_one_minus_product", one_minus_product, (2, 2),
                     _internal("one_minus_product"), parseable=False),
+    FormulaFunction("_hypot_minus_one", hypot_minus_one, (1, 1), _internal("hypot_minus_one"),
+                    parseable=False),
     FormulaFunction("_xlogy", xlogy, (2, 2), _everywhere(
         f"{_KERNELS}xlogy_math", "scipy.special.xlogy", "jax.scipy.special.xlogy",
         "torch.special.xlogy"), parseable=False),
@@ -332,7 +338,8 @@ _BUILTINS = (
 # The heads above by name, for the stable rewrites (compile._stable) to build.
 STABLE_HEADS = {cls.__name__: cls for cls in (
     sech2, dsigmoid, scaled_dsigmoid, sigmoid_residual, shifted, expm1_minus_texp, log1p_diff,
-    log_of_sum, compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product, xlogy,
+    log_of_sum, compensated_sum, abs_diff_minus, one_minus_square_ratio, one_minus_product,
+    hypot_minus_one, xlogy,
     xlog_mixture, clip, shrink, indicator, int_power, fmin, fmax)}
 
 _LOCK = threading.Lock()

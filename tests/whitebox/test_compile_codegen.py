@@ -17,7 +17,7 @@ saves more than the pass costs. Inputs and named shared parts are never
 written into. ``operations`` counts the float array work the choice of blocks
 reads. BCE with logits' slope, two sigmoids of opposite arguments, is one
 kernel with one exp. The numbers of a product (sqrt(2), 1/sqrt(pi), 2) are one
-constant.
+constant. sqrt(u^2 + 1) - 1 is one kernel, without cancellation next to 0.
 """
 
 import math
@@ -26,6 +26,7 @@ import re
 import numpy as np
 import pytest
 import sympy
+from sympy.codegen.cfunctions import hypot
 
 from neurogebra import Expression, MathForge
 from neurogebra.compile import compile_function, compile_vector_function, stabilize
@@ -187,3 +188,23 @@ def test_a_bound_value_is_computed_once_for_every_output_that_uses_it():
     u = np.linspace(-2.0, 2.0, 9)
     for got, want in zip(function(u, 0.5), written_in(u, 0.5)):
         assert np.allclose(got, want, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("formula, want", [
+    (hypot(a, 1) / 2 - sympy.Rational(1, 2) + a, a + STABLE_HEADS["hypot_minus_one"](a) / 2),
+    (sympy.sqrt(a**2 + 1) - 1, STABLE_HEADS["hypot_minus_one"](a)),
+    (3 * hypot(1, a * b) - 3, 3 * STABLE_HEADS["hypot_minus_one"](a * b)),
+    (sympy.sqrt(a**2 + 2) - 1, None),                                  # not u^2 + 1
+    (hypot(a, 2) - 2, None),
+    (sympy.sqrt(a**3 + 1) - 1, None),
+])
+def test_a_unit_hypot_minus_one_is_computed_without_cancellation(formula, want):
+    """k*sqrt(u^2 + 1) - k (bent_identity's) is k*hypot_minus_one(u): next to
+    u = 0 the difference keeps its digits, and u^2 does not overflow."""
+    head = STABLE_HEADS["hypot_minus_one"]
+    assert stabilize(formula) == want if want is not None else not stabilize(formula).atoms(head)
+    if formula == sympy.sqrt(a**2 + 1) - 1:
+        value = compile_function(formula, [a], backend="math")
+        assert abs(value(1e-8) - 5e-17) <= math.ulp(5e-17) and value(1e300) == 1e300  # naive: 0
+        arrays = compile_function(formula, [a])(np.array([1e-8, 1e300]))
+        assert arrays.tolist() == [value(1e-8), 1e300]

@@ -6,10 +6,13 @@ kernel must give NumPy's own values at every edge; hypot keeps libm's
 accuracy whether its squares stay normal or not, on both paths. A kernel's
 loop form (what a compiled loop runs) gives the kernel's own values (log_of_sum's
 with one logarithm for its two sides). The sigmoid residual (BCE with logits'
-slope) keeps its digits for every label, and 1 - (a + b)^2/m next to 0 its bits.
+slope) keeps its digits for every label, 1 - (a + b)^2/m next to 0 its bits, and
+hypot(u, 1) - 1 its digits at every size.
 """
 
+import decimal
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +20,7 @@ import pytest
 
 from neurogebra.compile import _jit
 from neurogebra.compile._kernels import (_buffer, clip_numpy, heaviside_numpy, hypot_math,
+                                         hypot_minus_one_math, hypot_minus_one_numpy,
                                          hypot_numpy, log_of_sum_math, one_minus_product_math,
                                          one_minus_square_ratio_math,
                                          one_minus_square_ratio_numpy, shrink_numpy,
@@ -141,8 +145,21 @@ def _same(u, v):
     return u == v or (u != u and v != v)
 
 
+def _hypot_arguments():
+    """u of every size and sign, many between -20 and 20, next to the switch at
+    |u| = 2, and the edges."""
+    rng = np.random.default_rng(11)
+    sizes = rng.choice([-1, 1], 3000) * 10.0 ** rng.uniform(-320, 308, 3000)
+    switch = rng.choice([-1, 1], 500) * (2.0 + rng.uniform(-1e-6, 1e-6, 500))
+    middle = rng.uniform(-20, 20, 4000)
+    return [(u,) for u in [*sizes.tolist(), *switch.tolist(), *middle.tolist(), 0.0, -0.0, 1.0, -1.0, 2.0,
+                           np.nextafter(2.0, 0.0), 5e-324, 1e-160, 1e154, 1.7e308,
+                           math.inf, -math.inf, math.nan]]
+
+
 @pytest.mark.parametrize("kernel, points", [(one_minus_product_math, _near_one_pairs()),
-                                            (one_minus_square_ratio_math, _near_one_ratios())])
+                                            (one_minus_square_ratio_math, _near_one_ratios()),
+                                            (hypot_minus_one_math, _hypot_arguments())])
 def test_a_loop_form_gives_the_kernels_values(kernel, points):
     """Near the kink, where the kernel takes its exact branch, as elsewhere (the
     loop form compiled, as a loop runs it: it may use numba's fused multiply-add)."""
@@ -151,6 +168,25 @@ def test_a_loop_form_gives_the_kernels_values(kernel, points):
     loop_kernel = _jit._kernel(kernel.loop_form())
     assert sum(abs(kernel(*p)) < 2.0 ** -10 for p in points) > 1000
     assert [p for p in points if not _same(kernel(*p), loop_kernel(*p))] == []
+
+
+def test_hypot_minus_one_keeps_its_digits_and_both_paths_agree():
+    """sqrt(u^2 + 1) - 1 within 2 ulps of 40-digit decimal arithmetic for every
+    finite u, next to 0 (where the difference cancels) as beyond 1e154 (where
+    u^2 overflows); NumPy's kernel gives the scalar's values, edges included."""
+    points = [u for (u,) in _hypot_arguments()]
+    finite = [u for u in points if math.isfinite(u) and u != 0]
+    with decimal.localcontext() as context:    # u^2/(sqrt(u^2 + 1) + 1): no cancellation
+        context.prec = 40
+        exact = [float(Decimal(u) ** 2 / ((Decimal(u) ** 2 + 1).sqrt() + 1)) for u in finite]
+    ours = [hypot_minus_one_math(u) for u in finite]
+    ulps = [abs(o - e) / math.ulp(e) for o, e in zip(ours, exact) if e != 0]
+    assert len(ulps) > 2000 and max(ulps) <= 2, max(ulps)
+    assert hypot_minus_one_math(1e-200) == 0.0 and hypot_minus_one_math(1e-150) == 5e-301
+    with np.errstate(all="ignore"):
+        arrays = hypot_minus_one_numpy(np.array(points)).tolist()
+    assert [u for u, v, w in zip(points, arrays, map(hypot_minus_one_math, points))
+            if not _same(v, w)] == []
 
 
 def _sums_near_one():
