@@ -33,10 +33,11 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 def entry_points(group: str) -> list:
     """The installed entry points of ``group``, as importlib.metadata finds them."""
     directories = _plain_directories()
-    if directories is None:
+    paths = None if directories is None else _distributions_mentioning(group, directories)
+    if paths is None:
         return list(importlib.metadata.entry_points(group=group))
     found = []
-    for path in _distributions_mentioning(group, directories):
+    for path in paths:
         found.extend(importlib.metadata.PathDistribution(path).entry_points.select(group=group))
     return found
 
@@ -58,9 +59,11 @@ def _plain_directories() -> list[str] | None:
     return directories
 
 
-def _distributions_mentioning(group: str, directories: list[str]) -> list[pathlib.Path]:
+def _distributions_mentioning(group: str, directories: list[str]) -> list[pathlib.Path] | None:
     """The metadata directories, the first of each project along ``directories``,
-    whose ``entry_points.txt`` contains ``group`` anywhere."""
+    whose ``entry_points.txt`` contains ``group`` anywhere; None where a folder's
+    name does not give its project (an upper-case suffix, nothing before the
+    version: importlib.metadata then reads the name from its METADATA)."""
     seen, found = set(), []
     needle = group.encode()
     for directory in directories:
@@ -73,6 +76,8 @@ def _distributions_mentioning(group: str, directories: list[str]) -> list[pathli
             if not low.endswith(_METADATA_SUFFIXES):
                 continue
             project = _normalized(low.rpartition(".")[0].partition("-")[0])
+            if not project or not child.endswith(_METADATA_SUFFIXES):
+                return None
             if project in seen:
                 continue
             seen.add(project)

@@ -159,7 +159,7 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
             not (value.ndim == 0 or _contiguous([value], shape)):
         return None
     result = np.empty(shape, dtype=np.float64)
-    target, source = result.reshape(-1), value.reshape(-1) if value.ndim else value
+    target, source = result.reshape(-1), value.reshape(-1) if value.size > 1 else value.reshape(())
     threads = max(1, min(thread_count(), size // _PER_THREAD))
     bounds = [size * i // threads for i in range(threads + 1)]
     parts = [slice(start, end) for start, end in zip(bounds, bounds[1:])]

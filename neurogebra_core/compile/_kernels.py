@@ -163,9 +163,10 @@ hypot_minus_one_math.loop_form = _hypot_minus_one_loop_form
 
 def hypot_minus_one_numpy(u):
     h = hypot_numpy(u, 1.0)
-    near_zero = np.add(h, 1.0)
-    np.divide(u, near_zero, out=near_zero)
-    near_zero *= u
+    with np.errstate(invalid="ignore"):     # inf/inf where |u| is inf: not the side kept
+        near_zero = np.add(h, 1.0)
+        np.divide(u, near_zero, out=near_zero)
+        near_zero *= u
     return np.where(np.abs(u) < 2.0, near_zero, h - 1.0)
 
 

@@ -64,6 +64,19 @@ def test_the_first_project_of_a_name_on_sys_path_hides_the_later_ones(tmp_path, 
     assert found == standard(GROUP)
 
 
+@pytest.mark.parametrize("folder", ["Zed-1.0.DIST-INFO", "-1.0.dist-info"])
+def test_a_folder_not_named_by_its_project_is_left_to_importlib_metadata(folder, tmp_path,
+                                                                          monkeypatch):
+    """importlib.metadata names such a folder by the Name in its METADATA, which
+    may hide a later project of that name."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    install(first, folder, "other", "1.0", f"[{GROUP}]\nfirst = one:hook\n")
+    install(second, "other-2.0.dist-info", "other", "2.0", f"[{GROUP}]\nhidden = two:hook\n")
+    monkeypatch.setattr(sys, "path", [str(first), str(second)])
+    assert described(entry_points(GROUP)) == standard(GROUP)
+    assert [ep.name for ep in entry_points(GROUP)] == ["first"]
+
+
 def test_a_zip_on_sys_path_is_left_to_importlib_metadata(tmp_path, monkeypatch):
     archive = tmp_path / "packs.zip"
     with zipfile.ZipFile(archive, "w") as zipped:

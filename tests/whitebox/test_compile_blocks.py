@@ -67,6 +67,7 @@ def test_a_copy_or_a_constant_is_written_on_every_core(monkeypatch):
     zeros = filled(np.array(-0.0), (MIN_SIZE, 2))
     assert zeros.shape == (MIN_SIZE, 2) and np.signbit(zeros).all() and not zeros.any()
     assert filled(np.array(1.5), (MIN_SIZE - 1,)) is None
+    assert filled(np.array([[2.5]]), (3, MIN_SIZE + 1)).tolist() == [[2.5] * (MIN_SIZE + 1)] * 3
     assert filled(data[::2], data[::2].shape) is None         # not laid out contiguously
     monkeypatch.setenv("NEUROGEBRA_THREADS", "1")
     assert filled(data, data.shape) is None
