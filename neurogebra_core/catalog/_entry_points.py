@@ -32,8 +32,9 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 def entry_points(group: str) -> list:
     """The installed entry points of ``group``, as importlib.metadata finds them."""
-    directories = _plain_directories()
-    paths = None if directories is None else _distributions_mentioning(group, directories)
+    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
+    paths = _distributions_mentioning(group) if finders == [importlib.machinery.PathFinder] \
+        else None
     if paths is None:
         return list(importlib.metadata.entry_points(group=group))
     found = []
@@ -42,34 +43,22 @@ def entry_points(group: str) -> list:
     return found
 
 
-def _plain_directories() -> list[str] | None:
-    """The entries of ``sys.path`` when each is a directory or absent and only
-    the path finder finds distributions; otherwise None."""
-    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
-    if finders != [importlib.machinery.PathFinder]:
-        return None
-    directories = []
+def _distributions_mentioning(group: str) -> list[pathlib.Path] | None:
+    """The metadata directories, the first of each project along ``sys.path``,
+    whose ``entry_points.txt`` contains ``group`` anywhere; None where
+    importlib.metadata would read the entries otherwise: a zip file or an egg
+    on ``sys.path``, or a folder whose name does not give its project (an
+    upper-case suffix, nothing before the version: its METADATA names it)."""
+    seen, found = set(), []
+    needle = group.encode()
     for entry in sys.path:
         if not isinstance(entry, str) or os.path.basename(entry).lower().endswith(".egg"):
             return None
-        if os.path.isdir(entry or "."):
-            directories.append(entry)
-        elif os.path.exists(entry):     # a zip file
-            return None
-    return directories
-
-
-def _distributions_mentioning(group: str, directories: list[str]) -> list[pathlib.Path] | None:
-    """The metadata directories, the first of each project along ``directories``,
-    whose ``entry_points.txt`` contains ``group`` anywhere; None where a folder's
-    name does not give its project (an upper-case suffix, nothing before the
-    version: importlib.metadata then reads the name from its METADATA)."""
-    seen, found = set(), []
-    needle = group.encode()
-    for directory in directories:
         try:
-            children = os.listdir(directory or ".")
+            children = os.listdir(entry or ".")
         except OSError:
+            if os.path.exists(entry):     # a zip file
+                return None
             continue
         for child in children:
             low = child.lower()
@@ -81,7 +70,7 @@ def _distributions_mentioning(group: str, directories: list[str]) -> list[pathli
             if project in seen:
                 continue
             seen.add(project)
-            path = pathlib.Path(directory, child)
+            path = pathlib.Path(entry, child)
             try:
                 with open(path / "entry_points.txt", "rb") as file:
                     if needle in file.read():

@@ -160,7 +160,7 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
         return None
     result = np.empty(shape, dtype=np.float64)
     target, source = result.reshape(-1), value.reshape(-1) if value.size > 1 else value.reshape(())
-    threads = max(1, min(thread_count(), size // _PER_THREAD))
+    threads = min(thread_count(), size // _PER_THREAD)   # (size >= MIN_SIZE: 4 or more)
     bounds = [size * i // threads for i in range(threads + 1)]
     parts = [slice(start, end) for start, end in zip(bounds, bounds[1:])]
     futures = [_executor().submit(_copy_part, source, target, part) for part in parts[1:]]
@@ -171,7 +171,7 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
 
 
 def _copy_part(source, target: np.ndarray, part: slice) -> None:
-    np.copyto(target[part], source[part] if getattr(source, "ndim", 0) else source)
+    np.copyto(target[part], source[part] if source.ndim else source)
 
 
 def _contiguous(arrays: Sequence, shape: tuple) -> bool:

@@ -143,22 +143,13 @@ def hypot_math(a, b):
 def hypot_minus_one_math(u):
     # hypot(u, 1) - 1: below |u| = 2 as u*(u/(hypot(u, 1) + 1)), the same number
     # without the cancellation next to 0; beyond, the difference, which does not
-    # overflow (within 2 ulps both; switching at 1 instead, 4 ulps just above it)
+    # overflow (within 2 ulps both; switching at 1 instead, 4 ulps just above it).
+    # Both sides computed, then one chosen: no float error either side (h + 1 >= 1),
+    # and a compiled loop gets a select, not a branch around a division it would
+    # not speculate, so it vectorises
     h = hypot_math(u, 1.0)
-    return u * (u / (h + 1.0)) if abs(u) < 2.0 else h - 1.0
-
-
-def _hypot_minus_one_loop_form():
-    """hypot_minus_one_math with both sides computed and one chosen: no branch
-    (LLVM does not speculate a division), so a loop vectorises it."""
-    def hypot_minus_one(u):
-        h = hypot_math(u, 1.0)
-        near_zero = u * (u / (h + 1.0))
-        return near_zero if abs(u) < 2.0 else h - 1.0
-    return hypot_minus_one
-
-
-hypot_minus_one_math.loop_form = _hypot_minus_one_loop_form
+    near_zero = u * (u / (h + 1.0))
+    return near_zero if abs(u) < 2.0 else h - 1.0
 
 
 def hypot_minus_one_numpy(u):
@@ -635,8 +626,8 @@ one_minus_square_ratio_math.loop_form = _one_minus_square_ratio_loop_form
 
 
 def one_minus_square_ratio_numpy(a, b, m):
-    # 1 - d (d/m) everywhere; the few elements next to 0, or with tiny terms,
-    # again by the scalar definition
+    # 1 - d (d/m) everywhere; the few elements next to 0, or with a sum below
+    # 2^-470, again by the scalar definition
     d = np.add(a, b, out=_buffer(a, b, m))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         out = np.divide(d, m)

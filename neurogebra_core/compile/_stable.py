@@ -225,17 +225,21 @@ def _hypot_complement(term_a, term_b):
     if not term_a.is_Number or term_a == 0:
         return None
     root = term_b / -term_a
-    if isinstance(root, hypot) and 1 in root.args:
-        u = root.args[1] if root.args[0] == 1 else root.args[0]
-    elif root.is_Pow and root.exp == sympy.S.Half and root.base.is_Add and \
-            len(root.base.args) == 2 and 1 in root.base.args:
-        square = root.base.args[1] if root.base.args[0] == 1 else root.base.args[0]
-        if not (square.is_Pow and square.exp == 2):
-            return None
-        u = square.base
+    if isinstance(root, hypot):
+        u = _beside_one(root.args)
+    elif root.is_Pow and root.exp == sympy.S.Half and root.base.is_Add:
+        square = _beside_one(root.base.args)
+        u = square.base if square is not None and square.is_Pow and square.exp == 2 else None
     else:
         return None
-    return -term_a * _H["hypot_minus_one"](u)
+    return None if u is None else -term_a * _H["hypot_minus_one"](u)
+
+
+def _beside_one(pair: tuple):
+    """The other element of a pair holding 1, or None."""
+    if len(pair) != 2 or 1 not in pair:
+        return None
+    return pair[1] if pair[0] == 1 else pair[0]
 
 
 _PAIR_RULES = (_complement, _log_sigmoid_difference, _log_sigmoid_pair, _sigmoid_pair,
