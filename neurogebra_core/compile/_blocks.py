@@ -182,7 +182,7 @@ def _contiguous(arrays: Sequence, shape: tuple) -> bool:
 
 def run_in_blocks(function: Callable | None, arrays: Sequence, shape: tuple,
                   outputs: int | None = None, per_thread: int = _PER_THREAD,
-                  into: Callable | None = None) -> tuple:
+                  into: Callable | None = None, one_pass: bool = False) -> tuple:
     """``(function(*arrays), error kinds)`` computed block by block into a new
     float64 array, the floating-point error kinds of every thread together.
 
@@ -192,6 +192,12 @@ def run_in_blocks(function: Callable | None, arrays: Sequence, shape: tuple,
     ``out`` itself, where there is one output. Each thread gets
     at least ``per_thread`` elements. The threads claim the blocks one at a
     time, so one woken late, or slowed, takes fewer.
+
+    ``one_pass``: the function is one operation written into the output (``-y``,
+    ``y - x``), with no temporaries to keep in the cache, so the blocks are one
+    equal part per thread, each a contiguous stream: cache-sized blocks only
+    cost (1e6 elements, two cores: ``-y`` 0.25 ms in parts, 0.30 in blocks; 1e7:
+    7.5 against 8.4). A thread that finishes first still claims a part not begun.
     """
     flat = [a.reshape(-1) if isinstance(a, np.ndarray) and a.size > 1 else
             (a.reshape(()) if isinstance(a, np.ndarray) else a) for a in arrays]
@@ -199,7 +205,7 @@ def run_in_blocks(function: Callable | None, arrays: Sequence, shape: tuple,
     targets = [result.reshape(-1) for result in results]
     size = targets[0].size
     threads = max(1, min(thread_count(), size // per_thread))
-    step = min(BLOCK, -(-size // threads))
+    step = -(-size // threads) if one_pass else min(BLOCK, -(-size // threads))
     starts = range(0, size, step)
     claim = itertools.count()   # next() is atomic
 

@@ -256,7 +256,9 @@ class Evaluator:
     def _run_numpy(self, function, arrays, shape: tuple) -> tuple:
         if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
                      function.into is not None):
-            outcome = run_in_blocks(function, arrays, shape)
+            one_pass = function.into is not None and not function.heavy and \
+                function.operations + function.comparisons == 1
+            outcome = run_in_blocks(function, arrays, shape, one_pass=one_pass)
         else:
             outcome = run_recording(function, arrays)
         return self._checked_masks(function, arrays, outcome)

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import sympy
 
-from neurogebra.compile import compile_function
+from neurogebra import Expression
+from neurogebra.compile import _evaluator, compile_function
 from neurogebra.compile._blocks import (MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE, blockable,
-                                        filled)
+                                        filled, run_in_blocks)
 from neurogebra.symbolic import formula_function
 
 x, y = sympy.symbols("x y", real=True)
@@ -71,3 +72,39 @@ def test_a_copy_or_a_constant_is_written_on_every_core(monkeypatch):
     assert filled(data[::2], data[::2].shape) is None         # not laid out contiguously
     monkeypatch.setenv("NEUROGEBRA_THREADS", "1")
     assert filled(data, data.shape) is None
+
+
+def test_a_formula_of_one_operation_runs_in_one_part_per_thread(monkeypatch):
+    """``-y`` or ``y - x`` has no temporaries for the cache to keep: each thread
+    streams one equal part (cache-sized blocks only cost); a formula with
+    temporaries, or a heavy one, keeps its blocks. The values are NumPy's."""
+    monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
+    monkeypatch.setenv("NEUROGEBRA_JIT", "off")
+    seen = []
+    real = _evaluator.run_in_blocks
+
+    def watched(*args, **kwargs):
+        seen.append(kwargs.get("one_pass", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_evaluator, "run_in_blocks", watched)
+    data = np.random.default_rng(5).standard_normal((2, 3 * MIN_SIZE + 7))
+    for formula, one_pass in [("y - x", True), ("-y", True), ("exp(x)", True),
+                              ("(y - x)**2 + x", False), ("tanh(x)", False)]:
+        e = Expression("f", formula, variables=["x", "y"])
+        result = e(x=data[0], y=data[1])
+        expected = sympy.lambdify([x, y], sympy.sympify(formula, locals={"x": x, "y": y}),
+                                  "numpy")(data[0], data[1])
+        assert seen.pop() is one_pass, formula
+        np.testing.assert_array_equal(result, expected)
+
+    cuts = []
+
+    def negate_into(block, out):
+        cuts.append(block.size)
+        return np.negative(block, out=out)
+
+    result, kinds = run_in_blocks(None, [data[0]], data[0].shape, into=negate_into,
+                                  one_pass=True)
+    assert sorted(cuts) == [data[0].size // 2, data[0].size - data[0].size // 2] and not kinds
+    np.testing.assert_array_equal(result, -data[0])
