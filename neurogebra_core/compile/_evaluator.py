@@ -246,7 +246,7 @@ class Evaluator:
         loop = fused_loop(scalar, kinds, arrays)
         start = time.perf_counter()
         if loop is not None:
-            outcome = run_fused(loop, arrays, shape, functools.partial(self._run_numpy, function))
+            outcome = run_fused(loop, arrays, shape, functools.partial(self._run_whole, function))
             judge(scalar, kinds, time.perf_counter() - start, size)
             return outcome
         outcome = self._run_numpy(function, arrays, shape)
@@ -254,14 +254,19 @@ class Evaluator:
         return outcome
 
     def _run_numpy(self, function, arrays, shape: tuple) -> tuple:
-        if blockable(arrays, shape, function.operations, function.heavy, function.comparisons,
-                     function.into is not None):
-            one_pass = function.into is not None and not function.heavy and \
-                function.operations + function.comparisons == 1
-            outcome = run_in_blocks(function, arrays, shape, one_pass=one_pass)
-        else:
-            outcome = run_recording(function, arrays)
+        if not blockable(arrays, shape, function.operations, function.heavy,
+                         function.comparisons, function.into is not None):
+            return self._run_whole(function, arrays)
+        one_pass = function.into is not None and not function.heavy and \
+            function.operations + function.comparisons == 1   # no temporaries: one part each
+        outcome = run_in_blocks(function, arrays, shape, parts_per_thread=1 if one_pass else None)
         return self._checked_masks(function, arrays, outcome)
+
+    def _run_whole(self, function, arrays, shape: tuple = ()) -> tuple:
+        """``(result, error kinds)`` of the NumPy ``function`` in one call on this
+        thread (a compiled loop's non-finite elements are computed again so, on
+        the pool's threads too)."""
+        return self._checked_masks(function, arrays, run_recording(function, arrays))
 
     def _checked_masks(self, function, arrays, outcome: tuple) -> tuple:
         """``outcome`` (result, error kinds), or, where the masked code made an

@@ -13,8 +13,8 @@ import sympy
 
 from neurogebra import Expression
 from neurogebra.compile import _evaluator, compile_function
-from neurogebra.compile._blocks import (MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE, blockable,
-                                        filled, run_in_blocks)
+from neurogebra.compile._blocks import (BLOCK, MEMORY_BOUND, MIN_OPERATIONS, MIN_SIZE,
+                                        blockable, filled, run_in_blocks)
 from neurogebra.symbolic import formula_function
 
 x, y = sympy.symbols("x y", real=True)
@@ -74,28 +74,29 @@ def test_a_copy_or_a_constant_is_written_on_every_core(monkeypatch):
     assert filled(data, data.shape) is None
 
 
-def test_a_formula_of_one_operation_runs_in_one_part_per_thread(monkeypatch):
+def test_work_without_temporaries_is_cut_in_few_blocks_per_thread(monkeypatch):
     """``-y`` or ``y - x`` has no temporaries for the cache to keep: each thread
     streams one equal part (cache-sized blocks only cost); a formula with
-    temporaries, or a heavy one, keeps its blocks. The values are NumPy's."""
+    temporaries, or a heavy one, keeps its blocks. The values are NumPy's. Asked
+    for k parts per thread, the blocks are that many, or BLOCK long."""
     monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
     monkeypatch.setenv("NEUROGEBRA_JIT", "off")
     seen = []
     real = _evaluator.run_in_blocks
 
     def watched(*args, **kwargs):
-        seen.append(kwargs.get("one_pass", False))
+        seen.append(kwargs.get("parts_per_thread"))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(_evaluator, "run_in_blocks", watched)
     data = np.random.default_rng(5).standard_normal((2, 3 * MIN_SIZE + 7))
-    for formula, one_pass in [("y - x", True), ("-y", True), ("exp(x)", True),
-                              ("(y - x)**2 + x", False), ("tanh(x)", False)]:
+    for formula, parts in [("y - x", 1), ("-y", 1), ("exp(x)", 1),
+                           ("(y - x)**2 + x", None), ("tanh(x)", None)]:
         e = Expression("f", formula, variables=["x", "y"])
         result = e(x=data[0], y=data[1])
         expected = sympy.lambdify([x, y], sympy.sympify(formula, locals={"x": x, "y": y}),
                                   "numpy")(data[0], data[1])
-        assert seen.pop() is one_pass, formula
+        assert seen.pop() == parts, formula
         np.testing.assert_array_equal(result, expected)
 
     cuts = []
@@ -104,7 +105,19 @@ def test_a_formula_of_one_operation_runs_in_one_part_per_thread(monkeypatch):
         cuts.append(block.size)
         return np.negative(block, out=out)
 
-    result, kinds = run_in_blocks(None, [data[0]], data[0].shape, into=negate_into,
-                                  one_pass=True)
-    assert sorted(cuts) == [data[0].size // 2, data[0].size - data[0].size // 2] and not kinds
-    np.testing.assert_array_equal(result, -data[0])
+    size = data[0].size
+    for parts, expected in [(1, [size // 2, size - size // 2]),
+                            (None, [BLOCK] * (size // BLOCK) + [size % BLOCK])]:
+        cuts.clear()
+        result, kinds = run_in_blocks(None, [data[0]], data[0].shape, into=negate_into,
+                                      parts_per_thread=parts)
+        assert sorted(cuts) == sorted(expected) and not kinds
+        np.testing.assert_array_equal(result, -data[0])
+    short = data[0][:MIN_SIZE + 5]                        # four per thread, none below BLOCK
+    cuts.clear()
+    run_in_blocks(None, [short], short.shape, into=negate_into, parts_per_thread=4)
+    assert sorted(cuts) == [5] + [BLOCK] * (MIN_SIZE // BLOCK)
+    long = np.zeros(20 * BLOCK)
+    cuts.clear()
+    run_in_blocks(None, [long], long.shape, into=negate_into, parts_per_thread=4)
+    assert sorted(cuts) == [long.size // 8] * 8

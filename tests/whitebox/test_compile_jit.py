@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from neurogebra import Expression, MathForge
-from neurogebra.compile import _fast_math, _jit, compiled_loop_status
+from neurogebra.compile import _blocks, _fast_math, _jit, compiled_loop_status
 
 pytest.importorskip("numba")
 
@@ -98,6 +98,36 @@ def test_a_result_that_is_not_finite_comes_from_numpy_with_its_warning(jit):
     with pytest.warns(RuntimeWarning, match="overflow"):
         result = f.eval(x=big, y=Y)
     assert abs(result[7]) == np.inf and result[8] == f.eval(x=float(P[8]), y=float(Y[8]))
+
+
+def test_a_large_block_of_results_not_finite_is_computed_again_on_its_own_thread(
+        jit, monkeypatch):
+    """On large arrays a loop's blocks are larger than the size from which NumPy's
+    code is split between threads; the elements computed again run in one call
+    on the thread that found them (a pool thread waiting for the pool would wait
+    for itself)."""
+    monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
+    monkeypatch.setattr(_blocks, "LOOP_PARTS", 1)      # one part per thread: 300,000 each,
+    monkeypatch.setattr(_blocks, "MIN_SIZE", 1000)     # above NumPy's threshold of blocks
+    f = Expression("f", "x*x*y + x - y/2", variables=["x", "y"])
+    f.eval(x=P, y=Y)
+    assert _compiled().loop is not None
+    big = np.full(N, 1e200)                          # every x*x overflows
+    outcome = []
+
+    def evaluate():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outcome.append((f.eval(x=big, y=Y), [str(w.message) for w in caught]))
+
+    worker = threading.Thread(target=evaluate, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert outcome, "the evaluation did not end"
+    result, messages = outcome[0]
+    assert any("overflow" in message for message in messages)
+    with np.errstate(all="ignore"):
+        assert np.array_equal(result, big * big * Y + big - Y / 2)
 
 
 def test_a_loop_whose_bits_differ_is_not_used(jit, monkeypatch):
