@@ -43,7 +43,7 @@ with respect to each variable, on float64 arrays (1e6 elements; ``--size 1e7``):
   NumPy is timed.
 
 NumPy and SciPy run on one thread; neurogebra evaluates arrays of 2**19
-elements and more in cache-sized blocks on every core (``NEUROGEBRA_THREADS``
+elements and more in blocks on every core (``NEUROGEBRA_THREADS``
 caps them: set it to 1 for a one-thread comparison; ``--timer cpu`` does, as
 it times the calling thread only). The peers are timed on 1 and 2 threads. Inputs (fixed seed): activations take x = 3 * standard normal
 (random signs, as real pre-activations have); losses take inputs in their

@@ -28,7 +28,7 @@ from ..symbolic import (STABLE_HEADS, PrimitiveFunction, formula_function, funct
 from ._backends import get_backend
 from ._blocks import MEMORY_BOUND
 from ._fused_means import means_of
-from ._into import into_source
+from ._into import into_source, one_pass
 from ._kernels import in_place, scalar_pow, square_math
 from ._reductions import batch_mean, batch_mean_product
 from ._stable import stabilize
@@ -355,6 +355,7 @@ def _compiled_on_first_call(source: str, namespace: dict, label: str) -> Callabl
             exec(compile(source, f"<neurogebra {label}>", "exec"), namespace)
         return namespace["_into"](*args)
     into.source = source
+    into.one_pass = one_pass(source)
     return into
 
 

@@ -257,12 +257,12 @@ class Evaluator:
         if not blockable(arrays, shape, function.operations, function.heavy,
                          function.comparisons, function.into is not None):
             return self._run_whole(function, arrays)
-        one_pass = function.into is not None and not function.heavy and \
-            function.operations + function.comparisons == 1   # no temporaries: one part each
-        outcome = run_in_blocks(function, arrays, shape, parts_per_thread=1 if one_pass else None)
+        one_pass = function.into is not None and function.into.one_pass and not function.heavy
+        outcome = run_in_blocks(function, arrays, shape,     # no temporaries: one part each
+                                parts_per_thread=1 if one_pass else None)
         return self._checked_masks(function, arrays, outcome)
 
-    def _run_whole(self, function, arrays, shape: tuple = ()) -> tuple:
+    def _run_whole(self, function, arrays) -> tuple:
         """``(result, error kinds)`` of the NumPy ``function`` in one call on this
         thread (a compiled loop's non-finite elements are computed again so, on
         the pool's threads too)."""

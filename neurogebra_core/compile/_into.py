@@ -26,7 +26,7 @@ import ast
 
 import numpy as np
 
-__all__ = ["into_source", "takes_out"]
+__all__ = ["into_source", "one_pass", "takes_out"]
 
 _BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
 
@@ -47,6 +47,15 @@ def into_source(signature: str, body: list[str], result: str, namespace: dict) -
     namespace.setdefault("_np", np)
     return "\n".join([f"def _into({signature}, _out):", *body, f"    {ast.unparse(call)}",
                       "    return _out"])
+
+
+def one_pass(source: str) -> bool:
+    """Whether the ``_into`` of ``source`` is one operation written into ``_out``
+    with nothing computed before it (``np.negative(y, out=_out)``; not
+    ``np.exp(np.negative(x, out=_out), out=_out)``, which reads ``_out`` back): it
+    keeps no temporaries that blocks of cache size would keep in the cache."""
+    lines = source.splitlines()   # def, the call, return _out
+    return len(lines) == 3 and lines[1].count("out=_out") == 1
 
 
 def _writing(node: ast.expr, namespace: dict) -> ast.Call | None:

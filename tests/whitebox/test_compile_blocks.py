@@ -78,7 +78,8 @@ def test_work_without_temporaries_is_cut_in_few_blocks_per_thread(monkeypatch):
     """``-y`` or ``y - x`` has no temporaries for the cache to keep: each thread
     streams one equal part (cache-sized blocks only cost); a formula with
     temporaries, or a heavy one, keeps its blocks. The values are NumPy's. Asked
-    for k parts per thread, the blocks are that many, or BLOCK long."""
+    for k parts per thread, the blocks are that many equal ones, fewer where they
+    would be under BLOCK."""
     monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
     monkeypatch.setenv("NEUROGEBRA_JIT", "off")
     seen = []
@@ -90,12 +91,13 @@ def test_work_without_temporaries_is_cut_in_few_blocks_per_thread(monkeypatch):
 
     monkeypatch.setattr(_evaluator, "run_in_blocks", watched)
     data = np.random.default_rng(5).standard_normal((2, 3 * MIN_SIZE + 7))
-    for formula, parts in [("y - x", 1), ("-y", 1), ("exp(x)", 1),
-                           ("(y - x)**2 + x", None), ("tanh(x)", None)]:
-        e = Expression("f", formula, variables=["x", "y"])
-        result = e(x=data[0], y=data[1])
-        expected = sympy.lambdify([x, y], sympy.sympify(formula, locals={"x": x, "y": y}),
-                                  "numpy")(data[0], data[1])
+    a, b = data
+    for formula, parts, expected in [
+            ("y - x", 1, b - a), ("-y", 1, -b), ("exp(x)", 1, np.exp(a)),
+            ("max(x, 0)", 1, np.maximum(a, 0)), ("min(max(x, 0), 6)", None, np.clip(a, 0, 6)),
+            ("exp(-x)", None, np.exp(-a)), ("2*x*y", None, 2 * a * b),   # _out read back
+            ("(y - x)**2 + x", None, (b - a) ** 2 + a), ("tanh(x)", None, np.tanh(a))]:
+        result = Expression("f", formula, variables=["x", "y"])(x=a, y=b)
         assert seen.pop() == parts, formula
         np.testing.assert_array_equal(result, expected)
 
@@ -113,11 +115,9 @@ def test_work_without_temporaries_is_cut_in_few_blocks_per_thread(monkeypatch):
                                       parts_per_thread=parts)
         assert sorted(cuts) == sorted(expected) and not kinds
         np.testing.assert_array_equal(result, -data[0])
-    short = data[0][:MIN_SIZE + 5]                        # four per thread, none below BLOCK
-    cuts.clear()
-    run_in_blocks(None, [short], short.shape, into=negate_into, parts_per_thread=4)
-    assert sorted(cuts) == [5] + [BLOCK] * (MIN_SIZE // BLOCK)
-    long = np.zeros(20 * BLOCK)
-    cuts.clear()
-    run_in_blocks(None, [long], long.shape, into=negate_into, parts_per_thread=4)
-    assert sorted(cuts) == [long.size // 8] * 8
+    for length, expected in [(MIN_SIZE + 5, [BLOCK + 1] * 3 + [BLOCK + 2]),   # >= BLOCK
+                             (20 * BLOCK, [20 * BLOCK // 8] * 8)]:        # four per thread
+        cuts.clear()
+        run_in_blocks(None, [np.zeros(length)], (length,), into=negate_into,
+                      parts_per_thread=4)
+        assert sorted(cuts) == expected

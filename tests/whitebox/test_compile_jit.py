@@ -13,6 +13,7 @@ test_compile_jit_accuracy.py holds every built-in's loop to its 12 digits.)
 import math
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -107,6 +108,7 @@ def test_a_large_block_of_results_not_finite_is_computed_again_on_its_own_thread
     on the thread that found them (a pool thread waiting for the pool would wait
     for itself)."""
     monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
+    monkeypatch.setattr(_blocks, "_pool", ThreadPoolExecutor(1, "neurogebra"))  # one worker
     monkeypatch.setattr(_blocks, "LOOP_PARTS", 1)      # one part per thread: 300,000 each,
     monkeypatch.setattr(_blocks, "MIN_SIZE", 1000)     # above NumPy's threshold of blocks
     f = Expression("f", "x*x*y + x - y/2", variables=["x", "y"])
