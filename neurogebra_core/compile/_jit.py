@@ -365,13 +365,15 @@ def _compile(state: _State, scalar, kinds: tuple, sample: list) -> None:
 def _compile_here(state: _State, scalar, kinds: tuple, sample: list) -> None:
     try:
         _imported()            # here, not under the lock that _kernel takes
+        from ._loop_trig import flagged
         numbers = () if state.general else (_numbers(sample, kinds) or ())
-        loop = _loop(_jitted(scalar), kinds, numbers)
+        element = flagged(scalar)      # its sin and cos vectorised
+        loop = _loop(_jitted(element), kinds, numbers)
         given = iter(numbers)
         sweep = [_sweep(i) if array else (next(given) if numbers else 0.5 + i)
                  for i, array in enumerate(kinds)]
         state.numbers = numbers
-        state.loop = loop if _agrees(loop, scalar, kinds, sweep, sample) else None
+        state.loop = loop if _agrees(loop, element, kinds, sweep, sample) else None
     except Exception:          # a kernel numba cannot type: the formula stays on NumPy
         state.loop = None
     state.status = "ready" if state.loop is not None else "failed"
@@ -505,6 +507,10 @@ def _replacements() -> dict:
             from ._kernels import sigmoid_math
             from ._polynomials import horner
             _replaced[sigmoid_math] = _kernel(_loop_math.sigmoid)
+            # the sin and cos of a formula's code rewritten by _loop_trig.flagged
+            from . import _loop_trig
+            for trig in (_loop_trig.sin, _loop_trig.cos):
+                _replaced[trig] = _kernel(trig)
             # (compiled as it is: its steps are an overload that _kernel's copy would hide)
             _replaced[horner] = _imported().njit(_loop_math.horner, **_OPTIONS)
         return _replaced
