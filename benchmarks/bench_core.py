@@ -24,7 +24,8 @@ def scalar_eval():
 
 def call_overhead():
     """Our own cost per call: eval minus the compiled kernel alone, on a Python
-    float (target 0.3 us) and on a 1-element array (target 2 us)."""
+    float (target 0.3 us) and on a 1-element array (target 2 us), by keyword
+    and by position."""
     f = Expression("f", "x*exp(-x) + 1")
     kernel = f.to_function()
     one = np.array([0.5])
@@ -37,6 +38,9 @@ def call_overhead():
     for label, ours, base, limit in [
             ("per-call overhead on a float", lambda: f.eval(x=0.5), lambda: plain(0.5), 0.3e-6),
             ("per-call overhead on a 1-element array", lambda: f.eval(x=one),
+             lambda: kernel(one), 2e-6),
+            ("the same, called f(x) on a float", lambda: f(0.5), lambda: plain(0.5), 0.3e-6),
+            ("the same, called f(x) on a 1-element array", lambda: f(one),
              lambda: kernel(one), 2e-6)]:
         ours_time, base_time = best(ours, 100_000), best(base, 100_000)
         overhead = ours_time - base_time

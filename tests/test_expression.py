@@ -138,6 +138,25 @@ def test_positional_call_follows_variables():
         f(5, x=1)
     with pytest.raises(VariableError, match="takes 2 positional value"):
         f(1, 2, 3)
+    with pytest.raises(VariableError, match="missing value for variable 'y'"):
+        f(5)
+
+
+def test_a_positional_call_gives_what_the_keyword_call_gives_for_every_kind_of_input():
+    """f(x, y) has its own fast path (floats, float64 arrays of one shape); the
+    rest goes the checked way, as f.eval does."""
+    f = Expression("f", "where(x > 0, x*y, a*y) + log(y)", params={"a": 0.5})
+    row, column = np.array([1.0, -2.0, 3.0]), np.array([[2.0], [0.5]])
+    for x, y in [(2.0, 3.0), (-2.0, 0.0), (row, row + 4), (row, column), ([1, -1], 2),
+                 (np.float32(-1.5), 2.0), (row.astype(np.float32), 3.0), (3, 4)]:
+        with np.errstate(divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            by_position, by_name = f(x, y), f.eval(x=x, y=y)
+        assert type(by_position) is type(by_name)
+        np.testing.assert_array_equal(by_position, by_name)
+    f.params["a"] = 2.0                      # params are read live on this path too
+    assert f(-1.0, 1.0) == 2.0 and f(-1.0, 1.0, a=3.0) == 3.0
+    assert f(np.array([-1.0]), np.array([1.0])).tolist() == [2.0]
 
 
 def test_params_are_read_live_and_may_be_overridden_per_call():

@@ -74,20 +74,29 @@ class Evaluator:
         return self.call(self._resolve(values, params))
 
     def fast_path(self):
-        """A new function ``(values, params) -> result`` generated for this
-        expression, for the caller to keep: the common all-floats call costs
-        a few dictionary look-ups, and anything else takes the checked path."""
+        """Two new functions generated for this expression, for the caller to
+        keep: ``(values, params) -> result`` for keyword values and ``(args,
+        values, params) -> result`` for positional ones (``f(x, y)``). The common
+        call with floats costs a few look-ups, an array call of one shape goes
+        straight to the array path, and anything else takes the checked path
+        (a positional call went through it all: 1.6 us on floats, 12 us on
+        1-element arrays, against 0.3 and 2 by keyword)."""
         var_args = [f"_a{i}" for i in range(self._nvars)]
         par_args = [f"_p{i}" for i in range(len(self.param_names))]
         every = ", ".join(var_args + par_args)
-        lines = ["def _fast(values, params):",
-                 f"    if len(values) != {self._nvars}:",
-                 "        return _slow(values, params)"]
+        by_name = ["def _fast(values, params):",
+                   f"    if len(values) != {self._nvars}:",
+                   "        return _slow(values, params)"]
         if var_args:
-            lines.append("    try:")
-            lines += [f"        {a} = values[{n!r}]" for a, n in zip(var_args, self.var_names)]
-            lines += ["    except KeyError:", "        return _slow(values, params)"]
-        lines += [f"    {a} = params[{n!r}]" for a, n in zip(par_args, self.param_names)]
+            by_name.append("    try:")
+            by_name += [f"        {a} = values[{n!r}]" for a, n in zip(var_args, self.var_names)]
+            by_name += ["    except KeyError:", "        return _slow(values, params)"]
+        by_position = ["def _fast_positional(args, values, params):",
+                       f"    if values or len(args) != {self._nvars}:",
+                       "        return _slow_positional(args, values, params)"]
+        if var_args:
+            by_position.append(f"    {', '.join(var_args)}, = args")
+        lines = [f"    {a} = params[{n!r}]" for a, n in zip(par_args, self.param_names)]
         checks = " and ".join(f"type({a}) is float" for a in var_args) or "True"
         lines += [f"    if {checks}:",
                   "        try:",
@@ -106,12 +115,14 @@ class Evaluator:
                       f"        return _same_shape(({every},), _a0.shape)"]
         lines.append(f"    return _general([{every}])")
         scalar = self._compile_scalar()
-        namespace = {"_slow": self.evaluate, "_scalar": scalar, "_masked": scalar.masked,
+        namespace = {"_slow": self.evaluate, "_slow_positional": self.evaluate_positional,
+                     "_scalar": scalar, "_masked": scalar.masked,
                      "_FAILURES": PYTHON_FLOAT_FAILURES, "_general": self.call,
                      "_array": self._call_array, "_same_shape": self._call_same_shape,
                      "_ndarray": np.ndarray, "_F64": np.dtype(np.float64)}
-        exec(compile("\n".join(lines), f"<neurogebra eval {self.label}>", "exec"), namespace)
-        return namespace["_fast"]
+        source = "\n".join(by_name + lines + by_position + lines)
+        exec(compile(source, f"<neurogebra eval {self.label}>", "exec"), namespace)
+        return namespace["_fast"], namespace["_fast_positional"]
 
     def evaluate_positional(self, positional: Sequence, values: Mapping, params: Mapping):
         """``f(1.0, 2.0)``: positional values follow the variable order."""

@@ -56,8 +56,9 @@ class VectorEvaluator(Evaluator):
         return compile_vector_function(self.expr, args, backend, self.label)
 
     def fast_path(self):
-        """Shaped inputs are always checked: the fast path is :meth:`evaluate`."""
-        return self.evaluate
+        """Shaped inputs are always checked: the fast paths are :meth:`evaluate`
+        and :meth:`evaluate_positional`."""
+        return self.evaluate, self.evaluate_positional
 
     def call(self, args: list):
         """Evaluate on resolved argument values (variables, then params)."""

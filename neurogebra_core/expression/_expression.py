@@ -187,7 +187,8 @@ class Expression:
         self._trainable = _check_trainable(name, trainable, self._params)
         self._metadata = copied_metadata(metadata, repr(name))
         self._evaluator = None   # compiled on first evaluation
-        self._fast = None        # the evaluator's fast path, kept here only
+        self._fast = None        # the evaluator's fast paths (by name, by position), kept here only
+        self._fast_positional = None
         self._bundles = {}       # names differentiated by -> value and gradients compiled together
         self._written = None     # the text it was parsed from, while unchanged
 
@@ -263,7 +264,7 @@ class Expression:
                                         tuple(self._params), repr(self._name)) \
                 if self._symbols else Evaluator(self._expr, self._variables,
                                                 tuple(self._params), repr(self._name))
-            self._fast = evaluator.fast_path()
+            self._fast, self._fast_positional = evaluator.fast_path()
             self._evaluator = evaluator
         return self._evaluator
 
@@ -293,9 +294,11 @@ class Expression:
 
     def __call__(self, *args, **values):
         """Like :meth:`eval`; positional values follow :attr:`variables`."""
+        if self._fast is None:
+            self._compiled()
         if args:
-            return self._compiled().evaluate_positional(args, values, self._params)
-        return self.eval(**values)
+            return self._fast_positional(args, values, self._params)
+        return self._fast(values, self._params)
 
     # -- calculus ----------------------------------------------------------
     def _symbol_for(self, var) -> str:
