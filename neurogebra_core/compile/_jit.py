@@ -9,16 +9,17 @@ evaluations of large arrays have taken ``$NEUROGEBRA_JIT_AFTER`` seconds
 loop's first calls are timed, each followed by a timed call of NumPy's code,
 and it is kept only if one of its first eight takes under three quarters of
 NumPy's best time (from the third call between the loop's, its best of those:
-of the same seconds); a loop calls the C library's erf or sin one element at a
-time, NumPy's ufuncs may be vectorised.
+of the same seconds); a loop calls the C library's atan or lgamma one element
+at a time, NumPy's ufuncs may be vectorised.
 
 What is compiled is the formula's *scalar* code, the one Python floats run,
 whose every digit the accuracy sweep checks, with one change: its exp, expm1,
 log, log1p, pow, tanh, cosh, sinh, frexp and ldexp, and the sigmoid kernel, are
-:mod:`._loop_math`'s, which LLVM vectorises (exp within 0.6 ulp, tanh 2.7,
-sigmoid 2.4, the others about 1; frexp and ldexp exact; the C library's,
-called one element at a time, made a loop of silu's slope 8x slower than
-NumPy).
+:mod:`._loop_math`'s, its erf and erfc :mod:`._loop_erf`'s and the formula's
+own sin and cos :mod:`._loop_trig`'s, which LLVM vectorises (exp within 0.6
+ulp, tanh 2.7, sigmoid 2.4, erfc 1.7, the others about 1; frexp and ldexp
+exact; the C library's, called one element at a time, made a loop of silu's
+slope 8x slower than NumPy).
 tests/whitebox/test_compile_jit_accuracy.py holds every built-in's loop to
 the 12 digits. Before a compiled loop is used, it must give the values of
 that scalar code run by Python with the loop's math functions, on a sweep of
@@ -218,7 +219,7 @@ def tried(state, seconds: float, size: int) -> bool:
     a ``_fast_math`` function's). True once it is judged: kept at the first call
     that takes less than ``_GAIN`` of NumPy's best time per element, dropped as
     ``"slower"`` after ``_LOOP_TRIALS`` calls that do not (a loop that calls the
-    C library one element at a time, erf say, can be slower than NumPy's
+    C library one element at a time, atan say, can be slower than NumPy's
     vectorised ufunc; a formula of two operations gains nothing worth the
     noise). NumPy's best is of all its calls until ``_PAIRED`` of them were
     timed between the loop's (see :func:`numpy_turn`), then of those.
@@ -487,32 +488,35 @@ def _loops_math(value):
 
 
 def _replacements() -> dict:
-    """math's functions that :mod:`._loop_math` has (exp, log, ...), a math
-    module holding them and the kernels it computes itself (sigmoid, horner), mapped to
+    """math's functions that :mod:`._loop_math` and :mod:`._loop_erf` have (exp,
+    log, erf, ...), a math module holding them and the kernels they compute
+    themselves (sigmoid, horner), mapped to
     their compiled versions (built once; while they compile, and if they cannot,
     nothing is replaced)."""
     global _replaced
     with _replacing:
         if _replaced is None:
             _replaced = {}
-            from . import _loop_math
-            module = types.ModuleType("math", "math with the compiled loops' own functions")
-            module.__dict__.update(vars(math))
-            for function, replacement in _loop_math.SUBSTITUTES.items():
-                setattr(module, function.__name__, _kernel(replacement))
-            _replaced = {f: getattr(module, f.__name__) for f in _loop_math.SUBSTITUTES}
-            _replaced[math] = module
-            # a formula kernel whose loop value is the loop's own function, and
-            # kernels' polynomials, with fused multiply-adds
+            from . import _loop_erf, _loop_math, _loop_trig
             from ._kernels import sigmoid_math
             from ._polynomials import horner
+            # kernels' polynomials, with fused multiply-adds, first: loop functions
+            # call them too (compiled as it is: its steps are an overload that
+            # _kernel's copy would hide)
+            _replaced[horner] = _replaced[_loop_math.horner] = \
+                _imported().njit(_loop_math.horner, **_OPTIONS)
+            module = types.ModuleType("math", "math with the compiled loops' own functions")
+            module.__dict__.update(vars(math))
+            for function, replacement in {**_loop_math.SUBSTITUTES,
+                                          **_loop_erf.SUBSTITUTES}.items():
+                _replaced[function] = _kernel(replacement)
+                setattr(module, function.__name__, _replaced[function])
+            _replaced[math] = module
+            # a formula kernel whose loop value is the loop's own function
             _replaced[sigmoid_math] = _kernel(_loop_math.sigmoid)
             # the sin and cos of a formula's code rewritten by _loop_trig.flagged
-            from . import _loop_trig
             for trig in (_loop_trig.sin, _loop_trig.cos):
                 _replaced[trig] = _kernel(trig)
-            # (compiled as it is: its steps are an overload that _kernel's copy would hide)
-            _replaced[horner] = _imported().njit(_loop_math.horner, **_OPTIONS)
         return _replaced
 
 

@@ -43,7 +43,7 @@ from ._intrinsics import bits as _bits
 from ._intrinsics import fma as _fma
 from ._intrinsics import float_of_bits as _float
 
-__all__ = ["exp", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh",
+__all__ = ["exp", "exp_of_sum", "expm1", "log", "log1p", "log1p_or_log", "pow", "tanh", "cosh", "sinh",
            "sigmoid", "horner", "frexp", "ldexp", "SUBSTITUTES"]
 
 
@@ -125,6 +125,18 @@ def exp(x):
     x = 710.0 if x > 710.0 else x        # written so that a nan passes through
     x = -746.0 if x < -746.0 else x
     k, r, tail = _reduced(x, 0.0)
+    return _power_times_exp(k, r, tail)
+
+
+def exp_of_sum(a, b):
+    """e**(a + b) within 0.6 ulp, for |a| >= |b| or a = 0: the sum kept as a
+    double-double (Fast2Sum), so the digits of b below a's last bit count
+    (erfc's tail: e**(-z*z - 0.5625 + R/S), -z*z exact). Limits as :func:`exp`."""
+    s = a + b
+    low = b - (s - a)
+    c = 710.0 if s > 710.0 else s        # a nan passes through
+    c = -746.0 if c < -746.0 else c
+    k, r, tail = _reduced(c, low if c == s else 0.0)
     return _power_times_exp(k, r, tail)
 
 

@@ -16,6 +16,7 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+import scipy.special
 
 from neurogebra.compile import _fast_math, _jit, _kernels
 from tests.accuracy_reference import FORGE, TINY, checks, compared_points, wrong_points
@@ -96,6 +97,16 @@ FUNCTIONS = [
     (math.sinh, mpmath.sinh, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 710],
                                              _RNG.uniform(-711, 711, 3000),
                                              [21.99, 22.0, -22.0, 710.47, -1e-300]]), 2.0),
+    # each range of fdlibm's, and their bounds: 0.84375, 1.25, 1/0.35, 6 (erf), 28 (erfc)
+    (math.erf, mpmath.erf, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 7],
+                                           _RNG.uniform(0.8, 1.3, 1000), _RNG.uniform(2.8, 2.9, 500),
+                                           [0.84375, -0.84375, 1.25, 2.857142857142857, 6.0, -6.0,
+                                            3.7e-9, -1e-300]]), 1.0),
+    (math.erfc, mpmath.erfc, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 26.5],
+                                             _RNG.uniform(-1.3, 1.3, 1000),
+                                             _RNG.uniform(2.8, 2.9, 500), _RNG.uniform(6, 26.5, 1000),
+                                             [0.25, -0.25, 0.84375, 1.25, 2.857142857142857,
+                                              6.0, -6.0, 26.5]]), 2.0),
 ]
 
 
@@ -137,6 +148,18 @@ def test_the_loops_sigmoid_is_within_its_ulps_down_to_its_subnormal_tail():
     assert math.isnan(sigmoid(math.nan))
 
 
+def test_the_loops_erfc_is_within_a_subnormal_step_in_its_tail():
+    """erfc(x) is subnormal from x = 26.55 and rounds to 0 from 27.3: e**(-x*x) is
+    scaled down once, as the loop's exp does."""
+    _jit._imported()
+    erfc = _jit._replacements()[math.erfc]
+    with mpmath.workprec(120):
+        for x in np.linspace(26.4, 27.4, 400).tolist():
+            true = float(mpmath.erfc(x))
+            allowed = 2 * math.ulp(true) if true >= TINY else 5e-324
+            assert abs(erfc(x) - true) <= allowed, x
+
+
 def test_the_loops_frexp_and_ldexp_give_the_c_librarys_bits():
     _jit._imported()
     frexp, ldexp = (_jit._replacements()[f] for f in (math.frexp, math.ldexp))
@@ -164,9 +187,10 @@ def test_the_loops_log_takes_a_base_as_math_log_does():
 def test_the_loops_own_functions_give_numpys_inf_nan_and_signed_zeros(function):
     _jit._imported()
     compiled = _jit._replacements()[function]
-    special = [math.inf, -math.inf, math.nan, 0.0, -0.0, 800.0, -800.0, -1.0, -2.0]
+    special = [math.inf, -math.inf, math.nan, 0.0, -0.0, 800.0, -800.0, -1.0, -2.0, 30.0, -30.0]
+    ufunc = getattr(np, function.__name__, None) or getattr(scipy.special, function.__name__)
     with np.errstate(all="ignore"):
-        want = getattr(np, function.__name__)(np.array(special)).tolist()
+        want = ufunc(np.array(special)).tolist()
     got = [compiled(x) for x in special]
 
     def kind(v):   # a nan's sign means nothing; a zero's does
