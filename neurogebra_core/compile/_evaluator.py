@@ -408,4 +408,6 @@ def _spread(result: np.ndarray, shape: tuple) -> np.ndarray:
         written = filled(result, shape)       # on every core, where that pays
         if written is not None:
             return written
+    if result.ndim == 0:
+        return np.full(shape, result)         # (np.broadcast_to costs 2 us more)
     return np.broadcast_to(result, shape).copy()

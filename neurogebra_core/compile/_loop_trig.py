@@ -121,8 +121,8 @@ def checked(value, argument):
 
 
 def flagged(function):
-    """``function`` (generated scalar code, with its ``source``: assignments and a
-    return) rewritten so that its sin and cos are this module's and its value is
+    """``function`` (generated scalar code, with its ``source``: assignments and
+    the return of one value) rewritten so that its sin and cos are this module's and its value is
     nan where one of their arguments is beyond LIMIT; ``function`` itself where
     it calls neither, or is not such code.
 
@@ -136,9 +136,10 @@ def flagged(function):
     tree = ast.parse(function.source)
     definition = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
                        and node.name == function.__name__), None)
-    if definition is None or not all(isinstance(line, (ast.Assign, ast.Return))
-                                     for line in definition.body):
-        return function
+    if definition is None or not all(
+            isinstance(line, ast.Assign) or isinstance(line, ast.Return)
+            and not isinstance(line.value, ast.Tuple) for line in definition.body):
+        return function       # (several outputs: a training step's, not a formula's)
     rewriter = _Flagging(names)
     body = []
     for line in definition.body:

@@ -294,7 +294,7 @@ class Expression:
 
     def __call__(self, *args, **values):
         """Like :meth:`eval`; positional values follow :attr:`variables`."""
-        if self._fast is None:
+        if self._evaluator is None:   # (set after both fast paths: safe between threads)
             self._compiled()
         if args:
             return self._fast_positional(args, values, self._params)

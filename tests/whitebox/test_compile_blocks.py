@@ -60,14 +60,16 @@ def test_the_memory_bound_functions_are_known_by_those_names():
 
 def test_a_copy_or_a_constant_is_written_on_every_core(monkeypatch):
     """The identity's result is a new array, a constant keeps its sign; on one
-    thread, or below the block size, NumPy's own copy is used (None)."""
+    thread, or below the block size, NumPy's own copy is used (None), and for a
+    constant below 1.5e6 elements too (one thread writes it as fast)."""
     monkeypatch.setenv("NEUROGEBRA_THREADS", "2")
     data = np.random.default_rng(3).standard_normal(MIN_SIZE + 5)
     copy = filled(data, data.shape)
     assert copy is not data and copy.tolist() == data.tolist()
-    zeros = filled(np.array(-0.0), (MIN_SIZE, 2))
-    assert zeros.shape == (MIN_SIZE, 2) and np.signbit(zeros).all() and not zeros.any()
+    zeros = filled(np.array(-0.0), (MIN_SIZE, 3))
+    assert zeros.shape == (MIN_SIZE, 3) and np.signbit(zeros).all() and not zeros.any()
     assert filled(np.array(1.5), (MIN_SIZE - 1,)) is None
+    assert filled(np.array(1.5), (MIN_SIZE, 2)) is None        # 1,048,576: one thread's
     assert filled(np.array([[2.5]]), (3, MIN_SIZE + 1)).tolist() == [[2.5] * (MIN_SIZE + 1)] * 3
     assert filled(data[::2], data[::2].shape) is None         # not laid out contiguously
     monkeypatch.setenv("NEUROGEBRA_THREADS", "1")

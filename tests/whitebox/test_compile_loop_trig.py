@@ -14,6 +14,7 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+import sympy
 
 from neurogebra import Expression
 from neurogebra.compile import _fast_math, _jit, compile_function
@@ -89,6 +90,13 @@ def test_an_argument_inside_another_is_assigned_first():
 
 def test_code_without_sin_or_cos_is_left_as_it_is():
     scalar = _scalar_code("exp(-x**2) + Max(x, 0)")
+    assert _loop_trig.flagged(scalar) is scalar
+
+
+def test_code_of_several_outputs_is_left_as_it_is():
+    """(a training step's loss and gradients: their loops keep the C library's sin)"""
+    x = sympy.Symbol("x", real=True)
+    scalar = compile_function([sympy.sin(x), sympy.cos(x)], [x], backend="math")
     assert _loop_trig.flagged(scalar) is scalar
 
 
