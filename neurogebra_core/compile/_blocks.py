@@ -167,7 +167,7 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray | None:
     if size < MIN_SIZE or thread_count() == 1 or \
             not (value.ndim == 0 or _contiguous([value], shape)):
         return None
-    threads = min(thread_count(), size // (_FILL_PER_THREAD if value.ndim == 0 else _PER_THREAD))
+    threads = min(thread_count(), size // (_FILL_PER_THREAD if value.size == 1 else _PER_THREAD))
     if threads < 2:
         return None
     result = np.empty(shape, dtype=np.float64)

@@ -8,8 +8,10 @@ s_erf.c (Sun Microsystems; its rational approximations on [0, 0.84375),
 [1.25, 1/0.35) and beyond), with every range computed and one selected, so
 that LLVM vectorises the loops that inline them; the tail's two exponentials
 are one, of a double-double argument (``_loop_math.exp_of_sum``: -z*z is exact
-for z, x with its low 32 bits cleared). Within about 1 ulp where the result is
-normal, erfc's tail included (checked against mpmath in
+for z, x with its low 32 bits cleared), and the sums x + x q with a fused
+multiply-add. erf within 0.8 ulp, erfc within about 2 where the result is
+normal, its tail included (1.86 at worst in 30,000 points of [0.25, 0.84375),
+its worst range; the C library's: 0.9 and 2.6; checked against mpmath in
 tests/whitebox/test_compile_jit_accuracy.py).
 
 Only for numba (the polynomials' fused multiply-adds and the bit casts are
@@ -23,6 +25,7 @@ from math import copysign
 
 from ._intrinsics import bits as _bits
 from ._intrinsics import float_of_bits as _float
+from ._intrinsics import fma as _fma
 from ._loop_math import exp_of_sum, horner
 
 __all__ = ["erf", "erfc", "SUBSTITUTES"]
@@ -77,10 +80,10 @@ def _tail(a):
 
 
 def erf(x):
-    """erf x within about 1 ulp; +-1 from |x| = 6, nan for nan."""
+    """erf x within 0.8 ulp; +-1 from |x| = 6, nan for nan."""
     a = abs(x)
     q = _quotient(x, a)
-    small = (8.0 * x + _EFX8 * x) * 0.125 if a < 3.725290298461914e-09 else x + x * q
+    small = (8.0 * x + _EFX8 * x) * 0.125 if a < 3.725290298461914e-09 else _fma(x, q, x)
     middle = copysign(_ERX + q, x)
     far = copysign(1.0 - _tail(a), x)
     far = copysign(1.0, x) if a >= 6.0 else far
@@ -88,10 +91,10 @@ def erf(x):
 
 
 def erfc(x):
-    """erfc x within about 1 ulp where it is normal; 0 from x = 28, 2 below -6."""
+    """erfc x within about 2 ulps where it is normal; 0 from x = 28, 2 below -6."""
     a = abs(x)
     q = _quotient(x, a)
-    small = 1.0 - (x + x * q) if x < 0.25 else 0.5 - (x * q + (x - 0.5))
+    small = 1.0 - _fma(x, q, x) if x < 0.25 else 0.5 - _fma(x, q, x - 0.5)
     middle = (1.0 - _ERX) - q if x > 0.0 else 1.0 + (_ERX + q)
     tail = _tail(a)
     far = tail if x > 0.0 else 2.0 - tail

@@ -34,9 +34,10 @@ import math
 from ._intrinsics import bits as _bits
 from ._intrinsics import fma as _fma
 
-__all__ = ["sin", "cos", "checked", "flagged", "LIMIT"]
+__all__ = ["sin", "cos", "worse", "checked", "flagged", "LIMIT", "MAX_CALLS"]
 
 LIMIT = 2.0 ** 20              # |x| up to which the reduction is right
+MAX_CALLS = 8                  # sin and cos calls a rewritten formula may have (see flagged)
 _NAN = math.nan
 _TWO_OVER_PI = 0.6366197723675814
 _PIO2_1 = 1.5707963267948966           # pi/2 = _PIO2_1 + _PIO2_2 + _PIO2_3 + 6e-50
@@ -114,22 +115,35 @@ def cos(x):
     return -v if (q + 1) & 2 else v
 
 
-def checked(value, argument):
-    """``value``, or nan where a sin or cos ``argument`` it used is beyond LIMIT
-    (or is not finite): the loop's redo then computes that element with NumPy."""
-    return value if abs(argument) <= LIMIT else _NAN
+def worse(worst, argument):
+    """``argument`` where it is beyond LIMIT (or not finite), else ``worst``: the
+    arguments a formula's code gives its sin and cos, folded one line each."""
+    return worst if abs(argument) <= LIMIT else argument
+
+
+def checked(value, worst):
+    """``value``, or nan where a sin or cos argument it used was beyond LIMIT (or
+    not finite; ``worst`` from :func:`worse`): the loop's redo then computes that
+    element with NumPy."""
+    return value if abs(worst) <= LIMIT else _NAN
 
 
 def flagged(function):
     """``function`` (generated scalar code, with its ``source``: assignments and
-    the return of one value) rewritten so that its sin and cos are this module's and its value is
-    nan where one of their arguments is beyond LIMIT; ``function`` itself where
-    it calls neither, or is not such code.
+    the return of one value) rewritten so that its sin and cos are this module's
+    and its value is nan where one of their arguments is beyond LIMIT;
+    ``function`` itself where it calls neither, or is not such code.
 
-    Each argument is assigned to a variable of its own just before the line
-    that uses it (numba's inlining cannot type an assignment within an
-    expression). Computed there, an argument in a choice's branch not taken is
-    computed anyway, as a compiled loop computes both branches (``_jit._eager``)."""
+    Each distinct argument is assigned to a variable of its own just before the
+    line that first uses it (numba's inlining cannot type an assignment within an
+    expression), and folded into ``_trig_worst`` on the next line (a check per
+    argument nested in the return was as deep as the formula has sines: 200 of
+    them were too deep to write out). Computed there, an argument in a choice's
+    branch not taken is computed anyway, as a compiled loop computes both
+    branches (``_jit._eager``). A formula of more than ``MAX_CALLS`` calls keeps
+    the C library's: each call inlines a reduction and two polynomials, and
+    numba's compile time grows faster than their number (10 sines: 3.6 s
+    against 0.7, 40: 32 s against 1.3)."""
     names = _trig_names(function) if getattr(function, "source", None) else {}
     if not names:
         return function
@@ -141,22 +155,24 @@ def flagged(function):
             and not isinstance(line.value, ast.Tuple) for line in definition.body):
         return function       # (several outputs: a training step's, not a formula's)
     rewriter = _Flagging(names)
-    body = []
+    body = [ast.parse("_trig_worst = 0.0").body[0]]
     for line in definition.body:
         line = rewriter.visit(line)
+        if isinstance(line, ast.Return):
+            line.value = ast.Call(ast.Name("_trig_checked", ast.Load()),
+                                  [line.value, ast.Name("_trig_worst", ast.Load())], [])
         body += rewriter.hoisted + [line]
         rewriter.hoisted = []
-    if not rewriter.arguments:
+    if not rewriter.arguments or rewriter.calls > MAX_CALLS:
         return function
-    for line in body:
-        if isinstance(line, ast.Return) and line.value is not None:
-            for name in rewriter.arguments:
-                line.value = ast.Call(ast.Name("_trig_checked", ast.Load()),
-                                      [line.value, ast.Name(name, ast.Load())], [])
     definition.body = body
-    text = ast.unparse(ast.fix_missing_locations(tree))
-    namespace = dict(function.__globals__, _loop_sin=sin, _loop_cos=cos, _trig_checked=checked)
-    exec(compile(text, "<neurogebra loop trig>", "exec"), namespace)
+    namespace = dict(function.__globals__, _loop_sin=sin, _loop_cos=cos, _trig_worse=worse,
+                     _trig_checked=checked)
+    try:
+        text = ast.unparse(ast.fix_missing_locations(tree))
+        exec(compile(text, "<neurogebra loop trig>", "exec"), namespace)
+    except RecursionError:     # too deep to write out: the C library's sin
+        return function
     rewritten = namespace[function.__name__]
     rewritten.source = text
     return rewritten
@@ -165,36 +181,39 @@ def flagged(function):
 def _trig_names(function) -> dict:
     """The names by which ``function``'s code calls math.sin and math.cos, mapped
     to the names of this module's."""
-    wanted = {math.sin: "_loop_sin", math.cos: "_loop_cos"}
-    return {name: wanted[value] for name, value in function.__globals__.items()
-            if name in function.__code__.co_names and _is_one_of(value, wanted)}
-
-
-def _is_one_of(value, functions: dict) -> bool:
-    try:
-        return value in functions
-    except TypeError:          # an unhashable global
-        return False
+    found = {}
+    for name in function.__code__.co_names:
+        value = function.__globals__.get(name)
+        if value is math.sin or value is math.cos:
+            found[name] = "_loop_sin" if value is math.sin else "_loop_cos"
+    return found
 
 
 class _Flagging(ast.NodeTransformer):
     """Calls of math.sin and math.cos (by ``names``) made this module's, each
-    argument assigned first to a variable of its own (``hoisted``, innermost
-    first; all of them in ``arguments``)."""
+    distinct argument assigned first to a variable of its own and folded into
+    ``_trig_worst`` (``hoisted``, innermost first; ``arguments``: the variable of
+    each argument's code)."""
 
     def __init__(self, names: dict):
         self.names = names
-        self.arguments: list[str] = []
-        self.hoisted: list[ast.Assign] = []
+        self.arguments: dict[str, str] = {}
+        self.hoisted: list[ast.stmt] = []
+        self.calls = 0
 
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.names and len(node.args) == 1 \
                 and not node.keywords:
-            name = f"_trig_argument{len(self.arguments)}"
-            self.arguments.append(name)
-            self.hoisted.append(ast.Assign([ast.Name(name, ast.Store())], node.args[0]))
+            self.calls += 1
+            code = ast.dump(node.args[0])
+            name = self.arguments.get(code)
+            if name is None:
+                name = self.arguments[code] = f"_trig_argument{len(self.arguments)}"
+                self.hoisted += [ast.Assign([ast.Name(name, ast.Store())], node.args[0]),
+                                 ast.parse(f"_trig_worst = _trig_worse(_trig_worst, {name})"
+                                           ).body[0]]
             node.func = ast.Name(self.names[func.id], ast.Load())
             node.args = [ast.Name(name, ast.Load())]
         return node

@@ -104,9 +104,10 @@ FUNCTIONS = [
                                             3.7e-9, -1e-300]]), 1.0),
     (math.erfc, mpmath.erfc, np.concatenate([_NEAR, _SIGNED[abs(_SIGNED) < 26.5],
                                              _RNG.uniform(-1.3, 1.3, 1000),
+                                             _RNG.uniform(0.25, 0.84375, 3000),   # its worst
                                              _RNG.uniform(2.8, 2.9, 500), _RNG.uniform(6, 26.5, 1000),
                                              [0.25, -0.25, 0.84375, 1.25, 2.857142857142857,
-                                              6.0, -6.0, 26.5]]), 2.0),
+                                              6.0, -6.0, 26.5, 0.8414627492830583]]), 2.2),
 ]
 
 

@@ -71,21 +71,37 @@ def test_the_rewritten_code_assigns_each_argument_before_its_line_and_checks_the
     scalar = _scalar_code("sin(x)**2 + sin(x)*exp(sin(x))")     # sin(x) a named part
     assert _loop_trig.flagged(scalar).source.splitlines() == [
         "def _compiled(_a0):",
+        "    _trig_worst = 0.0",
         "    _trig_argument0 = _a0",
+        "    _trig_worst = _trig_worse(_trig_worst, _trig_argument0)",
         "    _t0 = _loop_sin(_trig_argument0)",
-        "    return _trig_checked(_t0 * _t0 + _f_exp(_t0) * _t0, _trig_argument0)"]
+        "    return _trig_checked(_t0 * _t0 + _f_exp(_t0) * _t0, _trig_worst)"]
 
 
-def test_an_argument_inside_another_is_assigned_first():
-    rewritten = _loop_trig.flagged(_scalar_code("sin(cos(x)*3) + Max(cos(2*x), 0)"))
-    *assignments, last = rewritten.source.splitlines()[1:]
-    assigned = dict(line.strip().split(" = ") for line in assignments)
+def test_an_argument_inside_another_is_assigned_first_and_one_used_twice_once():
+    rewritten = _loop_trig.flagged(_scalar_code("sin(cos(x)*3) + Max(cos(2*x), 0) + sin(x)"))
+    lines = [line.strip() for line in rewritten.source.splitlines()[1:]]
+    assigned = dict(line.split(" = ") for line in lines if line.startswith("_trig_argument"))
     assert sorted(assigned.values()) == ["_a0", "_a0 * 2", "_loop_cos(_trig_argument1) * 3"]
     inner = next(name for name, code in assigned.items() if code == "_a0")
     outer = next(name for name, code in assigned.items() if code.startswith("_loop_cos"))
     assert list(assigned).index(inner) < list(assigned).index(outer) and inner == "_trig_argument1"
-    assert last.count("_trig_checked(") == 3 and "_loop_sin(" + outer + ")" in last
+    assert lines.count(f"_trig_worst = _trig_worse(_trig_worst, {inner})") == 1
+    assert lines[-1].startswith("return _trig_checked(") and lines[-1].endswith(", _trig_worst)")
+    assert f"_loop_sin({outer})" in lines[-1] and f"_loop_sin({inner})" in lines[-1]
     assert "_f_sin" not in rewritten.source and "_f_cos" not in rewritten.source
+
+
+def test_the_checks_are_flat_and_a_formula_of_many_sines_keeps_the_c_librarys(monkeypatch):
+    """(a check nested per argument made 200 sines too deep to write out; each
+    call inlined makes numba's compile longer: 40 sines took 32 s)"""
+    count = _loop_trig.MAX_CALLS + 4
+    scalar = _scalar_code(" + ".join(f"sin({k}*x)/{k}" for k in range(1, count + 1)))
+    assert _loop_trig.flagged(scalar) is scalar
+    monkeypatch.setattr(_loop_trig, "MAX_CALLS", count)
+    lines = _loop_trig.flagged(scalar).source.splitlines()
+    assert sum(line.startswith("    _trig_worst = _trig_worse(") for line in lines) == count
+    assert lines[-1].count("_trig_checked(") == 1 and lines[-1].endswith(", _trig_worst)")
 
 
 def test_code_without_sin_or_cos_is_left_as_it_is():
@@ -101,11 +117,17 @@ def test_code_of_several_outputs_is_left_as_it_is():
 
 
 def test_beyond_the_limit_or_for_nan_the_value_is_a_nan_for_numpy_to_compute_again():
-    assert _loop_trig.checked(0.25, _loop_trig.LIMIT) == 0.25
-    assert _loop_trig.checked(0.25, -_loop_trig.LIMIT) == 0.25
-    assert math.isnan(_loop_trig.checked(0.25, math.nextafter(_loop_trig.LIMIT, math.inf)))
-    assert math.isnan(_loop_trig.checked(0.25, math.nan))
-    assert math.isnan(_loop_trig.checked(0.25, -math.inf))
+    beyond = math.nextafter(_loop_trig.LIMIT, math.inf)
+    worst = 0.0
+    for argument in [1.0, -_loop_trig.LIMIT, _loop_trig.LIMIT, 3.0]:
+        worst = _loop_trig.worse(worst, argument)
+    assert _loop_trig.checked(0.25, worst) == 0.25 and worst == 0.0
+    for trouble in [beyond, -beyond, math.nan, -math.inf]:
+        worst = 0.0
+        for argument in [1.0, trouble, 3.0]:   # kept, whatever follows
+            worst = _loop_trig.worse(worst, argument)
+        assert math.isnan(_loop_trig.checked(0.25, worst))
+    assert math.copysign(1.0, _loop_trig.checked(-0.0, 0.0)) == -1.0
 
 
 @pytest.fixture
