@@ -33,18 +33,16 @@ import math
 
 from ._intrinsics import bits as _bits
 from ._intrinsics import fma as _fma
+from ._loop_math import _NAN, _SHIFT, _SHIFT_BITS   # x + _SHIFT: x rounded, in its low bits
 
 __all__ = ["sin", "cos", "worse", "checked", "flagged", "LIMIT", "MAX_CALLS"]
 
 LIMIT = 2.0 ** 20              # |x| up to which the reduction is right
 MAX_CALLS = 8                  # sin and cos calls a rewritten formula may have (see flagged)
-_NAN = math.nan
 _TWO_OVER_PI = 0.6366197723675814
 _PIO2_1 = 1.5707963267948966           # pi/2 = _PIO2_1 + _PIO2_2 + _PIO2_3 + 6e-50
 _PIO2_2 = 6.123233995736766e-17
 _PIO2_3 = -1.4973849048591698e-33
-_SHIFT = 6755399441055744.0            # 1.5 * 2**52: x + _SHIFT is x rounded, in its low bits
-_SHIFT_BITS = 0x4338000000000000
 
 # fdlibm's minimax polynomials on [-pi/4, pi/4] (k_sin.c, k_cos.c)
 _S1 = -1.66666666666666324348e-01
